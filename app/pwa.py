@@ -1,0 +1,112 @@
+"""What makes the app installable and offline: manifest, service worker, precache."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, send_file, url_for
+from flask_babel import gettext as _
+
+from . import ROOT
+from .pages import OFFLINE_PAGES
+
+bp = Blueprint("pwa", __name__)
+
+# Night palette: the launch splash and browser chrome are as dark as the page.
+BACKGROUND = "#140909"
+
+# Files whose change means a new app version for the service worker.
+VERSIONED = ("app", "static", "templates", "translations", "service_worker.js")
+
+
+@lru_cache(maxsize=8)
+def _hash_tree(root: Path) -> str:
+    """A short hash of every file the app ships, so any change is a new version."""
+    digest = hashlib.sha256()
+    for name in VERSIONED:
+        path = root / name
+        files = [path] if path.is_file() else sorted(path.rglob("*"))
+        for file in files:
+            if file.is_file() and "__pycache__" not in file.parts:
+                digest.update(str(file.relative_to(root)).encode())
+                digest.update(file.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def asset_version() -> str:
+    """The configured version, or a hash of the app's files."""
+    return current_app.config["ASSET_VERSION"] or _hash_tree(ROOT)
+
+
+def precache_urls() -> list[str]:
+    """Every page, script, style, icon and illustration the app needs offline."""
+    static = Path(current_app.static_folder)
+    files = sorted(
+        url_for("static", filename=p.relative_to(static).as_posix())
+        for p in static.rglob("*")
+        if p.is_file() and not p.name.startswith(".")
+    )
+    return [*OFFLINE_PAGES, "/manifest.webmanifest", *files]
+
+
+def _no_cache(response: Response) -> Response:
+    """The browser must ask the server each time, so updates are seen."""
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/manifest.webmanifest")
+def manifest() -> Response:
+    """The web app manifest: name, icons, dark colours and the Cramp now shortcut."""
+    icons = url_for("static", filename="icons/")
+    body = {
+        "id": "/",
+        "name": "Calm Calf",
+        "short_name": "Calm Calf",
+        "description": _("Guided relief for night-time calf cramps, even offline."),
+        "lang": current_app.jinja_env.globals["current_locale"](),
+        "start_url": "/",
+        "scope": "/",
+        "display": "standalone",
+        "orientation": "portrait",
+        "background_color": BACKGROUND,
+        "theme_color": BACKGROUND,
+        "icons": [
+            {"src": f"{icons}icon-192.png", "sizes": "192x192", "type": "image/png", "purpose": "any"},
+            {"src": f"{icons}icon-512.png", "sizes": "512x512", "type": "image/png", "purpose": "any"},
+            {"src": f"{icons}maskable-512.png", "sizes": "512x512", "type": "image/png", "purpose": "maskable"},
+        ],
+        "shortcuts": [
+            {
+                "name": _("Cramp now"),
+                "short_name": _("Cramp now"),
+                "description": _("Start the relief timer"),
+                "url": "/relief",
+                "icons": [{"src": f"{icons}shortcut-96.png", "sizes": "96x96", "type": "image/png"}],
+            }
+        ],
+    }
+    response = Response(json.dumps(body, ensure_ascii=False), mimetype="application/manifest+json")
+    return _no_cache(response)
+
+
+@bp.get("/service_worker.js")
+def service_worker() -> Response:
+    """The worker, from the root so its scope covers every page."""
+    response = send_file(ROOT / "service_worker.js", mimetype="text/javascript", max_age=0)
+    return _no_cache(response)
+
+
+@bp.get("/sw-precache.js")
+def sw_precache() -> Response:
+    """The version and precache list, imported by the worker.
+
+    The browser compares imported scripts byte for byte when it checks for an
+    update, so a new version here installs a new worker.
+    """
+    data = {"version": asset_version(), "urls": precache_urls()}
+    script = f"self.CALMCALF_PRECACHE = {json.dumps(data)};\n"
+    return _no_cache(Response(script, mimetype="text/javascript"))

@@ -1,0 +1,46 @@
+// Registers the service worker and offers a new version when one is waiting.
+
+/** Show the "Update available" bar; reload once the new worker has taken over. */
+function offerUpdate(worker) {
+  const bar = document.getElementById('update-inner');
+  const button = document.getElementById('update-button');
+  if (!bar || !button) return;
+  bar.hidden = false;
+  button.onclick = () => {
+    button.disabled = true;
+    sessionStorage.setItem('calmcalf.updating', '1');
+    worker.postMessage({ type: 'skip-waiting' });
+  };
+}
+
+export async function initUpdates() {
+  if (!('serviceWorker' in navigator)) return;
+  let registration;
+  try {
+    registration = await navigator.serviceWorker.register('/service_worker.js', {
+      scope: '/',
+      updateViaCache: 'none',
+    });
+  } catch {
+    return; // Without a worker the app still works online.
+  }
+  // Reload only when the person asked for the update, and only once.
+  navigator.serviceWorker.addEventListener('controllerchange', () => {
+    if (sessionStorage.getItem('calmcalf.updating') !== '1') return;
+    sessionStorage.removeItem('calmcalf.updating');
+    window.location.reload();
+  });
+  const hasController = () => Boolean(navigator.serviceWorker.controller);
+  if (registration.waiting && hasController()) offerUpdate(registration.waiting);
+  registration.addEventListener('updatefound', () => {
+    const worker = registration.installing;
+    if (!worker) return;
+    worker.addEventListener('statechange', () => {
+      if (worker.state === 'installed' && hasController()) offerUpdate(worker);
+    });
+  });
+  // Check for a new version whenever the app comes back to the screen.
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible') registration.update().catch(() => {});
+  });
+}
