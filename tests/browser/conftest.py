@@ -1,0 +1,118 @@
+"""Browser fixtures: the real app on loopback, driven in Debian's Chromium by Playwright."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from dataclasses import dataclass
+
+import pytest
+from flask import Flask
+from waitress.server import create_server
+
+from app import create_app
+
+CHROMIUM = os.environ.get("CALMCALF_TEST_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 1,
+    "is_mobile": True,
+    "has_touch": True,
+}
+
+
+@dataclass
+class LiveServer:
+    """A running app: its base URL and the Flask app behind it."""
+
+    url: str
+    app: Flask
+    server: object
+
+    def stop(self) -> None:
+        self.server.close()
+
+
+def start_server(config: dict | None = None) -> LiveServer:
+    """Serve a fresh app with waitress on a free loopback port."""
+    app = create_app({"TESTING": True, **(config or {})})
+    server = create_server(app, host="127.0.0.1", port=0, threads=8)
+    threading.Thread(target=server.run, daemon=True).start()
+    return LiveServer(f"http://127.0.0.1:{server.effective_port}", app, server)
+
+
+@pytest.fixture(scope="session")
+def live_server():
+    """One server for the whole session (tests that change config start their own)."""
+    server = start_server()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def playwright_instance():
+    """Playwright, with Debian's Chromium: a missing browser fails under CI."""
+    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
+        message = f"Chromium not found at {CHROMIUM}: run scripts/test, which installs it"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance):
+    """A headless Chromium shared by the tests (each gets its own context)."""
+    browser = playwright_instance.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def context(browser):
+    """A fresh phone-sized profile: empty caches, storage and service workers."""
+    context = browser.new_context(**PHONE)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context):
+    """A page that fails the test on any script error or CSP violation."""
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on(
+        "console",
+        lambda msg: errors.append(msg.text)
+        if msg.type == "error" and "Content Security Policy" in msg.text
+        else None,
+    )
+    yield page
+    assert errors == [], f"errors in the page: {errors}"
+
+
+def wait_for_offline_ready(page) -> None:
+    """Wait until the service worker is active and controls the page (the app is cached)."""
+    page.wait_for_function(
+        "navigator.serviceWorker.ready.then(() => !!navigator.serviceWorker.controller)",
+        timeout=15000,
+    )
+    page.wait_for_function(
+        """async () => {
+          const names = await caches.keys();
+          return names.some((n) => n.startsWith('calmcalf-static-'));
+        }"""
+    )

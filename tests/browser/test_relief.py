@@ -1,0 +1,243 @@
+"""Cramp now: one tap starts a guided relief timer that stays right however time passes."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+# Record every real wake lock and vibration the page asks for (the real APIs still run).
+SPY = """
+window.__wakeLocks = [];
+window.__vibrations = [];
+if (navigator.wakeLock) {
+  const request = navigator.wakeLock.request.bind(navigator.wakeLock);
+  navigator.wakeLock.request = async (type) => {
+    const sentinel = await request(type);
+    window.__wakeLocks.push(sentinel);
+    return sentinel;
+  };
+}
+const vibrate = navigator.vibrate ? navigator.vibrate.bind(navigator) : () => true;
+navigator.vibrate = (pattern) => { window.__vibrations.push(pattern); return vibrate(pattern); };
+"""
+
+START = "2026-11-22T03:00:00"
+
+
+@pytest.fixture
+def relief(page, live_server):
+    """The home page with a controllable clock, ready for a tap on Cramp now."""
+    page.add_init_script(SPY)
+    page.clock.install(time="2026-11-22T02:59:59")
+    page.goto(live_server.url + "/")
+    page.clock.pause_at(START)  # time moves only when a test moves it
+    return page
+
+
+def tap_cramp_now(page):
+    page.get_by_role("button", name="Cramp now").click()
+    expect(page.get_by_role("timer")).to_be_visible()
+
+
+def current_title(page) -> str:
+    return page.locator(".step.current .step-title").inner_text()
+
+
+def test_one_tap_starts_the_first_step_at_once(relief):
+    tap_cramp_now(relief)
+    assert relief.url.endswith("/relief")
+    assert current_title(relief) == "Pull your toes up"
+    expect(relief.get_by_role("timer")).to_have_text("0:30")
+    expect(relief.locator("#step-count")).to_have_text("Step 1 of 4")
+    expect(relief.locator(".step.current svg")).to_be_visible()
+    expect(relief.get_by_role("button", name="It's gone")).to_be_visible()
+    expect(relief.locator("#home")).to_be_hidden()
+
+
+def test_steps_follow_the_guidance_in_order_and_loop(relief):
+    tap_cramp_now(relief)
+    seen = [current_title(relief)]
+    for seconds in (30, 30, 60, 60):
+        relief.clock.run_for(seconds * 1000)
+        seen.append(current_title(relief))
+    assert seen == [
+        "Pull your toes up", "Stand and lean", "Walk on your heels", "Rub the calf",
+        "Pull your toes up",
+    ]
+    expect(relief.locator("#announcer")).to_contain_text("Once more from the start")
+
+
+def test_timer_stays_right_when_time_jumps(relief):
+    """A locked phone runs no timers; on waking, the display must match the wall clock."""
+    tap_cramp_now(relief)
+    # 95 s pass with no ticks at all, as behind a locked screen...
+    relief.clock.set_system_time("2026-11-22T03:01:35")
+    # ...then the page gets a single tick.
+    relief.clock.run_for(300)
+    assert current_title(relief) == "Walk on your heels"  # 60 s in: 35.3 s into a 60 s step
+    expect(relief.get_by_role("timer")).to_have_text("0:25")
+    expect(relief.locator("#elapsed")).to_have_text("1:35")
+
+
+def test_pause_freezes_the_countdown_and_resume_continues(relief):
+    tap_cramp_now(relief)
+    relief.clock.run_for(10_000)
+    expect(relief.get_by_role("timer")).to_have_text("0:20")
+    relief.get_by_role("button", name="Pause").click()
+    expect(relief.locator("#pause")).to_have_attribute("aria-pressed", "true")
+    relief.clock.run_for(45_000)
+    expect(relief.get_by_role("timer")).to_have_text("0:20")
+    assert current_title(relief) == "Pull your toes up"
+    relief.get_by_role("button", name="Resume").click()
+    relief.clock.run_for(5_000)
+    expect(relief.get_by_role("timer")).to_have_text("0:15")
+
+
+def test_next_and_back_move_between_steps(relief):
+    tap_cramp_now(relief)
+    relief.get_by_role("button", name="Next").click()
+    assert current_title(relief) == "Stand and lean"
+    expect(relief.get_by_role("timer")).to_have_text("0:30")
+    relief.get_by_role("button", name="Back").click()
+    assert current_title(relief) == "Pull your toes up"
+    relief.clock.run_for(5_000)
+    relief.get_by_role("button", name="Back").click()  # restarts the step it is in
+    expect(relief.get_by_role("timer")).to_have_text("0:30")
+    assert current_title(relief) == "Pull your toes up"
+
+
+def test_cant_stand_up_swaps_in_the_sheet_pull_and_is_remembered(relief, live_server):
+    tap_cramp_now(relief)
+    relief.get_by_role("button", name="Next").click()
+    relief.get_by_role("switch", name="I can't stand up").check()
+    assert current_title(relief) == "Pull with a sheet"
+    expect(relief.locator("#step-count")).to_have_text("Step 2 of 3")
+    relief.get_by_role("button", name="Next").click()
+    assert current_title(relief) == "Rub the calf"  # no walking on heels from bed
+    relief.goto(live_server.url + "/")
+    tap_cramp_now(relief)
+    expect(relief.get_by_role("switch", name="I can't stand up")).to_be_checked()
+    expect(relief.locator("#step-count")).to_have_text("Step 1 of 3")
+
+
+def test_choosing_the_left_leg_mirrors_the_illustration(relief):
+    tap_cramp_now(relief)
+    svg = relief.locator(".step.current svg")
+    assert svg.evaluate("el => getComputedStyle(el).transform") == "none"
+    relief.get_by_role("radio", name="Left").check()
+    assert svg.evaluate("el => getComputedStyle(el).transform").startswith("matrix(-1")
+
+
+def test_a_screen_wake_lock_is_held_while_the_timer_runs(relief):
+    tap_cramp_now(relief)
+    relief.wait_for_function("window.__wakeLocks.length > 0")
+    assert relief.evaluate("window.__wakeLocks.map((s) => [s.type, s.released])") == [["screen", False]]
+    relief.get_by_role("button", name="It's gone").click()
+    relief.wait_for_function("window.__wakeLocks.every((s) => s.released)")
+
+
+def test_step_changes_vibrate_and_are_announced(relief):
+    tap_cramp_now(relief)
+    announcer = relief.locator("#announcer")
+    expect(announcer).to_have_attribute("aria-live", "polite")
+    expect(announcer).to_contain_text("Pull your toes up")
+    assert relief.evaluate("window.__vibrations.length") == 0
+    relief.clock.run_for(30_500)
+    expect(announcer).to_contain_text("Stand and lean")
+    expect(announcer).to_contain_text("30 seconds")
+    assert relief.evaluate("window.__vibrations.length") == 1
+
+
+def test_sound_and_voice_are_off_by_default_and_remembered(relief):
+    tap_cramp_now(relief)
+    sound = relief.get_by_role("switch", name="Sound")
+    voice = relief.get_by_role("switch", name="Speak the steps")
+    expect(sound).not_to_be_checked()
+    expect(voice).not_to_be_checked()
+    sound.check()
+    relief.reload()
+    expect(relief.get_by_role("switch", name="Sound")).to_be_checked()
+    expect(relief.get_by_role("switch", name="Speak the steps")).not_to_be_checked()
+
+
+def test_red_flag_advice_appears_at_ten_minutes(relief):
+    tap_cramp_now(relief)
+    alert = relief.get_by_role("alert")
+    relief.clock.run_for(9 * 60_000 + 58_000)
+    expect(alert).to_be_hidden()
+    relief.clock.run_for(3_000)
+    expect(alert).to_be_visible()
+    expect(alert).to_contain_text("urgent medical advice")
+    expect(alert.get_by_role("link", name="When to see a doctor")).to_be_visible()
+
+
+def test_a_reload_resumes_the_same_session(relief):
+    tap_cramp_now(relief)
+    relief.get_by_role("radio", name="Right").check()
+    relief.clock.run_for(40_000)
+    relief.reload()  # e.g. the phone discarded the tab while locked
+    expect(relief.get_by_role("timer")).to_have_text("0:20")
+    assert current_title(relief) == "Stand and lean"
+    expect(relief.get_by_role("radio", name="Right")).to_be_checked()
+    expect(relief.locator("#elapsed")).to_have_text("0:40")
+
+
+EPISODES = """() => new Promise((resolve, reject) => {
+  const open = indexedDB.open('calmcalf');
+  open.onsuccess = () => {
+    const db = open.result;
+    const all = db.transaction('episodes').objectStore('episodes').getAll();
+    all.onsuccess = () => resolve({version: db.version, episodes: all.result});
+    all.onerror = () => reject(all.error);
+  };
+  open.onerror = () => reject(open.error);
+})"""
+
+
+def test_its_gone_records_the_episode_and_asks_how_bad(relief):
+    tap_cramp_now(relief)
+    relief.get_by_role("radio", name="Left").check()
+    relief.clock.run_for(75_000)
+    relief.get_by_role("button", name="It's gone").click()
+    expect(relief.get_by_role("heading", name="Glad it has eased")).to_be_focused()
+    expect(relief.locator("#done-duration")).to_have_text("It lasted 1 min 15 s.")
+    relief.wait_for_function(f"({EPISODES})().then((r) => r.episodes.length === 1)")
+    stored = relief.evaluate(EPISODES)
+    assert stored["version"] == 1
+    (episode,) = stored["episodes"]
+    assert episode["start"] == relief.evaluate(f"new Date('{START}').toISOString()")
+    assert episode["durationSeconds"] == 75
+    assert episode["leg"] == "left"
+    assert episode["severity"] is None
+    assert episode["source"] == "cramp-now"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", episode["end"])
+
+    relief.get_by_role("button", name="6", exact=True).click()
+    expect(relief.locator("#severity-saved")).to_have_text("Saved: 6 out of 10.")
+    assert relief.evaluate(EPISODES)["episodes"][0]["severity"] == 6
+    relief.get_by_role("button", name="7", exact=True).click()
+    expect(relief.locator("#severity-saved")).to_have_text("Saved: 7 out of 10.")
+    (episode,) = relief.evaluate(EPISODES)["episodes"]
+    assert episode["severity"] == 7
+
+
+def test_the_manifest_shortcut_opens_the_running_timer(page, live_server):
+    page.goto(live_server.url + "/relief")
+    expect(page.get_by_role("timer")).to_be_visible()
+    expect(page.locator("#home")).to_be_hidden()
+    assert current_title(page) == "Pull your toes up"
+
+
+def test_cramp_now_button_is_big_and_within_thumb_reach(page, live_server):
+    page.goto(live_server.url + "/")
+    box = page.get_by_role("button", name="Cramp now").bounding_box()
+    viewport = page.viewport_size
+    assert box["height"] >= 96
+    assert box["width"] >= viewport["width"] * 0.85
+    assert box["y"] + box["height"] <= viewport["height"], "visible without scrolling"
+    assert box["y"] >= viewport["height"] * 0.35, "in the lower part of the screen, near the thumb"
+    # Nothing else on the home screen competes: the only other buttons are hidden install offers.
+    visible = page.locator("#home button:visible, #home a:visible")
+    assert visible.count() == 1

@@ -1,0 +1,94 @@
+"""The pages and headers every visitor gets."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from app.pages import OFFLINE_PAGES
+
+
+class ScriptFinder(HTMLParser):
+    """Collects <script> tags and inline event handlers."""
+
+    def __init__(self):
+        super().__init__()
+        self.scripts: list[dict] = []
+        self.handlers: list[str] = []
+        self.style_attrs = 0
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "script":
+            self.scripts.append(attrs)
+        self.handlers += [name for name in attrs if name.startswith("on")]
+        self.style_attrs += "style" in attrs
+
+
+def test_home_offers_one_big_cramp_now_button(client):
+    html = client.get("/").get_data(as_text=True)
+    assert re.search(r'<button id="cramp-now"[^>]*>Cramp now</button>', html)
+    assert 'href="/doctor"' in html
+
+
+def test_relief_page_lists_every_step_in_order(client):
+    html = client.get("/relief").get_data(as_text=True)
+    keys = re.findall(r'data-step="([\w-]+)"', html)
+    assert keys == ["toes-up", "stand-lean", "towel-pull", "heel-walk", "massage"]
+    assert 'role="timer"' in html and 'aria-live="polite"' in html
+    assert 'data-autostart="true"' in html
+    assert 'data-autostart="false"' in client.get("/").get_data(as_text=True)
+
+
+def test_doctor_page_names_the_red_flags(client):
+    html = client.get("/doctor").get_data(as_text=True)
+    assert "When to see a doctor" in html
+    assert "longer than 10 minutes" in html
+    assert "deep vein thrombosis" in html
+    assert "not a diagnosis" in html
+
+
+@pytest.mark.parametrize("path", [*OFFLINE_PAGES, "/no-such-page"])
+def test_every_page_has_strict_security_headers(client, path):
+    response = client.get(path)
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp
+    assert "frame-ancestors 'none'" in csp
+    assert "object-src 'none'" in csp
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+
+
+@pytest.mark.parametrize("path", [*OFFLINE_PAGES, "/no-such-page"])
+def test_pages_have_no_inline_script_or_style(client, path):
+    finder = ScriptFinder()
+    finder.feed(client.get(path).get_data(as_text=True))
+    assert finder.scripts, "every page loads the app script"
+    assert all(s.get("src", "").startswith("/static/js/") for s in finder.scripts)
+    assert finder.handlers == []
+    assert finder.style_attrs == 0
+
+
+def test_unknown_page_is_a_calm_404(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert "Page not found" in response.get_data(as_text=True)
+
+
+# The content brief forbids this advice: the app must not mention it, not even to warn.
+FORBIDDEN = [
+    r"\bpins?\b", r"\bneedles?\b", r"\bvodka\b", r"\btinctures?\b", r"\blinden\b",
+    r"\bgarlic\b", r"\bcamphor\b", r"\bquinine\b", r"\bgabapentin\b", r"\bphenobarbital\b",
+    r"muscle relaxant", r"calcium[- ]channel", r"\bicy\b", r"\bcold water\b",
+    r"completely disappear", r"\bdoses?\b", r"\bmg\b",
+]
+
+
+@pytest.mark.parametrize("path", OFFLINE_PAGES)
+def test_pages_never_give_forbidden_advice(client, path):
+    text = re.sub(r"<[^>]+>", " ", client.get(path).get_data(as_text=True)).lower()
+    found = [pattern for pattern in FORBIDDEN if re.search(pattern, text)]
+    assert found == []
