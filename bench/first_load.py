@@ -1,0 +1,183 @@
+"""First-load and offline speed of Cramp now, measured in one run in headless Chromium.
+
+    .venv/bin/python bench/first_load.py [--runs N]
+
+Prints:
+- bytes transferred on a cold first load of / (uncompressed, icons excluded), for the
+  page itself and with the service worker's precache of the whole app;
+- offline, from the service worker cache, with 4x CPU throttling: navigation to the
+  Cramp now button painted (Element Timing), next to the same figure for an empty
+  cached page (the floor), and the time from the tap to the first timer frame.
+Budgets: first load < 100 KB; Cramp now painted within 1.5x the floor; tap to timer < 50 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import threading
+from collections import defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+from waitress.server import create_server  # noqa: E402
+
+from app import create_app  # noqa: E402
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, wait_for_offline_ready  # noqa: E402
+
+FLOOR_HTML = (
+    "<!doctype html><html lang=en><meta charset=utf-8><meta name=color-scheme content=dark>"
+    "<meta name=viewport content='width=device-width'><title>floor</title>"
+    "<p elementtiming=floor>.</p></html>"
+)
+# Resolves with when the element named `id` was first painted, after navigation start.
+PAINTED = """(id) => new Promise((resolve) => {
+  new PerformanceObserver((list) => {
+    const hit = list.getEntries().find((e) => e.identifier === id);
+    if (hit) resolve(hit.renderTime || hit.loadTime);
+  }).observe({ type: 'element', buffered: true });
+})"""
+
+
+# The browser's own Event Timing for the tap (click to the next frame presented).
+# The observer must exist before the click: the buffer keeps only entries of
+# 104 ms and more. Entries exist for 16 ms and longer, so none means "< 16".
+WATCH_CLICKS = """() => {
+  window.__clicks = [];
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) if (e.name === 'click') window.__clicks.push(e.duration);
+  }).observe({ type: 'event', durationThreshold: 16 });
+}"""
+
+
+class ByteCounter:
+    """WSGI middleware: counts response body bytes per request kind."""
+
+    def __init__(self, app):
+        self.app = app
+        self.rows: list[tuple[str, str, int]] = []
+
+    def __call__(self, environ, start_response):
+        kind = environ.get("HTTP_SEC_FETCH_DEST", "?")
+        path = environ.get("PATH_INFO", "")
+        body = self.app(environ, start_response)
+        size = 0
+        try:
+            for chunk in body:
+                size += len(chunk)
+                yield chunk
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+            self.rows.append((kind, path, size))
+
+
+def kb(n: int) -> str:
+    return f"{n / 1024:.1f} KB"
+
+
+def measure_first_load(browser, base: str, counter: ByteCounter) -> bool:
+    """Cold load of / in a fresh profile, then until the app is cached offline."""
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    page.goto(base + "/")
+    page.wait_for_load_state("load")
+    page_rows = list(counter.rows)
+    wait_for_offline_ready(page)
+    context.close()
+    all_rows = list(counter.rows)
+
+    def split(rows):
+        icons = sum(size for _, path, size in rows if path.startswith("/static/icons/"))
+        rest = [(k, p, s) for k, p, s in rows if not p.startswith("/static/icons/")]
+        return sum(s for _, _, s in rest), len(rest), icons
+
+    page_bytes, page_requests, page_icons = split(page_rows)
+    total_bytes, total_requests, total_icons = split(all_rows)
+    by_type = defaultdict(int)
+    for _, path, size in all_rows:
+        if not path.startswith("/static/icons/"):
+            by_type[Path(path).suffix or "html"] += size
+    ok = total_bytes < 100 * 1024
+    print(f"cold first load of /: the page {kb(page_bytes)} in {page_requests} requests; "
+          f"with the service worker's precache of the whole app {kb(total_bytes)} in {total_requests} requests "
+          f"(icons excluded: {kb(total_icons)})")
+    print("  by type: " + ", ".join(f"{t} {kb(s)}" for t, s in sorted(by_type.items(), key=lambda x: -x[1])))
+    print(f"  budget: under 100 KB uncompressed without icons: {'PASS' if ok else 'FAIL'}")
+    return ok
+
+
+def measure_offline(browser, base: str, runs: int) -> bool:
+    """Offline, 4x CPU throttling: paint of Cramp now vs an empty cached page, and tap to timer."""
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    page.goto(base + "/")
+    wait_for_offline_ready(page)
+    page.evaluate(
+        """async (html) => {
+          const name = (await caches.keys()).find((n) => n.startsWith('calmcalf-static-'));
+          const cache = await caches.open(name);
+          await cache.put('/__floor', new Response(html, { headers: { 'Content-Type': 'text/html' } }));
+        }""",
+        FLOOR_HTML,
+    )
+    context.set_offline(True)
+    cdp = context.new_cdp_session(page)
+    cdp.send("Emulation.setCPUThrottlingRate", {"rate": 4})
+
+    floor, home, taps, event_timing = [], [], [], []
+    for _ in range(runs):
+        page.goto(base + "/__floor")
+        floor.append(page.evaluate(PAINTED, "floor"))
+        page.goto(base + "/")
+        home.append(page.evaluate(PAINTED, "cramp-now"))
+        page.evaluate(WATCH_CLICKS)
+        page.get_by_role("button", name="Cramp now").click()
+        page.wait_for_function("performance.getEntriesByName('cramp-now:tap-to-frame').length > 0")
+        taps.append(page.evaluate("performance.getEntriesByName('cramp-now:tap-to-frame')[0].duration"))
+        page.wait_for_timeout(100)  # let the observer deliver
+        event_timing.append(page.evaluate("Math.max(0, ...window.__clicks)"))
+    context.close()
+
+    med = statistics.median
+    ratio = med(home) / med(floor)
+    paint_ok = ratio <= 1.5
+    tap_ok = med(taps) < 50
+    print(f"offline from the service worker cache, 4x CPU throttling, median of {runs} runs:")
+    print(f"  navigation to Cramp now painted: {med(home):.1f} ms (min {min(home):.1f}, max {max(home):.1f})")
+    print(f"  navigation to an empty cached page painted (floor): {med(floor):.1f} ms "
+          f"(min {min(floor):.1f}, max {max(floor):.1f})")
+    print(f"  ratio to the floor: {ratio:.2f} (budget 1.5): {'PASS' if paint_ok else 'FAIL'}")
+    print(f"  tap on Cramp now to the first timer frame: {med(taps):.1f} ms (first, cold run {taps[0]:.1f}; "
+          f"max {max(taps):.1f}) "
+          f"(budget 50 ms): {'PASS' if tap_ok else 'FAIL'}")
+    shown = [f"{d:.0f}" if d else "<16" for d in event_timing]
+    print(f"  cross-check, the browser's Event Timing (click to next paint, ms): median "
+          f"{'<16' if not med(event_timing) else f'{med(event_timing):.0f}'}; runs: {' '.join(shown)}")
+    return paint_ok and tap_ok
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=15, help="offline runs to take the median of")
+    args = parser.parse_args()
+    counter = ByteCounter(create_app().wsgi_app)
+    app = create_app()
+    app.wsgi_app = counter
+    server = create_server(app, host="127.0.0.1", port=0, threads=8)
+    threading.Thread(target=server.run, daemon=True).start()
+    base = f"http://127.0.0.1:{server.effective_port}"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        ok = measure_first_load(browser, base, counter)
+        ok = measure_offline(browser, base, args.runs) and ok
+        browser.close()
+    server.close()
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,33 @@
+# Shared by scripts/serve and scripts/test: a .venv with the app installed.
+# Works on a fresh Debian machine with only python3: what is missing is
+# installed with apt-get (as root, or with sudo).
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"
+  elif command -v sudo >/dev/null 2>&1; then sudo "$@"
+  else echo "scripts: need root to run: $*" >&2; return 1
+  fi
+}
+
+APT_UPDATED=""
+apt_install() {
+  if [ -z "$APT_UPDATED" ]; then
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    APT_UPDATED=1
+  fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"
+}
+
+# Create .venv (Debian's python3 needs python3-venv for that) and install the app.
+ensure_venv() {
+  local extras="$1"
+  if [ ! -x .venv/bin/python ] || ! .venv/bin/python -m pip --version >/dev/null 2>&1; then
+    rm -rf .venv
+    if ! python3 -m venv .venv >/dev/null 2>&1; then
+      rm -rf .venv
+      apt_install python3-venv
+      python3 -m venv .venv
+    fi
+  fi
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --editable ".${extras}"
+}

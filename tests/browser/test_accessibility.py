@@ -1,0 +1,105 @@
+"""Every page and state passes axe-core, with big touch targets, 200% zoom and reduced motion."""
+
+from __future__ import annotations
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
+
+from tests.browser.conftest import PHONE
+
+axe = Axe()
+
+
+def assert_no_violations(page) -> None:
+    results = axe.run(page)
+    assert results.violations_count == 0, results.generate_report()
+
+
+def open_state(page, base: str, state: str) -> None:
+    """Bring the app into one of the states a person sees."""
+    if state in ("home", "doctor", "not-found"):
+        page.goto(base + {"home": "/", "doctor": "/doctor", "not-found": "/nope"}[state])
+        return
+    page.goto(base + "/")
+    page.get_by_role("button", name="Cramp now").click()
+    expect(page.get_by_role("timer")).to_be_visible()
+    if state == "red-flag":
+        page.clock.fast_forward("10:05")
+        expect(page.get_by_role("alert")).to_be_visible()
+    if state == "done":
+        page.get_by_role("button", name="It's gone").click()
+        page.get_by_role("button", name="3", exact=True).click()
+        expect(page.locator("#severity-saved")).not_to_be_empty()
+
+
+STATES = ["home", "timer", "red-flag", "done", "doctor", "not-found"]
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_axe_finds_no_violations(page, live_server, state):
+    page.clock.install()
+    open_state(page, live_server.url, state)
+    assert_no_violations(page)
+
+
+TARGETS = "button:visible, a:visible, label:visible:has(input)"
+
+
+@pytest.mark.parametrize("state", ["home", "timer", "done", "doctor"])
+def test_touch_targets_are_at_least_48_px(page, live_server, state):
+    open_state(page, live_server.url, state)
+    small = []
+    for target in page.locator(TARGETS).all():
+        # Links inside running text are exempt (WCAG 2.5.8 inline exception).
+        if target.evaluate("el => el.tagName === 'A' && !!el.closest('p, li')"):
+            continue
+        box = target.bounding_box()
+        if box["height"] < 48 or box["width"] < 48:
+            small.append((target.inner_text(), box["width"], box["height"]))
+    assert small == []
+
+
+@pytest.mark.parametrize("state", ["home", "timer", "done", "doctor"])
+def test_readable_at_200_percent_zoom(browser, live_server, state):
+    """200% zoom on a phone is a viewport half as wide in CSS pixels: nothing may scroll sideways."""
+    context = browser.new_context(**{**PHONE, "viewport": {"width": 195, "height": 422}, "device_scale_factor": 2})
+    try:
+        page = context.new_page()
+        open_state(page, live_server.url, state)
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0
+        clipped = page.evaluate(
+            """() => [...document.querySelectorAll('h1, h2, p, li, button, a, label')]
+                .filter((el) => el.offsetParent && !el.closest('.visually-hidden') && el.scrollWidth > el.clientWidth + 1
+                         && getComputedStyle(el).overflow !== 'visible')
+                .map((el) => [el.tagName, el.className, el.textContent.trim().slice(0, 60), el.scrollWidth, el.clientWidth])"""
+        )
+        assert clipped == []
+    finally:
+        context.close()
+
+
+def test_reduced_motion_turns_off_the_ring_animation(browser, live_server):
+    context = browser.new_context(**PHONE, reduced_motion="reduce")
+    try:
+        page = context.new_page()
+        open_state(page, live_server.url, "timer")
+        duration = page.locator("#ring").evaluate("el => getComputedStyle(el).transitionDuration")
+        assert float(duration.rstrip("s")) < 0.001
+    finally:
+        context.close()
+    context = browser.new_context(**PHONE)
+    try:
+        page = context.new_page()
+        open_state(page, live_server.url, "timer")
+        assert page.locator("#ring").evaluate("el => getComputedStyle(el).transitionDuration") == "0.25s"
+    finally:
+        context.close()
+
+
+def test_timer_progress_is_exposed_to_screen_readers(page, live_server):
+    open_state(page, live_server.url, "timer")
+    expect(page.get_by_role("timer", name="Time left in this step")).to_be_visible()
+    live = page.locator("[aria-live='polite']#announcer")
+    expect(live).to_contain_text("Step" if False else "Pull your toes up")

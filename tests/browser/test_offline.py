@@ -1,0 +1,78 @@
+"""Installable and offline: after one visit, every page opens and Cramp now runs with no network."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from app.pages import OFFLINE_PAGES
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, wait_for_offline_ready
+
+HEADINGS = {"/": "Calf cramp?", "/relief": "Pull your toes up", "/doctor": "When to see a doctor"}
+
+
+def test_no_installability_errors(playwright_instance, live_server, tmp_path):
+    # An incognito context always reports "in-incognito", so use a real profile.
+    context = playwright_instance.chromium.launch_persistent_context(
+        str(tmp_path / "profile"), executable_path=CHROMIUM, args=CHROMIUM_ARGS, **PHONE
+    )
+    try:
+        page = context.new_page()
+        page.goto(live_server.url + "/")
+        wait_for_offline_ready(page)
+        cdp = context.new_cdp_session(page)
+        assert cdp.send("Page.getInstallabilityErrors")["installabilityErrors"] == []
+        manifest = cdp.send("Page.getAppManifest")
+        assert manifest["errors"] == []
+        assert manifest["url"].endswith("/manifest.webmanifest")
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def offline_page(page, live_server):
+    """A page whose one visit has cached the app; the network is then cut."""
+    page.goto(live_server.url + "/")
+    wait_for_offline_ready(page)
+    page.context.set_offline(True)
+    return page
+
+
+@pytest.mark.parametrize("path", OFFLINE_PAGES)
+def test_every_page_loads_offline(offline_page, live_server, path):
+    response = offline_page.goto(live_server.url + path)
+    assert response.ok and response.from_service_worker
+    expect(offline_page.get_by_role("heading", name=HEADINGS[path]).first).to_be_visible()
+    # The stylesheet came from the cache too: the night palette, not a white page.
+    background = offline_page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background == "rgb(20, 9, 9)"
+
+
+def test_cramp_now_runs_offline(offline_page, live_server):
+    offline_page.goto(live_server.url + "/")
+    offline_page.get_by_role("button", name="Cramp now").click()
+    timer = offline_page.get_by_role("timer")
+    expect(timer).to_have_text("0:30")
+    expect(timer).to_have_text("0:29", timeout=3000)
+    offline_page.get_by_role("button", name="It's gone").click()
+    expect(offline_page.get_by_role("heading", name="Glad it has eased")).to_be_visible()
+    expect(offline_page.locator("#done-stored")).to_have_text("Saved on this device.")
+
+
+def test_an_unknown_page_offline_falls_back_to_the_app(offline_page, live_server):
+    offline_page.goto(live_server.url + "/never-cached")
+    expect(offline_page.get_by_role("button", name="Cramp now")).to_be_visible()
+
+
+def test_no_white_flash_the_first_paint_is_dark(page, live_server):
+    """The canvas is dark even without the stylesheet (the color-scheme meta)."""
+    page.route("**/static/css/app.css", lambda route: route.abort())
+    page.goto(live_server.url + "/")
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgba(0, 0, 0, 0)"
+    canvas = page.screenshot(clip={"x": 0, "y": 0, "width": 10, "height": 10})
+    from io import BytesIO
+
+    from PIL import Image
+
+    red, green, blue, *_ = Image.open(BytesIO(canvas)).getpixel((5, 5))
+    assert max(red, green, blue) < 60

@@ -1,0 +1,56 @@
+"""A new app version waits until the person taps "Update", then the page reloads once."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import start_server, wait_for_offline_ready
+
+
+@pytest.fixture
+def server():
+    """A server of our own, so the test can deploy a "new version" mid-test."""
+    server = start_server()
+    yield server
+    server.stop()
+
+
+def cache_names(page) -> list[str]:
+    return page.evaluate("caches.keys()")
+
+
+def test_update_prompt_appears_for_a_new_version_and_reloads_once(page, server):
+    page.goto(server.url + "/")
+    wait_for_offline_ready(page)
+    banner = page.get_by_text("An update is available.")
+    expect(banner).to_be_hidden()
+    (old_cache,) = cache_names(page)
+
+    server.app.config["ASSET_VERSION"] = "release-2"  # a new deploy
+    page.reload()  # the browser checks for a new worker on navigation
+    expect(banner).to_be_visible(timeout=15000)
+    # The new version waits: the page still runs on the old one until asked.
+    assert old_cache in cache_names(page)
+
+    loads = []
+    page.on("load", lambda _: loads.append(page.url))
+    page.get_by_role("button", name="Update").click()
+    page.wait_for_function("() => true")  # let the reload start
+    expect(banner).to_be_hidden(timeout=15000)
+    page.wait_for_function(
+        "navigator.serviceWorker.controller && caches.keys().then((k) => k.length === 1 && k[0].endsWith('release-2'))"
+    )
+    page.wait_for_timeout(1000)
+    assert len(loads) == 1, "reloaded exactly once"
+    assert cache_names(page) == ["calmcalf-static-release-2"]
+
+
+def test_first_visit_does_not_offer_an_update_or_reload(page, server):
+    loads = []
+    page.on("load", lambda _: loads.append(page.url))
+    page.goto(server.url + "/")
+    wait_for_offline_ready(page)
+    page.wait_for_timeout(500)
+    expect(page.get_by_text("An update is available.")).to_be_hidden()
+    assert len(loads) == 1
