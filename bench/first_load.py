@@ -136,7 +136,7 @@ def measure_offline(browser, base: str, runs: int) -> bool:
         home.append(page.evaluate(PAINTED, "cramp-now"))
         page.evaluate(WATCH_CLICKS)
         page.get_by_role("button", name="Cramp now").click()
-        page.wait_for_function("performance.getEntriesByName('cramp-now:tap-to-frame').length > 0")
+        page.wait_for_function("() => performance.getEntriesByName('cramp-now:tap-to-frame').length > 0")
         taps.append(page.evaluate("performance.getEntriesByName('cramp-now:tap-to-frame')[0].duration"))
         page.wait_for_timeout(100)  # let the observer deliver
         event_timing.append(page.evaluate("Math.max(0, ...window.__clicks)"))

@@ -115,9 +115,19 @@ export function initRelief() {
   }
 
   function show(which) {
+    section.classList.remove('ready-offstage');
+    section.inert = false;
     home.hidden = which !== home;
     section.hidden = which !== section;
     done.hidden = which !== done;
+  }
+
+  /** Lay the timer out while nobody is waiting, so the tap only has to reveal it. */
+  function prepareOffstage() {
+    if (timer || !section.hidden) return;
+    section.inert = true;
+    section.classList.add('ready-offstage');
+    section.hidden = false;
   }
 
   /** Begin (or resume) the relief steps; `afterFrame` runs once the timer is on screen. */
@@ -139,16 +149,22 @@ export function initRelief() {
     render();
     clearInterval(ticking);
     ticking = setInterval(render, TICK_MS);
-    // Paint the timer first; bookkeeping waits until the frame is on screen.
+    // Paint the timer first; bookkeeping waits until that frame is on screen
+    // (or a moment, where no frame comes: a hidden page runs no rAF).
+    let pending = true;
+    const bookkeeping = () => {
+      if (!pending) return;
+      pending = false;
+      wake.acquire();
+      saveSession();
+      afterFrame();
+    };
     requestAnimationFrame(() => {
       const channel = new MessageChannel();
-      channel.port1.onmessage = () => {
-        wake.acquire();
-        saveSession();
-        afterFrame();
-      };
+      channel.port1.onmessage = bookkeeping;
       channel.port2.postMessage(null);
     });
+    setTimeout(bookkeeping, 250);
   }
 
   function stop() {
@@ -285,7 +301,12 @@ export function initRelief() {
     }
   });
 
-  if (section.dataset.autostart === 'true') start(readSession());
-  else stop();
+  if (section.dataset.autostart === 'true') {
+    start(readSession());
+  } else {
+    stop();
+    const idle = window.requestIdleCallback || ((fn) => setTimeout(fn, 200));
+    window.addEventListener('load', () => idle(prepareOffstage, { timeout: 1000 }), { once: true });
+  }
   return { start, finish, render };
 }

@@ -106,8 +106,9 @@ def page(context):
 
 def wait_for_offline_ready(page) -> None:
     """Wait until the service worker is active and controls the page (the app is cached)."""
+    # Function predicates: a string one would be eval'd in the page, which our CSP forbids.
     page.wait_for_function(
-        "navigator.serviceWorker.ready.then(() => !!navigator.serviceWorker.controller)",
+        "() => navigator.serviceWorker.ready.then(() => !!navigator.serviceWorker.controller)",
         timeout=15000,
     )
     page.wait_for_function(
