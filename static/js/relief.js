@@ -61,14 +61,28 @@ export function initRelief() {
     }
   }
 
+  /** Set an element's text only if it differs: unchanged text costs no layout or paint. */
+  function setText(id, text) {
+    const el = $(id);
+    if (el.textContent !== text) el.textContent = text;
+  }
+
   function announce(text) {
     $('announcer').textContent = text;
+  }
+
+  /** Show the first step as it will look when the timer starts. */
+  function preview() {
+    const first = steps[0];
+    allSteps.forEach((step) => step.classList.toggle('current', step === first));
+    setText('step-count', message(section, 'step-count', { n: 1, total: steps.length }));
+    setText('countdown', formatClock(Number(first.dataset.seconds) * 1000));
   }
 
   function showStep(state, isChange) {
     const li = steps[state.stepIndex];
     allSteps.forEach((step) => step.classList.toggle('current', step === li));
-    $('step-count').textContent = message(section, 'step-count', { n: state.stepIndex + 1, total: steps.length });
+    setText('step-count', message(section, 'step-count', { n: state.stepIndex + 1, total: steps.length }));
     const title = li.querySelector('.step-title').textContent;
     const text = li.querySelector('.step-text').textContent;
     const again = isChange && state.round > shown.round && state.stepIndex === 0 ? `${message(section, 'again')} ` : '';
@@ -89,9 +103,10 @@ export function initRelief() {
     if (state.stepIndex !== shown.index || state.round !== shown.round) {
       showStep(state, shown.index !== -1);
     }
-    $('countdown').textContent = formatClock(state.stepRemainingMs);
-    $('ring').setAttribute('stroke-dashoffset', String((100 * state.stepElapsedMs) / state.stepMs));
-    $('elapsed').textContent = formatClock(state.totalMs, false);
+    setText('countdown', formatClock(state.stepRemainingMs));
+    const offset = String(Math.round((1000 * state.stepElapsedMs) / state.stepMs) / 10);
+    if ($('ring').getAttribute('stroke-dashoffset') !== offset) $('ring').setAttribute('stroke-dashoffset', offset);
+    setText('elapsed', formatClock(state.totalMs, false));
     if (state.totalMs >= redFlagMs && $('red-flag').hidden) {
       $('red-flag').hidden = false;
       if (settings.sound) chime();
@@ -100,9 +115,8 @@ export function initRelief() {
   }
 
   function setPausedLook(paused) {
-    const button = $('pause');
-    button.textContent = message(section, paused ? 'resume' : 'pause');
-    button.setAttribute('aria-pressed', String(paused));
+    setText('pause', message(section, paused ? 'resume' : 'pause'));
+    $('pause').setAttribute('aria-pressed', String(paused));
     section.classList.toggle('paused', paused);
   }
 
@@ -115,16 +129,33 @@ export function initRelief() {
   }
 
   function show(which) {
-    section.classList.remove('ready-offstage');
-    section.inert = false;
+    if (which === section && section.classList.contains('ready-offstage')) {
+      // Fast path for the tap: reveal the painted layer, hide home without layout.
+      section.classList.replace('ready-offstage', 'revealing');
+      section.inert = false;
+      home.classList.add('leaving');
+      done.hidden = true;
+      return;
+    }
+    settle();
     home.hidden = which !== home;
     section.hidden = which !== section;
     done.hidden = which !== done;
   }
 
-  /** Lay the timer out while nobody is waiting, so the tap only has to reveal it. */
+  /** After the first frame: put the timer back in the page flow and drop home. */
+  function settle() {
+    if (!section.classList.contains('revealing')) return;
+    section.classList.remove('revealing');
+    home.classList.remove('leaving');
+    home.hidden = true;
+  }
+
+  /** Lay the timer out and paint it while nobody is waiting, so a tap only reveals it. */
   function prepareOffstage() {
     if (timer || !section.hidden) return;
+    steps = stepsFor(settings.cantStand);
+    preview();
     section.inert = true;
     section.classList.add('ready-offstage');
     section.hidden = false;
@@ -155,6 +186,7 @@ export function initRelief() {
     const bookkeeping = () => {
       if (!pending) return;
       pending = false;
+      settle();
       wake.acquire();
       saveSession();
       afterFrame();
@@ -186,7 +218,9 @@ export function initRelief() {
     const start = timer.startedAt;
     stop();
     const seconds = Math.max(0, Math.round((end - start) / 1000));
-    $('done-duration').textContent = message(done, 'duration', { m: Math.floor(seconds / 60), s: seconds % 60 });
+    $('done-duration').textContent = seconds < 60
+      ? message(done, 'duration-short', { s: seconds })
+      : message(done, 'duration', { m: Math.floor(seconds / 60), s: seconds % 60 });
     done.querySelectorAll('[data-severity]').forEach((b) => b.setAttribute('aria-pressed', 'false'));
     $('severity-saved').textContent = '';
     show(done);

@@ -103,3 +103,25 @@ def test_timer_progress_is_exposed_to_screen_readers(page, live_server):
     expect(page.get_by_role("timer", name="Time left in this step")).to_be_visible()
     live = page.locator("[aria-live='polite']#announcer")
     expect(live).to_contain_text("Step" if False else "Pull your toes up")
+
+
+def test_the_timer_laid_out_ahead_is_hidden_from_people_and_assistive_tech(page, live_server):
+    page.goto(live_server.url + "/")
+    page.wait_for_selector("#relief.ready-offstage", state="attached")
+    assert_no_violations(page)
+    # Not in the accessibility tree, not reachable by keyboard, not clickable.
+    # Chromium's own accessibility tree (what a screen reader gets).
+    tree = page.context.new_cdp_session(page).send("Accessibility.getFullAXTree")["nodes"]
+    exposed = {
+        node.get("name", {}).get("value")
+        for node in tree
+        if not node.get("ignored") and node.get("role", {}).get("value") in ("button", "timer", "switch")
+    }
+    assert "Cramp now" in exposed
+    assert not exposed & {"It's gone", "Pause", "Next", "Time left in this step", "Sound"}
+    for _ in range(8):
+        page.keyboard.press("Tab")
+        assert page.evaluate("!document.activeElement.closest('#relief')")
+    assert page.evaluate("document.elementFromPoint(195, 600).closest('#relief') === null")
+    # The home screen cannot scroll into it.
+    assert page.evaluate("document.documentElement.scrollHeight <= innerHeight + 1")

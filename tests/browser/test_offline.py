@@ -29,6 +29,49 @@ def test_no_installability_errors(playwright_instance, live_server, tmp_path):
         context.close()
 
 
+def test_install_button_appears_when_the_browser_offers_installation(playwright_instance, live_server, tmp_path):
+    context = playwright_instance.chromium.launch_persistent_context(
+        str(tmp_path / "profile"),
+        executable_path=CHROMIUM,
+        # Chromium offers installation only after some use; skip that wait.
+        args=[*CHROMIUM_ARGS, "--bypass-app-banner-engagement-checks"],
+        **PHONE,
+    )
+    try:
+        page = context.new_page()
+        page.goto(live_server.url + "/")
+        wait_for_offline_ready(page)
+        page.reload()
+        expect(page.get_by_role("button", name="Install Calm Calf")).to_be_visible(timeout=10000)
+        expect(page.get_by_text("Add to Home Screen")).to_be_hidden()
+    finally:
+        context.close()
+
+
+def test_no_install_button_without_the_browsers_offer(page, live_server):
+    page.goto(live_server.url + "/")
+    wait_for_offline_ready(page)
+    page.wait_for_timeout(500)
+    expect(page.get_by_role("button", name="Install Calm Calf")).to_be_hidden()
+
+
+IPHONE_SAFARI = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1"
+)
+
+
+def test_ios_gets_add_to_home_screen_instructions(browser, live_server):
+    context = browser.new_context(**PHONE, user_agent=IPHONE_SAFARI)
+    try:
+        page = context.new_page()
+        page.goto(live_server.url + "/")
+        expect(page.get_by_text("tap Share, then “Add to Home Screen”")).to_be_visible()
+        expect(page.get_by_role("button", name="Install Calm Calf")).to_be_hidden()
+    finally:
+        context.close()
+
+
 @pytest.fixture
 def offline_page(page, live_server):
     """A page whose one visit has cached the app; the network is then cut."""

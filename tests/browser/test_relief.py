@@ -139,6 +139,16 @@ def test_a_screen_wake_lock_is_held_while_the_timer_runs(relief):
     relief.wait_for_function("() => window.__wakeLocks.every((s) => s.released)")
 
 
+def test_the_wake_lock_is_taken_again_when_the_page_is_visible_again(relief):
+    tap_cramp_now(relief)
+    relief.wait_for_function("() => window.__wakeLocks.length === 1")
+    # Hiding a page releases its wake lock; coming back must ask again.
+    relief.evaluate("window.__wakeLocks[0].release()")
+    relief.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    relief.wait_for_function("() => window.__wakeLocks.length === 2")
+    assert relief.evaluate("window.__wakeLocks[1].released") is False
+
+
 def test_step_changes_vibrate_and_are_announced(relief):
     tap_cramp_now(relief)
     announcer = relief.locator("#announcer")
