@@ -187,6 +187,8 @@ export function initRelief() {
       if (!pending) return;
       pending = false;
       settle();
+      // Keyboard and screen-reader users continue inside the timer, not on the hidden button.
+      if (!section.contains(document.activeElement)) $('relief-title').focus({ preventScroll: true });
       wake.acquire();
       saveSession();
       afterFrame();
@@ -328,10 +330,12 @@ export function initRelief() {
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState === 'visible') render();
   });
+  const whenIdle = (fn) => (window.requestIdleCallback || ((f) => setTimeout(f, 200)))(fn, { timeout: 1000 });
   window.addEventListener('popstate', () => {
     if (location.pathname === '/' && timer) {
       stop();
       show(home);
+      whenIdle(prepareOffstage);
     }
   });
 
@@ -339,8 +343,7 @@ export function initRelief() {
     start(readSession());
   } else {
     stop();
-    const idle = window.requestIdleCallback || ((fn) => setTimeout(fn, 200));
-    window.addEventListener('load', () => idle(prepareOffstage, { timeout: 1000 }), { once: true });
+    window.addEventListener('load', () => whenIdle(prepareOffstage), { once: true });
   }
   return { start, finish, render };
 }

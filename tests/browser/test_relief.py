@@ -57,6 +57,23 @@ def test_one_tap_starts_the_first_step_at_once(relief):
     expect(relief.locator("#home")).to_be_hidden()
 
 
+def test_keyboard_focus_moves_into_the_timer_and_back_returns_home(relief):
+    relief.get_by_role("button", name="Cramp now").focus()
+    relief.keyboard.press("Enter")
+    expect(relief.get_by_role("timer")).to_be_visible()
+    relief.clock.run_for(300)
+    assert relief.evaluate("document.activeElement.id") == "relief-title"
+    relief.keyboard.press("Tab")
+    assert relief.evaluate("!!document.activeElement.closest('#relief')")
+    relief.go_back()
+    expect(relief.get_by_role("button", name="Cramp now")).to_be_visible()
+    assert relief.url.endswith("/")
+    relief.clock.run_for(2000)
+    relief.wait_for_selector("#relief.ready-offstage", state="attached")
+    tap_cramp_now(relief)  # and a second tap starts afresh
+    expect(relief.get_by_role("timer")).to_have_text("0:30")
+
+
 def test_steps_follow_the_guidance_in_order_and_loop(relief):
     tap_cramp_now(relief)
     seen = [current_title(relief)]
