@@ -1,22 +1,16 @@
 // Cramp now: one tap starts the guided relief steps; "It's gone" saves the episode.
 
-import { SequenceTimer, formatClock } from './timer.js';
-import { WakeLock, chime, loadSettings, saveSettings, speak, vibrate } from './cues.js';
+import { StepPlayer, message, setText } from './player.js';
+import { formatClock } from './timer.js';
+import { chime, saveSettings, vibrate } from './cues.js';
 import { addEpisode, updateEpisode } from './store.js';
 
 // The running session is kept so that a reload (a phone that discarded the
 // tab while the screen was locked) comes back to the same, still-correct timer.
 const SESSION_KEY = 'calmcalf.relief-session';
 const RESUME_WITHIN_MS = 30 * 60 * 1000;
-const TICK_MS = 250;
 
 const $ = (id) => document.getElementById(id);
-
-/** Fill "{name}" holes in a translated message kept in a data attribute. */
-function message(holder, name, values = {}) {
-  const key = `msg${name.replace(/(^|-)(\w)/g, (_, __, c) => c.toUpperCase())}`;
-  return (holder.dataset[key] || '').replace(/\{(\w+)\}/g, (_, k) => values[k] ?? '');
-}
 
 function readSession() {
   try {
@@ -28,96 +22,52 @@ function readSession() {
   return null;
 }
 
+function forgetSession() {
+  try {
+    localStorage.removeItem(SESSION_KEY);
+  } catch {
+    // Nothing to clear.
+  }
+}
+
 export function initRelief() {
   const section = $('relief');
   if (!section) return null;
   const home = $('home');
   const done = $('done');
-  const allSteps = [...section.querySelectorAll('.step')];
-  const settings = loadSettings();
-  const wake = new WakeLock();
   const redFlagMs = Number(section.dataset.redFlagMinutes) * 60 * 1000;
-
-  let timer = null;
-  let steps = [];
   let leg = null;
-  let shown = { index: -1, round: -1 };
-  let ticking = null;
   let saving = null;
+
+  const player = new StepPlayer(section, {
+    loop: true,
+    onRender: showElapsed,
+    onChange: saveSession,
+  });
+  const { settings } = player;
 
   /** The steps for someone who can, or cannot, stand up. */
   function stepsFor(cantStand) {
     const skip = cantStand ? 'standing' : 'in-bed';
-    return allSteps.filter((li) => li.dataset.where !== skip);
+    return player.allSteps.filter((li) => li.dataset.where !== skip);
   }
-
-  const durationsOf = (list) => list.map((li) => Number(li.dataset.seconds) * 1000);
 
   function saveSession() {
     try {
-      localStorage.setItem(SESSION_KEY, JSON.stringify({ timer: timer.snapshot(), leg }));
+      localStorage.setItem(SESSION_KEY, JSON.stringify({ timer: player.snapshot(), leg }));
     } catch {
       // Storage full or blocked: the timer still runs.
     }
   }
 
-  /** Set an element's text only if it differs: unchanged text costs no layout or paint. */
-  function setText(id, text) {
-    const el = $(id);
-    if (el.textContent !== text) el.textContent = text;
-  }
-
-  function announce(text) {
-    $('announcer').textContent = text;
-  }
-
-  /** Show the first step as it will look when the timer starts. */
-  function preview() {
-    const first = steps[0];
-    allSteps.forEach((step) => step.classList.toggle('current', step === first));
-    setText('step-count', message(section, 'step-count', { n: 1, total: steps.length }));
-    setText('countdown', formatClock(Number(first.dataset.seconds) * 1000));
-  }
-
-  function showStep(state, isChange) {
-    const li = steps[state.stepIndex];
-    allSteps.forEach((step) => step.classList.toggle('current', step === li));
-    setText('step-count', message(section, 'step-count', { n: state.stepIndex + 1, total: steps.length }));
-    const title = li.querySelector('.step-title').textContent;
-    const text = li.querySelector('.step-text').textContent;
-    const again = isChange && state.round > shown.round && state.stepIndex === 0 ? `${message(section, 'again')} ` : '';
-    const seconds = message(section, 'seconds', { s: Math.round(state.stepMs / 1000) });
-    announce(`${again}${title}. ${text} ${seconds}`);
-    if (isChange) {
-      vibrate([180]);
-      if (settings.sound) chime();
-    }
-    if (settings.voice) speak(`${again}${title}. ${text}`);
-    shown = { index: state.stepIndex, round: state.round };
-  }
-
-  /** Draw the timer for the current moment. */
-  function render(t = Date.now()) {
-    if (!timer) return;
-    const state = timer.state(t);
-    if (state.stepIndex !== shown.index || state.round !== shown.round) {
-      showStep(state, shown.index !== -1);
-    }
-    setText('countdown', formatClock(state.stepRemainingMs));
-    const offset = String(Math.round((1000 * state.stepElapsedMs) / state.stepMs) / 10);
-    if ($('ring').getAttribute('stroke-dashoffset') !== offset) $('ring').setAttribute('stroke-dashoffset', offset);
+  /** Cramp time since the tap, and the red-flag advice at 10 minutes. */
+  function showElapsed(state) {
     setText('elapsed', formatClock(state.totalMs, false));
     if (state.totalMs >= redFlagMs && $('red-flag').hidden) {
       $('red-flag').hidden = false;
       if (settings.sound) chime();
       vibrate([300, 150, 300]);
     }
-  }
-
-  function setPausedLook(paused) {
-    setText('pause', message(section, paused ? 'resume' : 'pause'));
-    $('pause').setAttribute('aria-pressed', String(paused));
-    section.classList.toggle('paused', paused);
   }
 
   function setLeg(value) {
@@ -153,72 +103,35 @@ export function initRelief() {
 
   /** Lay the timer out and paint it while nobody is waiting, so a tap only reveals it. */
   function prepareOffstage() {
-    if (timer || !section.hidden) return;
-    steps = stepsFor(settings.cantStand);
-    preview();
+    if (player.running || !section.hidden) return;
+    player.setSteps(stepsFor(settings.cantStand));
+    player.preview();
     section.inert = true;
     section.classList.add('ready-offstage');
     section.hidden = false;
   }
 
-  /** Begin (or resume) the relief steps; `afterFrame` runs once the timer is on screen. */
+  /** Begin (or resume) the relief steps; afterFrame runs once the timer is on screen. */
   function start(saved = null, afterFrame = () => {}) {
-    steps = stepsFor(settings.cantStand);
-    if (saved) {
-      timer = SequenceTimer.restore(saved.timer);
-      if (timer.durations.length !== steps.length) timer.setDurations(durationsOf(steps));
-      setLeg(saved.leg);
-    } else {
-      timer = new SequenceTimer(durationsOf(steps), { loop: true });
-      timer.start();
-      setLeg(null);
-    }
-    shown = { index: -1, round: -1 };
+    player.setSteps(stepsFor(settings.cantStand));
+    setLeg(saved ? saved.leg : null);
     $('red-flag').hidden = true;
-    setPausedLook(timer.paused);
     show(section);
-    render();
-    clearInterval(ticking);
-    ticking = setInterval(render, TICK_MS);
-    // Paint the timer first; bookkeeping waits until that frame is on screen
-    // (or a moment, where no frame comes: a hidden page runs no rAF).
-    let pending = true;
-    const bookkeeping = () => {
-      if (!pending) return;
-      pending = false;
+    player.start(saved && saved.timer, () => {
       settle();
       // Keyboard and screen-reader users continue inside the timer, not on the hidden button.
       if (!section.contains(document.activeElement)) $('relief-title').focus({ preventScroll: true });
-      wake.acquire();
       saveSession();
       afterFrame();
-    };
-    requestAnimationFrame(() => {
-      const channel = new MessageChannel();
-      channel.port1.onmessage = bookkeeping;
-      channel.port2.postMessage(null);
     });
-    setTimeout(bookkeeping, 250);
-  }
-
-  function stop() {
-    clearInterval(ticking);
-    ticking = null;
-    timer = null;
-    wake.release();
-    if ('speechSynthesis' in window) window.speechSynthesis.cancel();
-    try {
-      localStorage.removeItem(SESSION_KEY);
-    } catch {
-      // Nothing to clear.
-    }
   }
 
   /** "It's gone": save the episode, then ask how bad it was. */
   function finish() {
     const end = Date.now();
-    const start = timer.startedAt;
-    stop();
+    const start = player.timer.startedAt;
+    player.stop();
+    forgetSession();
     const seconds = Math.max(0, Math.round((end - start) / 1000));
     $('done-duration').textContent = seconds < 60
       ? message(done, 'duration-short', { s: seconds })
@@ -248,43 +161,6 @@ export function initRelief() {
     $('severity-saved').textContent = message(done, 'saved', { n: severity });
   }
 
-  /** Switch between the standing and in-bed steps without losing the clock. */
-  function setCantStand(cantStand) {
-    settings.cantStand = cantStand;
-    saveSettings(settings);
-    if (!timer) return;
-    const now = Date.now();
-    const state = timer.state(now);
-    const currentKey = steps[state.stepIndex].dataset.step;
-    steps = stepsFor(cantStand);
-    const sameStep = steps.findIndex((li) => li.dataset.step === currentKey);
-    const index = sameStep >= 0 ? sameStep : Math.min(state.stepIndex, steps.length - 1);
-    timer.setDurations(durationsOf(steps));
-    timer.goTo(index, state.round, now);
-    shown = { index: -1, round: -1 };
-    render(now);
-    saveSession();
-  }
-
-  function control(action) {
-    if (!timer) return;
-    const now = Date.now();
-    if (action === 'pause') {
-      if (timer.paused) {
-        timer.resume(now);
-        announce(message(section, 'resumed'));
-      } else {
-        timer.pause(now);
-        announce(message(section, 'paused'));
-      }
-      setPausedLook(timer.paused);
-    } else {
-      timer[action](now);
-    }
-    render(now);
-    saveSession();
-  }
-
   // Wiring. The Cramp now form works without script (it opens /relief);
   // with script, the timer starts in place on the same frame as the tap.
   const crampNow = $('cramp-now');
@@ -298,9 +174,6 @@ export function initRelief() {
       document.title = crampNow.textContent.trim() + document.title.slice(document.title.indexOf(' · '));
     });
   });
-  $('pause').addEventListener('click', () => control('pause'));
-  $('next').addEventListener('click', () => control('next'));
-  $('back').addEventListener('click', () => control('back'));
   $('gone').addEventListener('click', finish);
   done.querySelectorAll('[data-severity]').forEach((button) => {
     button.addEventListener('click', () => rateSeverity(button));
@@ -308,32 +181,22 @@ export function initRelief() {
   section.querySelectorAll('input[name="leg"]').forEach((input) => {
     input.addEventListener('change', () => {
       setLeg(input.value);
-      if (timer) saveSession();
+      if (player.running) saveSession();
     });
   });
   const cantStand = $('cant-stand');
   cantStand.checked = settings.cantStand;
-  cantStand.addEventListener('change', () => setCantStand(cantStand.checked));
-  for (const name of ['sound', 'voice']) {
-    const toggle = $(name);
-    toggle.checked = settings[name];
-    toggle.addEventListener('change', () => {
-      settings[name] = toggle.checked;
-      saveSettings(settings);
-      if (name === 'sound' && toggle.checked) chime();
-      if (name === 'voice' && toggle.checked && timer) {
-        const li = steps[timer.state().stepIndex];
-        speak(`${li.querySelector('.step-title').textContent}. ${li.querySelector('.step-text').textContent}`);
-      }
-    });
-  }
-  document.addEventListener('visibilitychange', () => {
-    if (document.visibilityState === 'visible') render();
+  cantStand.addEventListener('change', () => {
+    settings.cantStand = cantStand.checked;
+    saveSettings(settings);
+    player.remap(stepsFor(settings.cantStand));
   });
+
   const whenIdle = (fn) => (window.requestIdleCallback || ((f) => setTimeout(f, 200)))(fn, { timeout: 1000 });
   window.addEventListener('popstate', () => {
-    if (location.pathname === '/' && timer) {
-      stop();
+    if (location.pathname === '/' && player.running) {
+      player.stop();
+      forgetSession();
       show(home);
       whenIdle(prepareOffstage);
     }
@@ -342,8 +205,9 @@ export function initRelief() {
   if (section.dataset.autostart === 'true') {
     start(readSession());
   } else {
-    stop();
+    forgetSession();
     window.addEventListener('load', () => whenIdle(prepareOffstage), { once: true });
   }
-  return { start, finish, render };
+  return { start, finish };
 }
+

@@ -1,0 +1,228 @@
+// A guided step player: the one timer behind Cramp now and the bedtime routine.
+//
+// It shows one step at a time from a list of <li class="step"> elements (each with
+// data-seconds, .step-title and .step-text), runs them with the timestamp-based
+// SequenceTimer, and does everything a timer does for a person: countdown and
+// ring, screen-reader announcements, vibration, optional tone and voice, and a
+// screen wake lock. Pages add their own behaviour through the hooks.
+
+import { SequenceTimer, formatClock } from './timer.js';
+import { WakeLock, chime, loadSettings, saveSettings, speak, vibrate } from './cues.js';
+
+const TICK_MS = 250;
+const $ = (id) => document.getElementById(id);
+
+/** Fill "{name}" holes in a translated message kept in a data-msg-* attribute. */
+export function message(holder, name, values = {}) {
+  const key = `msg${name.replace(/(^|-)(\w)/g, (_, __, c) => c.toUpperCase())}`;
+  return (holder.dataset[key] || '').replace(/\{(\w+)\}/g, (_, k) => values[k] ?? '');
+}
+
+/** Set an element's text only if it differs: unchanged text costs no layout or paint. */
+export function setText(id, text) {
+  const el = $(id);
+  if (el && el.textContent !== text) el.textContent = text;
+}
+
+/** Run fn once the next frame is on screen (or soon, where no frame comes: hidden pages run no rAF). */
+export function afterNextFrame(fn) {
+  let pending = true;
+  const once = () => {
+    if (!pending) return;
+    pending = false;
+    fn();
+  };
+  requestAnimationFrame(() => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = once;
+    channel.port2.postMessage(null);
+  });
+  setTimeout(once, 250);
+}
+
+const durationsOf = (list) => list.map((li) => Number(li.dataset.seconds) * 1000);
+
+export class StepPlayer {
+  /**
+   * root: the element holding the steps, the player controls and the data-msg-* texts.
+   * hooks: onRender(state, t), onChange() after a person's control, onFinish() when a
+   * non-looping sequence ends.
+   */
+  constructor(root, { loop = false, onRender = () => {}, onChange = () => {}, onFinish = () => {} } = {}) {
+    this.root = root;
+    this.loop = loop;
+    this.hooks = { onRender, onChange, onFinish };
+    this.allSteps = [...root.querySelectorAll('.step')];
+    this.steps = this.allSteps;
+    this.settings = loadSettings();
+    this.wake = new WakeLock();
+    this.timer = null;
+    this.shown = { index: -1, round: -1 };
+    this.ticking = null;
+    this.wireControls();
+  }
+
+  get running() {
+    return this.timer !== null;
+  }
+
+  /** Which steps run, e.g. only the ones that can be done from bed. */
+  setSteps(list) {
+    this.steps = list;
+  }
+
+  /** Show the first step as it will look when started. */
+  preview() {
+    const first = this.steps[0];
+    this.allSteps.forEach((step) => step.classList.toggle('current', step === first));
+    setText('step-count', message(this.root, 'step-count', { n: 1, total: this.steps.length }));
+    setText('countdown', formatClock(Number(first.dataset.seconds) * 1000));
+  }
+
+  /** Start now, or carry on from a snapshot. afterFrame runs once the first frame is shown. */
+  start(snapshot = null, afterFrame = () => {}) {
+    if (snapshot) {
+      this.timer = SequenceTimer.restore(snapshot);
+      if (this.timer.durations.length !== this.steps.length) this.timer.setDurations(durationsOf(this.steps));
+    } else {
+      this.timer = new SequenceTimer(durationsOf(this.steps), { loop: this.loop });
+      this.timer.start();
+    }
+    this.shown = { index: -1, round: -1 };
+    this.setPausedLook(this.timer.paused);
+    this.render();
+    clearInterval(this.ticking);
+    this.ticking = setInterval(() => this.render(), TICK_MS);
+    // Paint first; the wake lock and the page's bookkeeping follow the first frame.
+    afterNextFrame(() => {
+      if (!this.timer) return;
+      this.wake.acquire();
+      afterFrame();
+    });
+  }
+
+  /** Stop the clock, release the screen and hush any voice. */
+  stop() {
+    clearInterval(this.ticking);
+    this.ticking = null;
+    this.timer = null;
+    this.wake.release();
+    if ('speechSynthesis' in window) window.speechSynthesis.cancel();
+  }
+
+  snapshot() {
+    return this.timer ? this.timer.snapshot() : null;
+  }
+
+  announce(text) {
+    setText('announcer', text);
+  }
+
+  /** The step's words, for the announcer and the voice. */
+  describe(li) {
+    return `${li.querySelector('.step-title').textContent.trim()}. ${li.querySelector('.step-text').textContent.trim()}`;
+  }
+
+  showStep(state, isChange) {
+    const li = this.steps[state.stepIndex];
+    this.allSteps.forEach((step) => step.classList.toggle('current', step === li));
+    setText('step-count', message(this.root, 'step-count', { n: state.stepIndex + 1, total: this.steps.length }));
+    const again = isChange && state.round > this.shown.round && state.stepIndex === 0
+      ? `${message(this.root, 'again')} ` : '';
+    const seconds = message(this.root, 'seconds', { s: Math.round(state.stepMs / 1000) });
+    this.announce(`${again}${this.describe(li)} ${seconds}`);
+    if (isChange) {
+      vibrate([180]);
+      if (this.settings.sound) chime();
+    }
+    if (this.settings.voice) speak(`${again}${this.describe(li)}`);
+    this.shown = { index: state.stepIndex, round: state.round };
+  }
+
+  /** Draw the timer for the moment t. */
+  render(t = Date.now()) {
+    if (!this.timer) return;
+    const state = this.timer.state(t);
+    if (state.finished) {
+      const finish = this.hooks.onFinish;
+      this.stop();
+      finish(state);
+      return;
+    }
+    if (state.stepIndex !== this.shown.index || state.round !== this.shown.round) {
+      this.showStep(state, this.shown.index !== -1);
+    }
+    setText('countdown', formatClock(state.stepRemainingMs));
+    const ring = $('ring');
+    const offset = String(Math.round((1000 * state.stepElapsedMs) / state.stepMs) / 10);
+    if (ring.getAttribute('stroke-dashoffset') !== offset) ring.setAttribute('stroke-dashoffset', offset);
+    this.hooks.onRender(state, t);
+  }
+
+  setPausedLook(paused) {
+    setText('pause', message(this.root, paused ? 'resume' : 'pause'));
+    $('pause').setAttribute('aria-pressed', String(paused));
+    this.root.classList.toggle('paused', paused);
+  }
+
+  /** Pause or resume, or move to the next or previous step. */
+  control(action) {
+    if (!this.timer) return;
+    const now = Date.now();
+    if (action === 'pause') {
+      if (this.timer.paused) {
+        this.timer.resume(now);
+        this.announce(message(this.root, 'resumed'));
+      } else {
+        this.timer.pause(now);
+        this.announce(message(this.root, 'paused'));
+      }
+      this.setPausedLook(this.timer.paused);
+    } else {
+      this.timer[action](now);
+    }
+    this.render(now);
+    this.hooks.onChange();
+  }
+
+  /** Change which steps run without losing the clock: stay on the same step, or the one in its place. */
+  remap(list) {
+    const previous = this.steps;
+    this.steps = list;
+    if (!this.timer) {
+      this.preview();
+      return;
+    }
+    const now = Date.now();
+    const state = this.timer.state(now);
+    const key = previous[state.stepIndex].dataset.step;
+    const same = list.findIndex((li) => li.dataset.step === key);
+    const index = same >= 0 ? same : Math.min(state.stepIndex, list.length - 1);
+    this.timer.setDurations(durationsOf(list));
+    this.timer.goTo(index, state.round, now);
+    this.shown = { index: -1, round: -1 };
+    this.render(now);
+    this.hooks.onChange();
+  }
+
+  wireControls() {
+    for (const action of ['pause', 'next', 'back']) {
+      $(action).addEventListener('click', () => this.control(action));
+    }
+    for (const name of ['sound', 'voice']) {
+      const toggle = $(name);
+      toggle.checked = this.settings[name];
+      toggle.addEventListener('change', () => {
+        this.settings[name] = toggle.checked;
+        saveSettings(this.settings);
+        if (name === 'sound' && toggle.checked) chime();
+        if (name === 'voice' && toggle.checked && this.timer) {
+          speak(this.describe(this.steps[this.timer.state().stepIndex]));
+        }
+      });
+    }
+    document.addEventListener('visibilitychange', () => {
+      if (document.visibilityState === 'visible') this.render();
+    });
+  }
+}
