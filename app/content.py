@@ -206,3 +206,182 @@ LOOK_ALIKES = (
         (NICE,),
     ),
 )
+
+
+# --- Bedtime -------------------------------------------------------------------
+
+HALLEGRAEFF = Source("Hallegraeff et al., J Physiother 2012 (trial in adults over 55)")
+COCHRANE_STRETCH = Source("Hawke et al., Cochrane review 2021")
+COCHRANE_MAGNESIUM = Source("Garrison et al., Cochrane review 2020")
+SEED = Source("Common advice; not tested in trials")
+
+
+@dataclass(frozen=True)
+class Stretch:
+    """One stretch of the bedtime routine, done on each leg."""
+
+    key: str
+    title: str
+    position: str
+    hold: str
+    illustration: str
+    where: str  # STANDING, or SEATED for people who cannot stand safely
+
+
+SEATED = "seated"
+
+# The routine of the Hallegraeff trial: each stretch, each leg, held 10 s three
+# times with 10 s rest between holds.
+ROUTINE_STRETCHES = (
+    Stretch(
+        key="calf",
+        title=_l("Calf stretch at a wall"),
+        position=_l("Face a wall with your hands on it. Step this leg back, keep it straight and the heel down."),
+        hold=_l("Lean towards the wall until you feel a moderate pull in the calf."),
+        illustration="stand-lean",
+        where=STANDING,
+    ),
+    Stretch(
+        key="hamstring",
+        title=_l("Hamstring stretch"),
+        position=_l("Put this heel on a low step, leg straight. Hold on to something steady."),
+        hold=_l("Lean forward from the hips, back straight, until you feel a moderate pull behind the thigh."),
+        illustration="hamstring-standing",
+        where=STANDING,
+    ),
+    Stretch(
+        key="calf",
+        title=_l("Seated calf stretch"),
+        position=_l("Sit with this leg straight out. Loop a towel round the ball of the foot."),
+        hold=_l("Pull the towel gently until you feel a moderate pull in the calf."),
+        illustration="towel-pull",
+        where=SEATED,
+    ),
+    Stretch(
+        key="hamstring",
+        title=_l("Seated hamstring stretch"),
+        position=_l("Sit on the front of a chair with this leg straight out, heel on the floor."),
+        hold=_l("Lean forward from the hips, back straight, until you feel a moderate pull behind the thigh."),
+        illustration="hamstring-seated",
+        where=SEATED,
+    ),
+)
+ROUTINE_HOLD_SECONDS = 10
+ROUTINE_REST_SECONDS = 10
+ROUTINE_HOLDS = 3
+ROUTINE_GET_READY_SECONDS = 10
+LEGS = (("right", _l("Right leg")), ("left", _l("Left leg")))
+
+
+@dataclass(frozen=True)
+class RoutineStep:
+    """One timed step of the routine player."""
+
+    key: str
+    kind: str  # "ready", "hold" or "rest"
+    title: str
+    text: str
+    seconds: int
+    illustration: str
+    leg: str
+    where: str
+
+
+def routine_steps() -> list[RoutineStep]:
+    """The routine, step by step: get ready, then hold and rest, per stretch and leg."""
+    steps = []
+    for stretch in ROUTINE_STRETCHES:
+        for leg, leg_name in LEGS:
+            base = f"{stretch.where}-{stretch.key}-{leg}"
+            title = f"{stretch.title}: {leg_name}"
+            steps.append(RoutineStep(f"{base}-ready", "ready", title, stretch.position,
+                                     ROUTINE_GET_READY_SECONDS, stretch.illustration, leg, stretch.where))
+            for n in range(1, ROUTINE_HOLDS + 1):
+                steps.append(RoutineStep(f"{base}-hold-{n}", "hold", title, stretch.hold,
+                                         ROUTINE_HOLD_SECONDS, stretch.illustration, leg, stretch.where))
+                if n < ROUTINE_HOLDS:
+                    steps.append(RoutineStep(f"{base}-rest-{n}", "rest", title, _l("Relax for a moment."),
+                                             ROUTINE_REST_SECONDS, stretch.illustration, leg, stretch.where))
+    return steps
+
+
+def routine_minutes(where: str = STANDING) -> float:
+    """How long the routine takes, in minutes."""
+    return sum(s.seconds for s in routine_steps() if s.where == where) / 60
+
+
+ROUTINE_EVIDENCE = {
+    "evidence": MAY_HELP,
+    "text": _l(
+        "In a trial, adults over 55 who stretched like this every night before sleep "
+        "had fewer and milder night cramps after six weeks. Other trials found no "
+        "benefit, so it may help: it is low-risk, not a cure."
+    ),
+    "sources": (HALLEGRAEFF, COCHRANE_STRETCH),
+}
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    """A habit for tonight, with why it might help and on what evidence."""
+
+    key: str
+    label: str
+    why: str
+    evidence: str
+    sources: tuple[Source, ...]
+
+
+CHECKLIST = (
+    ChecklistItem(
+        "stretch", _l("Did the stretch routine"),
+        _l("Stretching calves and hamstrings just before sleep reduced night cramps in one trial; others found no effect."),
+        MAY_HELP, (HALLEGRAEFF, COCHRANE_STRETCH),
+    ),
+    ChecklistItem(
+        "fluids", _l("Drank enough during the day"),
+        _l("Being short of fluid may make cramps more likely. If a doctor has limited how much you drink, follow their advice."),
+        MAY_HELP, (MAYO, AAFP),
+    ),
+    ChecklistItem(
+        "alcohol-caffeine", _l("Kept alcohol and caffeine low this evening"),
+        _l("Both are linked with night cramps in some people."),
+        MAY_HELP, (MAYO,),
+    ),
+    ChecklistItem(
+        "sheets", _l("Loosened the sheets at the foot of the bed"),
+        _l("Tight sheets push the toes down, which shortens the calf muscle while you sleep."),
+        MAY_HELP, (MAYO,),
+    ),
+    ChecklistItem(
+        "shoes", _l("Wore comfortable shoes today"),
+        _l("Comfortable, supportive shoes rather than long hours in high heels may help. This is plausible but untested."),
+        MAY_HELP, (SEED,),
+    ),
+    ChecklistItem(
+        "warm", _l("Had a warm shower or foot bath before bed"),
+        _l("Warmth relaxes muscles and is pleasant; there is little evidence either way."),
+        MAY_HELP, (SEED,),
+    ),
+)
+
+# Shown beside the checklist, never as an item to tick.
+NOT_SHOWN_TO_HELP = (
+    {
+        "text": _l(
+            "Magnesium tablets did not help ordinary night cramps in older adults in "
+            "trials. If you are pregnant, ask your midwife."
+        ),
+        "evidence": NO_BENEFIT,
+        "sources": (COCHRANE_MAGNESIUM,),
+    },
+)
+
+# What a doctor is likely to ask, printed on the report with space to answer.
+DOCTOR_QUESTIONS = (
+    _l("Do you have numbness or tingling in the legs?"),
+    _l("Is either leg swollen?"),
+    _l("Are the leg muscles weaker or smaller than before?"),
+    _l("Have you started or changed any medicines in the months before the cramps began?"),
+    _l("Are you pregnant?"),
+)

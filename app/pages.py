@@ -3,19 +3,32 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template
+from flask_babel import gettext as _
 
 from . import content
 
 bp = Blueprint("pages", __name__)
 
+# Each page's own script and the modules it imports (preloaded, so no waterfall).
+TIMER = ["player.js", "timer.js", "cues.js", "text.js", "store.js"]
+DIARY = ["diarydata.js", "text.js", "store.js"]
+SCRIPTS = {
+    "relief": {"entry": "relief.js", "imports": TIMER},
+    "bedtime": {"entry": "bedtime.js", "imports": TIMER},
+    "checklist": {"entry": "checklist.js", "imports": ["text.js", "store.js"]},
+    "diary": {"entry": "diary.js", "imports": DIARY},
+    "report": {"entry": "report.js", "imports": DIARY},
+}
+
 # Every page the service worker precaches, so all of them open offline.
-OFFLINE_PAGES = ("/", "/relief", "/doctor")
+OFFLINE_PAGES = ("/", "/relief", "/doctor", "/bedtime", "/checklist", "/diary", "/diary/report")
 
 
 def _relief_page(autostart: bool) -> str:
     """Home and the relief timer are one page, so a tap starts the timer at once."""
     return render_template(
         "index.html",
+        page_script=SCRIPTS["relief"],
         content=content,
         steps=content.RELIEF_STEPS,
         autostart=autostart,
@@ -38,6 +51,39 @@ def relief() -> str:
 def doctor() -> str:
     """When to see a doctor: the red flags, reachable from every screen."""
     return render_template("doctor.html", content=content)
+
+
+@bp.get("/bedtime")
+def bedtime() -> str:
+    """The guided bedtime stretch routine."""
+    steps = content.routine_steps()
+    return render_template(
+        "bedtime.html",
+        page_script=SCRIPTS["bedtime"],
+        content=content,
+        steps=steps,
+        illustrations=sorted({step.illustration for step in steps}),
+        kinds={"ready": _("Get ready."), "hold": _("Hold."), "rest": _("Rest.")},
+        minutes=content.routine_minutes(),
+    )
+
+
+@bp.get("/checklist")
+def checklist() -> str:
+    """Tonight's prevention checklist."""
+    return render_template("checklist.html", page_script=SCRIPTS["checklist"], content=content)
+
+
+@bp.get("/diary")
+def diary() -> str:
+    """The cramp diary: chart, comparison, episodes, export and import."""
+    return render_template("diary.html", page_script=SCRIPTS["diary"], content=content)
+
+
+@bp.get("/diary/report")
+def report() -> str:
+    """A printable report for a doctor, filled in on the device."""
+    return render_template("report.html", page_script=SCRIPTS["report"], content=content)
 
 
 @bp.app_errorhandler(404)

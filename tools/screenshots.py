@@ -5,8 +5,11 @@
 
 from __future__ import annotations
 
+import json
+import random
 import sys
 import threading
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
@@ -18,6 +21,30 @@ ROOT = Path(__file__).resolve().parent.parent
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def sample_diary(today: datetime) -> dict:
+    """Eight weeks of plausible nights: the routine begins in week 3 and cramps thin out."""
+    rng = random.Random(7)
+    episodes, checklist = [], []
+    for back in range(56, 0, -1):
+        evening = (today - timedelta(days=back)).replace(hour=21, minute=0, second=0, microsecond=0)
+        night = evening.strftime("%Y-%m-%d")
+        routine = back < 40 and rng.random() < 0.75
+        if routine or rng.random() < 0.3:
+            ticks = {"stretch": True} if routine else {}
+            ticks.update({key: True for key in ("fluids", "sheets") if rng.random() < 0.6})
+            checklist.append({"night": night, "ticks": ticks})
+        for _ in range(rng.choice([0, 1, 1, 2] if back >= 40 else [0, 0, 0, 1])):
+            start = evening + timedelta(hours=rng.randint(4, 8), minutes=rng.randint(0, 59))
+            seconds = rng.randint(40, 400)
+            episodes.append({
+                "id": f"sample-{back}-{len(episodes)}", "start": start.astimezone().isoformat(),
+                "end": (start + timedelta(seconds=seconds)).astimezone().isoformat(), "durationSeconds": seconds,
+                "leg": rng.choice(["left", "right", None]), "severity": rng.randint(2, 9),
+                "note": "", "source": rng.choice(["cramp-now", "manual"]),
+            })
+    return {"kind": "calmcalf-diary", "schema": 2, "episodes": episodes, "checklist": checklist}
 
 
 def main(outdir: Path) -> None:
@@ -39,6 +66,25 @@ def main(outdir: Path) -> None:
         page.screenshot(path=str(outdir / "done.png"))
         page.goto(base + "/doctor")
         page.screenshot(path=str(outdir / "doctor.png"))
+        sample = outdir / "sample-diary.json"
+        sample.write_text(json.dumps(sample_diary(datetime.now())))
+        page.goto(base + "/diary")
+        page.set_input_files("#import-file", str(sample))
+        page.get_by_text("Imported").wait_for()
+        sample.unlink()
+        page.screenshot(path=str(outdir / "diary.png"))
+        page.goto(base + "/checklist")
+        page.get_by_label("Drank enough during the day").check()
+        page.get_by_text("Why?").first.click()
+        page.screenshot(path=str(outdir / "checklist.png"))
+        page.goto(base + "/bedtime")
+        page.screenshot(path=str(outdir / "bedtime.png"))
+        page.get_by_role("button", name="Start").click()
+        page.wait_for_timeout(2500)
+        page.screenshot(path=str(outdir / "routine.png"))
+        page.goto(base + "/diary/report")
+        page.wait_for_selector("#report[data-ready]")
+        page.screenshot(path=str(outdir / "report.png"), full_page=True)
         browser.close()
     server.close()
 

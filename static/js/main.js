@@ -1,8 +1,7 @@
-// Entry point on every page.
+// On every page: the service worker with its update offer, and the install offer.
+// Each page's own feature module is loaded by that page (see templates).
 import { initUpdates } from './updates.js';
 import { initInstall } from './install.js';
-import { initRelief } from './relief.js';
 
-initRelief();
 initInstall();
 initUpdates();

@@ -8,21 +8,10 @@
 
 import { SequenceTimer, formatClock } from './timer.js';
 import { WakeLock, chime, loadSettings, saveSettings, speak, vibrate } from './cues.js';
+import { message, setText } from './text.js';
 
 const TICK_MS = 250;
 const $ = (id) => document.getElementById(id);
-
-/** Fill "{name}" holes in a translated message kept in a data-msg-* attribute. */
-export function message(holder, name, values = {}) {
-  const key = `msg${name.replace(/(^|-)(\w)/g, (_, __, c) => c.toUpperCase())}`;
-  return (holder.dataset[key] || '').replace(/\{(\w+)\}/g, (_, k) => values[k] ?? '');
-}
-
-/** Set an element's text only if it differs: unchanged text costs no layout or paint. */
-export function setText(id, text) {
-  const el = $(id);
-  if (el && el.textContent !== text) el.textContent = text;
-}
 
 /** Run fn once the next frame is on screen (or soon, where no frame comes: hidden pages run no rAF). */
 export function afterNextFrame(fn) {
@@ -45,13 +34,15 @@ const durationsOf = (list) => list.map((li) => Number(li.dataset.seconds) * 1000
 export class StepPlayer {
   /**
    * root: the element holding the steps, the player controls and the data-msg-* texts.
-   * hooks: onRender(state, t), onChange() after a person's control, onFinish() when a
-   * non-looping sequence ends.
+   * hooks: onStep(li) when a step is shown, onRender(state, t) on every tick,
+   * onChange() after a person's control, onFinish() when a non-looping sequence ends.
    */
-  constructor(root, { loop = false, onRender = () => {}, onChange = () => {}, onFinish = () => {} } = {}) {
+  constructor(root, {
+    loop = false, onStep = () => {}, onRender = () => {}, onChange = () => {}, onFinish = () => {},
+  } = {}) {
     this.root = root;
     this.loop = loop;
-    this.hooks = { onRender, onChange, onFinish };
+    this.hooks = { onStep, onRender, onChange, onFinish };
     this.allSteps = [...root.querySelectorAll('.step')];
     this.steps = this.allSteps;
     this.settings = loadSettings();
@@ -75,6 +66,7 @@ export class StepPlayer {
   preview() {
     const first = this.steps[0];
     this.allSteps.forEach((step) => step.classList.toggle('current', step === first));
+    this.hooks.onStep(first);
     setText('step-count', message(this.root, 'step-count', { n: 1, total: this.steps.length }));
     setText('countdown', formatClock(Number(first.dataset.seconds) * 1000));
   }
@@ -126,6 +118,7 @@ export class StepPlayer {
   showStep(state, isChange) {
     const li = this.steps[state.stepIndex];
     this.allSteps.forEach((step) => step.classList.toggle('current', step === li));
+    this.hooks.onStep(li);
     setText('step-count', message(this.root, 'step-count', { n: state.stepIndex + 1, total: this.steps.length }));
     const again = isChange && state.round > this.shown.round && state.stepIndex === 0
       ? `${message(this.root, 'again')} ` : '';

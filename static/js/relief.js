@@ -1,6 +1,7 @@
 // Cramp now: one tap starts the guided relief steps; "It's gone" saves the episode.
 
-import { StepPlayer, message, setText } from './player.js';
+import { StepPlayer } from './player.js';
+import { message, setText } from './text.js';
 import { formatClock } from './timer.js';
 import { chime, saveSettings, vibrate } from './cues.js';
 import { addEpisode, updateEpisode } from './store.js';
@@ -211,3 +212,4 @@ export function initRelief() {
   return { start, finish };
 }
 
+initRelief();

@@ -8,7 +8,15 @@ from playwright.sync_api import expect
 from app.pages import OFFLINE_PAGES
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, wait_for_offline_ready
 
-HEADINGS = {"/": "Calf cramp?", "/relief": "Pull your toes up", "/doctor": "When to see a doctor"}
+HEADINGS = {
+    "/": "Calf cramp?",
+    "/relief": "Pull your toes up",
+    "/doctor": "When to see a doctor",
+    "/bedtime": "Bedtime routine",
+    "/checklist": "Tonight's checklist",
+    "/diary": "Cramp diary",
+    "/diary/report": "Night cramps: report for your doctor",
+}
 
 
 def test_no_installability_errors(playwright_instance, live_server, tmp_path):

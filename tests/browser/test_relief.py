@@ -233,7 +233,7 @@ def test_its_gone_records_the_episode_and_asks_how_bad(relief):
     expect(relief.locator("#done-duration")).to_have_text("It lasted 1 min 15 s.")
     relief.wait_for_function(f"({EPISODES})().then((r) => r.episodes.length === 1)")
     stored = relief.evaluate(EPISODES)
-    assert stored["version"] == 1
+    assert stored["version"] == 2
     (episode,) = stored["episodes"]
     assert episode["start"] == relief.evaluate(f"new Date('{START}').toISOString()")
     assert episode["durationSeconds"] == 75
@@ -266,6 +266,10 @@ def test_cramp_now_button_is_big_and_within_thumb_reach(page, live_server):
     assert box["width"] >= viewport["width"] * 0.85
     assert box["y"] + box["height"] <= viewport["height"], "visible without scrolling"
     assert box["y"] >= viewport["height"] * 0.35, "in the lower part of the screen, near the thumb"
-    # Nothing else on the home screen competes: the only other buttons are hidden install offers.
-    visible = page.locator("#home button:visible, #home a:visible")
-    assert visible.count() == 1
+    # Nothing else on the home screen competes: it is the only button, and the
+    # bedtime links sit quietly at the top, in smaller type.
+    assert page.locator("#home button:visible").count() == 1
+    button_size = page.get_by_role("button", name="Cramp now").evaluate("el => parseFloat(getComputedStyle(el).fontSize)")
+    for link in page.locator("#home a:visible").all():
+        assert link.bounding_box()["y"] < box["y"] - 100
+        assert link.evaluate("el => parseFloat(getComputedStyle(el).fontSize)") < button_size / 2

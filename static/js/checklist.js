@@ -1,0 +1,65 @@
+// Tonight's checklist: real checkboxes, kept per night (noon to noon) on the device.
+
+import { message, setText } from './text.js';
+import { getChecklist, listChecklist, nightOf, setTick, shiftNight } from './store.js';
+
+/** Nights in a row with the routine done, counting back from tonight (or last night, if tonight is still open). */
+export function routineStreak(records, tonight) {
+  const done = new Set(records.filter((r) => r.ticks.stretch).map((r) => r.night));
+  let night = done.has(tonight) ? tonight : shiftNight(tonight, 1);
+  let streak = 0;
+  while (done.has(night)) {
+    streak += 1;
+    night = shiftNight(night, 1);
+  }
+  return streak;
+}
+
+function nightLabel(night) {
+  const [y, m, d] = night.split('-').map(Number);
+  return new Intl.DateTimeFormat(document.documentElement.lang, { weekday: 'long', day: 'numeric', month: 'long' })
+    .format(new Date(y, m - 1, d));
+}
+
+export async function initChecklist() {
+  const root = document.getElementById('checklist');
+  if (!root) return;
+  const form = document.getElementById('checklist-form');
+  const boxes = [...form.querySelectorAll('input[type="checkbox"]')];
+
+  async function showStreak(tonight) {
+    const streak = routineStreak(await listChecklist(), tonight);
+    let text = message(root, 'streak-none');
+    if (streak === 1) text = message(root, 'streak-one');
+    else if (streak > 1) text = message(root, 'streak', { n: streak });
+    setText('streak', text);
+  }
+
+  /** Show the ticks of the night we are in now (it changes at noon). */
+  async function load() {
+    const tonight = nightOf(new Date());
+    root.dataset.night = tonight;
+    setText('night-label', message(root, 'night', { date: nightLabel(tonight) }));
+    const { ticks } = await getChecklist(tonight);
+    boxes.forEach((box) => { box.checked = Boolean(ticks[box.name]); });
+    await showStreak(tonight);
+    root.dataset.ready = 'true';
+  }
+
+  form.addEventListener('submit', (event) => event.preventDefault());
+  boxes.forEach((box) => {
+    box.addEventListener('change', async () => {
+      // The night is fixed when the tick happens, so a tick at 00:30 counts for the evening before.
+      const night = nightOf(new Date());
+      await setTick(night, box.name, box.checked);
+      if (night !== root.dataset.night) await load();
+      else await showStreak(night);
+    });
+  });
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible' && nightOf(new Date()) !== root.dataset.night) load();
+  });
+  await load();
+}
+
+initChecklist();

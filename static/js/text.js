@@ -1,0 +1,15 @@
+// Translated messages and cheap text updates, for every page's script.
+
+const $ = (id) => document.getElementById(id);
+
+/** Fill "{name}" holes in a translated message kept in a data-msg-* attribute. */
+export function message(holder, name, values = {}) {
+  const key = `msg${name.replace(/(^|-)(\w)/g, (_, __, c) => c.toUpperCase())}`;
+  return (holder.dataset[key] || '').replace(/\{(\w+)\}/g, (_, k) => values[k] ?? '');
+}
+
+/** Set an element's text only if it differs: unchanged text costs no layout or paint. */
+export function setText(id, text) {
+  const el = $(id);
+  if (el && el.textContent !== text) el.textContent = text;
+}
