@@ -47,11 +47,21 @@ export async function initChecklist() {
   }
 
   form.addEventListener('submit', (event) => event.preventDefault());
+  let saving = 0;
+  const track = (delta) => {
+    saving += delta;
+    root.dataset.saving = String(saving); // 0: every tick is on disk
+  };
   boxes.forEach((box) => {
     box.addEventListener('change', async () => {
       // The night is fixed when the tick happens, so a tick at 00:30 counts for the evening before.
       const night = nightOf(new Date());
-      await setTick(night, box.name, box.checked);
+      track(1);
+      try {
+        await setTick(night, box.name, box.checked);
+      } finally {
+        track(-1);
+      }
       if (night !== root.dataset.night) await load();
       else await showStreak(night);
     });

@@ -16,10 +16,48 @@ def assert_no_violations(page) -> None:
     assert results.violations_count == 0, results.generate_report()
 
 
+SAMPLE = """import('/static/js/store.js').then(async (s) => {
+  const night = s.nightOf(new Date());
+  await s.setTick(s.shiftNight(night, 1), 'stretch', true);
+  await s.setTick(s.shiftNight(night, 2), 'sheets', true);
+  await s.addEpisode({ start: new Date(Date.now() - 86400000).toISOString(), durationSeconds: 120,
+                       severity: 6, leg: 'left', note: 'Woke me', source: 'manual' });
+})"""
+
+
 def open_state(page, base: str, state: str) -> None:
     """Bring the app into one of the states a person sees."""
     if state in ("home", "doctor", "not-found"):
         page.goto(base + {"home": "/", "doctor": "/doctor", "not-found": "/nope"}[state])
+        return
+    if state.startswith(("diary", "report")):
+        page.goto(base + "/diary")
+        page.evaluate(SAMPLE)
+        page.goto(base + ("/diary/report" if state == "report" else "/diary"))
+        page.wait_for_selector("[data-ready]")
+        if state == "diary-form":
+            page.get_by_role("button", name="I had a cramp last night").click()
+            page.get_by_label("How many minutes did it last?").fill("9999")
+            page.get_by_role("button", name="Save").click()
+            expect(page.get_by_text("Enter the minutes")).to_be_visible()
+        if state == "diary-table":
+            page.get_by_text("Show the chart as a table").click()
+        return
+    if state.startswith("bedtime"):
+        page.goto(base + "/bedtime")
+        if state == "bedtime-running":
+            page.get_by_role("button", name="Start").click()
+            expect(page.get_by_role("timer")).to_be_visible()
+        if state == "bedtime-done":
+            page.get_by_role("button", name="Start").click()
+            page.clock.fast_forward("05:00")
+            expect(page.get_by_role("heading", name="Well done. Sleep well.")).to_be_visible()
+        return
+    if state == "checklist":
+        page.goto(base + "/checklist")
+        page.wait_for_selector("#checklist[data-ready]")
+        page.get_by_role("checkbox", name="Did the stretch routine").check()
+        page.locator("details.why summary").first.click()
         return
     page.goto(base + "/")
     page.get_by_role("button", name="Cramp now").click()
@@ -33,7 +71,11 @@ def open_state(page, base: str, state: str) -> None:
         expect(page.locator("#severity-saved")).not_to_be_empty()
 
 
-STATES = ["home", "timer", "red-flag", "done", "doctor", "not-found"]
+STATES = [
+    "home", "timer", "red-flag", "done", "doctor", "not-found",
+    "bedtime", "bedtime-running", "bedtime-done", "checklist", "diary", "diary-form", "diary-table", "report",
+]
+EVERY_PAGE = ["home", "timer", "done", "doctor", "bedtime", "bedtime-running", "checklist", "diary", "diary-form", "report"]
 
 
 @pytest.mark.parametrize("state", STATES)
@@ -46,7 +88,7 @@ def test_axe_finds_no_violations(page, live_server, state):
 TARGETS = "button:visible, a:visible, label:visible:has(input)"
 
 
-@pytest.mark.parametrize("state", ["home", "timer", "done", "doctor"])
+@pytest.mark.parametrize("state", EVERY_PAGE)
 def test_touch_targets_are_at_least_48_px(page, live_server, state):
     open_state(page, live_server.url, state)
     small = []
@@ -60,7 +102,7 @@ def test_touch_targets_are_at_least_48_px(page, live_server, state):
     assert small == []
 
 
-@pytest.mark.parametrize("state", ["home", "timer", "done", "doctor"])
+@pytest.mark.parametrize("state", EVERY_PAGE)
 def test_readable_at_200_percent_zoom(browser, live_server, state):
     """200% zoom on a phone is a viewport half as wide in CSS pixels: nothing may scroll sideways."""
     context = browser.new_context(**{**PHONE, "viewport": {"width": 195, "height": 422}, "device_scale_factor": 2})
