@@ -117,3 +117,12 @@ def wait_for_offline_ready(page) -> None:
           return names.some((n) => n.startsWith('calmcalf-static-'));
         }"""
     )
+
+
+@pytest.fixture
+def offline_page(page, live_server):
+    """A page whose one visit has cached the app; the network is then cut."""
+    page.goto(live_server.url + "/")
+    wait_for_offline_ready(page)
+    page.context.set_offline(True)
+    return page

@@ -15,12 +15,9 @@ def stored_ticks(page, night: str) -> dict:
 
 
 @pytest.fixture
-def offline(page, live_server):
+def offline(offline_page):
     """One visit, then no network."""
-    page.goto(live_server.url + "/")
-    wait_for_offline_ready(page)
-    page.context.set_offline(True)
-    return page
+    return offline_page
 
 
 @pytest.mark.parametrize(

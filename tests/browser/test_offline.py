@@ -80,15 +80,6 @@ def test_ios_gets_add_to_home_screen_instructions(browser, live_server):
         context.close()
 
 
-@pytest.fixture
-def offline_page(page, live_server):
-    """A page whose one visit has cached the app; the network is then cut."""
-    page.goto(live_server.url + "/")
-    wait_for_offline_ready(page)
-    page.context.set_offline(True)
-    return page
-
-
 @pytest.mark.parametrize("path", OFFLINE_PAGES)
 def test_every_page_loads_offline(offline_page, live_server, path):
     response = offline_page.goto(live_server.url + path)
