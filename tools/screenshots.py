@@ -84,9 +84,9 @@ def main(outdir: Path) -> None:
         page.screenshot(path=str(outdir / "routine.png"))
         page.goto(base + "/diary/report")
         page.wait_for_selector("#report[data-ready]")
-        page.screenshot(path=str(outdir / "report.png"), full_page=True)
+        page.screenshot(path=str(outdir / "report.png"))
         browser.close()
-    server.close()
+    # The server thread is a daemon: it ends with this script.
 
 
 if __name__ == "__main__":
