@@ -1,10 +1,11 @@
-"""The `calmcalf` command: `calmcalf serve [--host H] [--port P]`."""
+"""The `calmcalf` command: `serve` the app, or `dispatch` reminders."""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import sys
+from datetime import UTC, datetime
 
 
 def _port(text: str) -> int:
@@ -18,36 +19,108 @@ def _port(text: str) -> int:
     return port
 
 
+def _instant(text: str) -> datetime:
+    """An ISO-8601 date and time; without an offset it is taken as UTC."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--now must be an ISO-8601 date and time, not {text!r}") from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line, one subcommand per runtime piece."""
     parser = argparse.ArgumentParser(prog="calmcalf", description="Calm Calf server")
     commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="run the web app on a production WSGI server")
+    serve = commands.add_parser("serve", help="run the web app (and the reminder dispatcher) on waitress")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=_port, default=8000, help="port to listen on (default 8000)")
     serve.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
+    serve.add_argument("--no-dispatch", action="store_true", help="do not send reminders from this process")
+    dispatch = commands.add_parser("dispatch", help="send the reminders that are due")
+    dispatch.add_argument("--once", action="store_true", help="send what is due now, print a summary and exit")
+    dispatch.add_argument("--now", type=_instant, help="the time to dispatch for (ISO-8601; for tests)")
+    dispatch.add_argument("--workers", type=int, default=32, help="concurrent sends (default 32)")
     return parser
 
 
-def serve(host: str, port: int, threads: int) -> None:
-    """Run the app with waitress (not Flask's development server)."""
-    from waitress import serve as waitress_serve
-
-    from . import create_app
+def ready_app():
+    """The app with its database migrated: what `serve` and `dispatch` both start from."""
+    from . import create_app, db
 
     app = create_app()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    db.upgrade(app)
+    return app
+
+
+def schedule_dispatch(app, scheduler) -> None:
+    """Run the dispatcher every DISPATCH_INTERVAL_SECONDS (one run at a time)."""
+    from .dispatch import Dispatcher
+
+    dispatcher = Dispatcher(app)
+    log = logging.getLogger("calmcalf.dispatch")
+
+    def run() -> None:
+        summary = dispatcher.run_once()
+        if summary.sent or summary.pruned or summary.retried or summary.failed or summary.skipped:
+            log.info(summary.line())
+
+    scheduler.add_job(
+        run, "interval", seconds=app.config["DISPATCH_INTERVAL_SECONDS"],
+        max_instances=1, coalesce=True, next_run_time=datetime.now(UTC),
+    )
+
+
+def serve(host: str, port: int, threads: int, dispatch: bool) -> None:
+    """Run the app with waitress (not Flask's development server), dispatching in the background."""
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from waitress import serve as waitress_serve
+
+    app = ready_app()
+    if dispatch:
+        scheduler = BackgroundScheduler(timezone=UTC)
+        schedule_dispatch(app, scheduler)
+        scheduler.start()
     print(f"Calm Calf is running on http://{host}:{port}/ (Ctrl+C to stop)", flush=True)
     waitress_serve(app, host=host, port=port, threads=threads, ident="calmcalf")
 
 
+def dispatch(once: bool, now: datetime | None, workers: int) -> None:
+    """Send due reminders: once (with a summary line), or every interval until stopped."""
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    from .dispatch import Dispatcher
+
+    app = ready_app()
+    if once:
+        dispatcher = Dispatcher(app, workers=workers)
+        try:
+            print(dispatcher.run_once(now).line(), flush=True)
+        finally:
+            dispatcher.close()
+        return
+    scheduler = BlockingScheduler(timezone=UTC)
+    schedule_dispatch(app, scheduler)
+    scheduler.start()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script."""
+    from .vapid import ConfigError
+
     args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     try:
         if args.command == "serve":
-            serve(args.host, args.port, args.threads)
+            serve(args.host, args.port, args.threads, not args.no_dispatch)
+        elif args.command == "dispatch":
+            dispatch(args.once, args.now, args.workers)
+    except ConfigError as exc:
+        print(f"calmcalf: {exc}", file=sys.stderr)
+        return 2
     except OSError as exc:
+        if args.command != "serve":
+            raise
         print(f"calmcalf: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 
 from . import content
@@ -87,6 +87,10 @@ def report() -> str:
 
 
 @bp.app_errorhandler(404)
-def not_found(error) -> tuple[str, int]:
-    """A calm page instead of the server's default."""
+def not_found(error):
+    """A calm page instead of the server's default (JSON under /api/)."""
+    if request.path.startswith("/api/"):
+        from .reminders import api_http_error
+
+        return api_http_error(error)
     return render_template("not_found.html"), 404

@@ -1,16 +1,23 @@
-"""Fixtures for unit and HTTP tests: a fresh app per test, like flaskr's."""
+"""Fixtures for unit and HTTP tests: a fresh app and database per test, like flaskr's."""
 
 from __future__ import annotations
 
 import pytest
 
-from app import create_app
+from app import create_app, db
+
+
+def make_app(tmp_path, **config):
+    """An app on its own migrated SQLite database."""
+    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'calmcalf.db'}", **config})
+    db.upgrade(app)
+    return app
 
 
 @pytest.fixture
-def app():
+def app(tmp_path):
     """The app with test configuration."""
-    return create_app({"TESTING": True})
+    return make_app(tmp_path)
 
 
 @pytest.fixture

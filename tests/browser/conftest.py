@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import threading
 from dataclasses import dataclass
 
@@ -11,7 +12,7 @@ import pytest
 from flask import Flask
 from waitress.server import create_server
 
-from app import create_app
+from app import create_app, db
 
 CHROMIUM = os.environ.get("CALMCALF_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -43,8 +44,10 @@ class LiveServer:
 
 
 def start_server(config: dict | None = None) -> LiveServer:
-    """Serve a fresh app with waitress on a free loopback port."""
-    app = create_app({"TESTING": True, **(config or {})})
+    """Serve a fresh app (with its own database) with waitress on a free loopback port."""
+    folder = tempfile.mkdtemp(prefix="calmcalf-test-")
+    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{folder}/calmcalf.db", **(config or {})})
+    db.upgrade(app)
     server = create_server(app, host="127.0.0.1", port=0, threads=8)
     threading.Thread(target=server.run, daemon=True).start()
     return LiveServer(f"http://127.0.0.1:{server.effective_port}", app, server)

@@ -1,0 +1,57 @@
+"""Database tables: evening reminders and shared settings (the VAPID key)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    """Base of every table; Alembic migrations in migrations/ create them."""
+
+
+class Setting(Base):
+    """A value every server and dispatcher must share, such as the VAPID private key."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class Reminder(Base):
+    """One push subscription's evening reminder. Times are naive UTC."""
+
+    __tablename__ = "reminders"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    endpoint: Mapped[str] = mapped_column(String(2048), unique=True)
+    p256dh: Mapped[str] = mapped_column(String(128))
+    auth: Mapped[str] = mapped_column(String(64))
+    local_time: Mapped[str] = mapped_column(String(5))  # "HH:MM"
+    timezone: Mapped[str] = mapped_column(String(64))  # IANA name
+    days: Mapped[str] = mapped_column(String(32))  # "mon,tue,…"
+    next_due_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    done_through: Mapped[str | None] = mapped_column(String(10))  # last local date sent (or skipped)
+    retry_after: Mapped[datetime | None] = mapped_column(DateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime)  # claimed by a dispatcher until then
+    lease_token: Mapped[str | None] = mapped_column(String(32))
+    lang: Mapped[str] = mapped_column(String(16), default="en")
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+    def day_list(self) -> list[str]:
+        return self.days.split(",") if self.days else []
+
+    def to_json(self) -> dict:
+        """The stored reminder as the API returns it."""
+        return {
+            "endpoint": self.endpoint,
+            "time": self.local_time,
+            "timezone": self.timezone,
+            "days": self.day_list(),
+            "nextDueAt": self.next_due_at.isoformat() + "Z",
+        }

@@ -1,0 +1,132 @@
+"""Sending web push messages with pywebpush, efficiently and safely.
+
+One HTTP session with keep-alive for every send, no redirects followed, explicit
+timeouts, and a VAPID Authorization header cached per push-service origin and
+signed again well before it expires (with a fresh claims dict each time:
+py_vapid and pywebpush change the dict they are given).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
+
+import requests
+from py_vapid import Vapid02
+from pywebpush import WebPusher
+from requests.adapters import HTTPAdapter
+
+from .validation import host_allowed
+
+VAPID_LIFETIME_S = 12 * 3600  # push services accept up to 24 h
+VAPID_RESIGN_BEFORE_S = 3600  # sign again when less than this is left
+TIMEOUT = (5, 15)  # connect, read (seconds)
+
+
+class NoRedirectSession(requests.Session):
+    """A push service that redirects is not trusted with the message."""
+
+    def request(self, *args, **kwargs):
+        kwargs["allow_redirects"] = False
+        return super().request(*args, **kwargs)
+
+
+def http_session(pool_size: int) -> requests.Session:
+    session = NoRedirectSession()
+    adapter = HTTPAdapter(pool_connections=16, pool_maxsize=pool_size, max_retries=0)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
+
+
+class VapidHeaders:
+    """Authorization headers per push-service origin, signed again before they expire."""
+
+    def __init__(self, vapid: Vapid02, subject: str):
+        self.vapid = vapid
+        self.subject = subject
+        self.cache: dict[str, tuple[dict, float]] = {}
+        self.lock = threading.Lock()
+        self.signed = 0
+
+    def for_endpoint(self, endpoint: str, now: float | None = None) -> dict:
+        parts = urlsplit(endpoint)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        now = time.time() if now is None else now
+        with self.lock:
+            cached = self.cache.get(origin)
+            if cached and cached[1] - now > VAPID_RESIGN_BEFORE_S:
+                return dict(cached[0])
+            expires = int(now) + VAPID_LIFETIME_S
+            claims = {"sub": self.subject, "aud": origin, "exp": expires}  # a fresh dict each time
+            headers = self.vapid.sign(claims)
+            self.cache[origin] = (headers, expires)
+            self.signed += 1
+            return dict(headers)
+
+
+@dataclass
+class Outcome:
+    """What became of one send: sent, gone (prune), retry (with a delay) or failed."""
+
+    kind: str
+    status: int | None = None
+    retry_after_s: int | None = None
+    detail: str = ""
+
+
+def retry_after_seconds(value: str | None, default: int) -> int:
+    """Retry-After as seconds (it may be a number or an HTTP date)."""
+    if not value:
+        return default
+    value = value.strip()
+    if value.isdigit():
+        return int(value)
+    try:
+        return max(0, int(parsedate_to_datetime(value).timestamp() - time.time()))
+    except (TypeError, ValueError):
+        return default
+
+
+class Sender:
+    """Sends encrypted messages to subscriptions over one shared session."""
+
+    def __init__(self, vapid: Vapid02, subject: str, allowed_hosts: list[str], allow_http: bool, pool_size: int = 32):
+        self.headers = VapidHeaders(vapid, subject)
+        self.session = http_session(pool_size)
+        self.allowed_hosts = allowed_hosts
+        self.allow_http = allow_http
+
+    def send(self, subscription: dict, payload: dict, ttl: int, backoff_s: int = 60) -> Outcome:
+        """Encrypt (aes128gcm) and post one message; classify the push service's answer."""
+        endpoint = subscription["endpoint"]
+        parts = urlsplit(endpoint)
+        # The allow-list is checked again here: the configuration may have changed since signup.
+        if parts.scheme != "https" and not (self.allow_http and parts.scheme == "http"):
+            return Outcome("failed", detail="endpoint is not https")
+        if not host_allowed(parts.hostname or "", self.allowed_hosts):
+            return Outcome("failed", detail="endpoint host is not an allowed push service")
+        headers = self.headers.for_endpoint(endpoint)
+        headers.update({"Urgency": "normal", "Topic": "bedtime"})
+        try:
+            response = WebPusher(subscription, requests_session=self.session).send(
+                json.dumps(payload, separators=(",", ":")),
+                headers=headers,
+                ttl=max(60, ttl),
+                content_encoding="aes128gcm",
+                timeout=TIMEOUT,
+            )
+        except requests.RequestException as exc:
+            return Outcome("retry", retry_after_s=backoff_s, detail=type(exc).__name__)
+        status = response.status_code
+        if 200 <= status < 300:
+            return Outcome("sent", status)
+        if status in (404, 410):
+            return Outcome("gone", status)
+        if status == 429 or status >= 500:
+            return Outcome("retry", status, retry_after_seconds(response.headers.get("Retry-After"), backoff_s))
+        return Outcome("failed", status, detail=response.text[:200])

@@ -1,0 +1,141 @@
+"""The reminders API: public key, subscribe (create or update by endpoint), unsubscribe, test.
+
+Every error is {"error": "<what is wrong, naming the field>"} with a 4xx status.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from flask import Blueprint, Flask, current_app, jsonify, request
+from flask_babel import get_locale
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from sqlalchemy import select
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from .db import get_db
+from .dispatch import payload, sender_for
+from .models import Reminder
+from .schedule import next_due, to_naive_utc
+from .validation import Invalid, check_endpoint_only, check_reminder
+from .vapid import load_vapid, public_key
+
+bp = Blueprint("reminders", __name__, url_prefix="/api")
+BODY_LIMIT = 4096  # a subscription and settings fit in well under 1 KB
+
+
+def json_body():
+    """The request's JSON, or a 4xx that says what is wrong with it."""
+    if request.content_length is not None and request.content_length > BODY_LIMIT:
+        raise Invalid(f"the request body is larger than {BODY_LIMIT} bytes", 413)
+    if not request.is_json:
+        raise Invalid("Content-Type must be application/json", 415)
+    request.max_content_length = BODY_LIMIT  # also stops a chunked body with no Content-Length
+    try:
+        raw = request.get_data(cache=True)
+    except RequestEntityTooLarge:
+        raise Invalid(f"the request body is larger than {BODY_LIMIT} bytes", 413) from None
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise Invalid("the request body is not valid JSON") from None
+
+
+def vapid():
+    """The shared VAPID key, loaded once per process."""
+    cache = current_app.extensions.setdefault("calmcalf_vapid", {})
+    if "key" not in cache:
+        cache["key"] = load_vapid(current_app)
+    return cache["key"]
+
+
+@bp.get("/push/public-key")
+def get_public_key():
+    return jsonify(publicKey=public_key(vapid()))
+
+
+@bp.post("/reminders")
+def save_reminder():
+    """Create a reminder, or update the one with the same endpoint."""
+    clean = check_reminder(json_body(), current_app.config["PUSH_SERVICE_HOSTS"], current_app.config["PUSH_ALLOW_HTTP"])
+    now = datetime.now(UTC)
+    with get_db().session() as session:
+        reminder = session.execute(select(Reminder).where(Reminder.endpoint == clean["endpoint"])).scalar_one_or_none()
+        created = reminder is None
+        if created:
+            reminder = Reminder(endpoint=clean["endpoint"], created_at=to_naive_utc(now), attempts=0)
+            session.add(reminder)
+        reminder.p256dh, reminder.auth = clean["p256dh"], clean["auth"]
+        reminder.local_time, reminder.timezone = clean["time"], clean["timezone"]
+        reminder.days = ",".join(clean["days"])
+        reminder.lang = str(get_locale() or "en")
+        reminder.retry_after = None
+        reminder.next_due_at = to_naive_utc(
+            next_due(clean["time"], clean["timezone"], clean["days"], now, reminder.done_through)
+        )
+        reminder.updated_at = to_naive_utc(now)
+        session.flush()
+        body = reminder.to_json()
+    return jsonify(body), 201 if created else 200
+
+
+@bp.delete("/reminders")
+def delete_reminder():
+    """Forget a subscription (also fine when it is unknown)."""
+    endpoint = check_endpoint_only(json_body())
+    with get_db().session() as session:
+        reminder = session.execute(select(Reminder).where(Reminder.endpoint == endpoint)).scalar_one_or_none()
+        if reminder:
+            session.delete(reminder)
+    return "", 204
+
+
+@bp.post("/reminders/test")
+def send_test():
+    """Send one reminder now to a stored subscription, so people can see what arrives."""
+    endpoint = check_endpoint_only(json_body())
+    with get_db().session() as session:
+        reminder = session.execute(select(Reminder).where(Reminder.endpoint == endpoint)).scalar_one_or_none()
+        if reminder is None:
+            raise Invalid("endpoint: no reminder is stored for this subscription", 404)
+        subscription = {"endpoint": reminder.endpoint, "keys": {"p256dh": reminder.p256dh, "auth": reminder.auth}}
+        lang = reminder.lang
+    sender = current_app.extensions.get("calmcalf_sender") or current_app.extensions.setdefault(
+        "calmcalf_sender", sender_for(current_app, pool_size=4)
+    )
+    outcome = sender.send(subscription, payload(lang), ttl=600)
+    if outcome.kind != "sent":
+        raise Invalid(f"endpoint: the push service did not take the message ({outcome.status or outcome.detail})", 502)
+    return jsonify(result="sent"), 202
+
+
+@bp.errorhandler(Invalid)
+def invalid(error: Invalid):
+    return jsonify(error=error.message), error.status
+
+
+def api_http_error(error: HTTPException):
+    """Routing, size and rate-limit errors on /api/ answer in JSON too."""
+    if not request.path.startswith("/api/"):
+        return error
+    messages = {
+        404: "no such API endpoint",
+        405: f"method {request.method} is not allowed here",
+        413: f"the request body is larger than {BODY_LIMIT} bytes",
+        429: "too many requests: slow down and try again in a minute",
+    }
+    return jsonify(error=messages.get(error.code, error.description)), error.code
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    app.register_error_handler(HTTPException, api_http_error)
+    limiter = Limiter(
+        get_remote_address,
+        app=app,
+        storage_uri=app.config.get("RATELIMIT_STORAGE_URI", "memory://"),
+        headers_enabled=True,
+    )
+    limiter.limit(lambda: current_app.config["API_RATE_LIMIT"])(bp)

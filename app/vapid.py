@@ -1,0 +1,72 @@
+"""The VAPID key pair: generated once and kept in the database, so every process shares it."""
+
+from __future__ import annotations
+
+import re
+
+from cryptography.hazmat.primitives import serialization
+from flask import Flask
+from py_vapid import Vapid02, b64urlencode
+from sqlalchemy.exc import IntegrityError
+
+from .db import get_db
+from .models import Setting
+
+KEY_SETTING = "vapid_private_key_pem"
+DEFAULT_SUBJECT = "mailto:webpush@localhost"
+SUBJECT = re.compile(r"^(mailto:[^@\s/]+@[^@\s/]+|https://[^\s/?#]+\.[^\s/?#]+(/\S*)?)$")
+
+
+class ConfigError(RuntimeError):
+    """The server cannot start with this configuration."""
+
+
+def check_subject(subject: str) -> str:
+    """A real mailto: address or https: URL, for push services to contact the sender."""
+    if not SUBJECT.match(subject):
+        raise ConfigError(
+            f"CALMCALF_VAPID_SUBJECT must be a mailto: address or an https: URL, not {subject!r}"
+        )
+    return subject
+
+
+def _from_config(text: str) -> Vapid02:
+    try:
+        if text.strip().startswith("-----BEGIN"):
+            return Vapid02.from_pem(text.strip().encode())
+        return Vapid02.from_string(text.strip())
+    except Exception as exc:  # py_vapid raises several kinds for a bad key
+        raise ConfigError(f"CALMCALF_VAPID_PRIVATE_KEY is not a usable P-256 private key: {exc}") from None
+
+
+def load_vapid(app: Flask) -> Vapid02:
+    """The configured key, else the stored one, else a new one stored for everyone."""
+    configured = app.config.get("VAPID_PRIVATE_KEY")
+    if configured:
+        return _from_config(str(configured))
+    db = get_db(app)
+    with db.session() as session:
+        stored = session.get(Setting, KEY_SETTING)
+        if stored:
+            return Vapid02.from_pem(stored.value.encode())
+    vapid = Vapid02()
+    vapid.generate_keys()
+    try:
+        with db.session() as session:
+            session.add(Setting(key=KEY_SETTING, value=vapid.private_pem().decode()))
+    except IntegrityError:
+        # Another process stored one first: use that, so all agree.
+        with db.session() as session:
+            return Vapid02.from_pem(session.get(Setting, KEY_SETTING).value.encode())
+    return vapid
+
+
+def public_key(vapid: Vapid02) -> str:
+    """The applicationServerKey for pushManager.subscribe: base64url of the uncompressed point."""
+    raw = vapid.public_key.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    return b64urlencode(raw)
+
+
+def init_app(app: Flask) -> None:
+    """Check the subject now, so a bad one stops the server at start."""
+    app.config["VAPID_SUBJECT"] = check_subject(app.config.get("VAPID_SUBJECT") or DEFAULT_SUBJECT)

@@ -1,0 +1,168 @@
+"""A local push service for tests: checks VAPID like a real one and decrypts every message.
+
+It listens on 127.0.0.1 and speaks HTTP/1.1 with keep-alive. For each POST it
+verifies the VAPID JWT (ES256 signature with the key in the header, `aud` equal to
+its own origin, `exp` within 24 hours, a `sub`), decrypts the aes128gcm body with
+http_ece using the subscriber's private key, and records the message. Tests
+program answers per endpoint (e.g. 410, or 429 with Retry-After, then 201).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import http_ece
+from requests.structures import CaseInsensitiveDict
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+
+def b64d(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def b64e(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+@dataclass
+class Subscriber:
+    """A browser's side of a subscription: its keys, so messages can be decrypted."""
+
+    endpoint: str
+    private_key: ec.EllipticCurvePrivateKey
+    auth: bytes
+
+    def subscription(self) -> dict:
+        public = self.private_key.public_key().public_bytes(
+            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+        )
+        return {"endpoint": self.endpoint, "keys": {"p256dh": b64e(public), "auth": b64e(self.auth)}}
+
+
+@dataclass
+class Message:
+    path: str
+    headers: dict
+    claims: dict
+    payload: dict
+    at: float = field(default_factory=time.time)
+
+
+def verify_vapid(authorization: str, audience: str) -> dict:
+    """The JWT claims, after checking signature, audience, expiry and subject (raises ValueError)."""
+    scheme, _, params = authorization.partition(" ")
+    if scheme.lower() != "vapid":
+        raise ValueError(f"expected a 'vapid' Authorization scheme, got {scheme!r}")
+    parts = dict(item.strip().split("=", 1) for item in params.split(","))
+    token, key = parts["t"], parts["k"]
+    header_b64, claims_b64, signature_b64 = token.split(".")
+    header = json.loads(b64d(header_b64))
+    if header.get("alg") != "ES256":
+        raise ValueError("VAPID JWT must be ES256")
+    public = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), b64d(key))
+    signature = b64d(signature_b64)
+    der = encode_dss_signature(int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big"))
+    try:
+        public.verify(der, f"{header_b64}.{claims_b64}".encode(), ec.ECDSA(hashes.SHA256()))
+    except InvalidSignature:
+        raise ValueError("VAPID signature does not verify") from None
+    claims = json.loads(b64d(claims_b64))
+    if claims.get("aud") != audience:
+        raise ValueError(f"aud {claims.get('aud')!r} is not {audience!r}")
+    if not time.time() < claims.get("exp", 0) <= time.time() + 24 * 3600:
+        raise ValueError("exp must be in the future and within 24 hours")
+    if not str(claims.get("sub", "")).startswith(("mailto:", "https:")):
+        raise ValueError("sub must be a mailto: or https: URL")
+    return claims
+
+
+class FakePushService:
+    """Start with `with FakePushService() as push:`; `push.subscriber()` makes a subscription."""
+
+    def __init__(self, verify: bool = True):
+        self.verify = verify
+        self.messages: list[Message] = []
+        self.rejected: list[str] = []
+        self.attempts: dict[str, int] = {}
+        self.answers: dict[str, list[tuple[int, dict]]] = {}
+        self.subscribers: dict[str, Subscriber] = {}
+        self.lock = threading.Lock()
+        service = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                # Header names are case-insensitive (pywebpush sends them in lower case).
+                status, extra = service.handle(self.path, CaseInsensitiveDict(self.headers.items()), body)
+                self.send_response(status)
+                for name, value in extra.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.origin = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self):
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def subscriber(self, name: str | None = None) -> Subscriber:
+        name = name or b64e(os.urandom(9))
+        sub = Subscriber(f"{self.origin}/push/{name}", ec.generate_private_key(ec.SECP256R1()), os.urandom(16))
+        self.subscribers[f"/push/{name}"] = sub
+        return sub
+
+    def answer(self, subscriber: Subscriber, *answers: tuple[int, dict]) -> None:
+        """The next answers for this endpoint, in order (afterwards: 201)."""
+        self.answers[subscriber.endpoint.removeprefix(self.origin)] = list(answers)
+
+    def handle(self, path: str, headers: dict, body: bytes) -> tuple[int, dict]:
+        with self.lock:
+            self.attempts[path] = self.attempts.get(path, 0) + 1
+            queued = self.answers.get(path)
+            if queued:
+                return queued.pop(0)
+        if path not in self.subscribers:
+            return 404, {}
+        if not self.verify:
+            with self.lock:
+                self.messages.append(Message(path, headers, {}, {}))
+            return 201, {}
+        try:
+            claims = verify_vapid(headers.get("Authorization", ""), self.origin)
+            if headers.get("Content-Encoding") != "aes128gcm":
+                raise ValueError("Content-Encoding must be aes128gcm")
+            sub = self.subscribers[path]
+            plain = http_ece.decrypt(body, private_key=sub.private_key, auth_secret=sub.auth, version="aes128gcm")
+            message = Message(path, headers, claims, json.loads(plain))
+        except Exception as exc:  # a real push service answers 400/401/403
+            with self.lock:
+                self.rejected.append(f"{path}: {exc}")
+            return 401, {}
+        with self.lock:
+            self.messages.append(message)
+        return 201, {}
+
+    def received(self, subscriber: Subscriber) -> list[Message]:
+        path = subscriber.endpoint.removeprefix(self.origin)
+        return [m for m in self.messages if m.path == path]

@@ -1,0 +1,256 @@
+"""The dispatcher against a local push service that checks VAPID and decrypts every message."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app.db import get_db
+from app.dispatch import Dispatcher
+from app.models import Reminder
+from app.push import VapidHeaders
+from app.schedule import next_due, to_naive_utc
+from tests.conftest import make_app
+from tests.fakepush import FakePushService
+
+EVERY_DAY = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+SUBJECT = "mailto:care@calmcalf.example"
+
+
+def utc(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+@pytest.fixture
+def push():
+    with FakePushService() as service:
+        yield service
+
+
+@pytest.fixture
+def app(tmp_path):
+    return make_app(tmp_path, PUSH_ALLOW_HTTP=True, PUSH_SERVICE_HOSTS=["127.0.0.1"], VAPID_SUBJECT=SUBJECT)
+
+
+def subscribe(app, subscriber, since: str, time="21:30", zone="Europe/London", days=EVERY_DAY):
+    """Subscribe through the API, as if it happened at `since` (UTC)."""
+    response = app.test_client().post(
+        "/api/reminders", json={"subscription": subscriber.subscription(), "time": time, "timezone": zone, "days": days}
+    )
+    assert response.status_code == 201, response.get_json()
+    with get_db(app).session() as session:
+        reminder = session.execute(select(Reminder).where(Reminder.endpoint == subscriber.endpoint)).scalar_one()
+        reminder.next_due_at = to_naive_utc(next_due(time, zone, days, utc(since)))
+
+
+def run(app, now: str):
+    dispatcher = Dispatcher(app, workers=8)
+    try:
+        return dispatcher.run_once(utc(now))
+    finally:
+        dispatcher.close()
+
+
+def reminders(app) -> list[Reminder]:
+    with get_db(app).session() as session:
+        return session.execute(select(Reminder)).scalars().all()
+
+
+@pytest.mark.parametrize(
+    ("zone", "before", "due"),
+    [
+        ("Europe/London", "2026-11-22T21:29:59", "2026-11-22T21:30:00"),
+        ("America/New_York", "2026-11-23T02:29:59", "2026-11-23T02:30:00"),
+        ("Asia/Tokyo", "2026-11-22T12:29:59", "2026-11-22T12:30:00"),
+    ],
+)
+def test_sent_at_the_right_minute_in_three_time_zones(app, push, zone, before, due):
+    sub = push.subscriber()
+    subscribe(app, sub, "2026-11-22T00:00", zone=zone)
+    assert run(app, before).sent == 0
+    assert push.received(sub) == []
+    summary = run(app, due)
+    assert summary.line() == "sent=1 pruned=0 retried=0 failed=0 skipped=0"
+    (message,) = push.received(sub)
+    assert message.payload == {
+        "title": "Bedtime stretches",
+        "body": "Three minutes of calf stretches before bed?",
+        "url": "/bedtime",
+        "tag": "bedtime",
+    }
+    # VAPID was verified by the fake service; these are its claims.
+    assert message.claims["aud"] == push.origin and message.claims["sub"] == SUBJECT
+    assert message.headers["Urgency"] == "normal" and message.headers["Topic"] == "bedtime"
+    assert message.headers["Content-Encoding"] == "aes128gcm"
+    # TTL: until local midnight, 2 h 30 min after 21:30.
+    assert int(message.headers["TTL"]) == 9000
+    assert push.rejected == []
+
+
+def test_once_per_local_date_however_often_dispatch_runs(app, push):
+    sub = push.subscriber()
+    subscribe(app, sub, "2026-11-22T00:00")
+    for now in ("2026-11-22T21:30", "2026-11-22T21:30:30", "2026-11-22T21:45", "2026-11-22T23:59", "2026-11-23T09:00"):
+        run(app, now)
+    assert len(push.received(sub)) == 1
+    run(app, "2026-11-23T21:30")
+    assert len(push.received(sub)) == 2
+
+
+@pytest.mark.parametrize(
+    ("zone", "time", "since", "runs", "expected_at"),
+    [
+        # Spring forward: 02:30 does not exist; sent at 03:00 EDT (07:00 UTC), not before.
+        ("America/New_York", "02:30", "2026-03-08T00:00", ["2026-03-08T06:59", "2026-03-08T07:00", "2026-03-08T08:00"], 1),
+        # Spring forward in London: 01:30 does not exist; sent at 02:00 BST (01:00 UTC).
+        ("Europe/London", "01:30", "2026-03-28T12:00", ["2026-03-29T00:59", "2026-03-29T01:00", "2026-03-29T01:30"], 1),
+        # Fall back: 01:30 happens twice; sent once, at the first.
+        ("America/New_York", "01:30", "2026-11-01T00:00", ["2026-11-01T05:29", "2026-11-01T05:30", "2026-11-01T06:30"], 1),
+        ("Europe/London", "01:30", "2026-10-24T12:00", ["2026-10-25T00:29", "2026-10-25T00:30", "2026-10-25T01:30"], 1),
+    ],
+)
+def test_daylight_saving_nights(app, push, zone, time, since, runs, expected_at):
+    sub = push.subscriber()
+    subscribe(app, sub, since, time=time, zone=zone)
+    counts = []
+    for now in runs:
+        run(app, now)
+        counts.append(len(push.received(sub)))
+    assert counts == [0, 1, 1]
+
+
+def test_a_reminder_over_2_hours_late_is_skipped_not_sent_at_night(app, push):
+    sub = push.subscriber()
+    subscribe(app, sub, "2026-11-22T00:00")
+    summary = run(app, "2026-11-22T23:31")  # the server was down since before 21:30
+    assert summary.line() == "sent=0 pruned=0 retried=0 failed=0 skipped=1"
+    assert push.received(sub) == []
+    assert run(app, "2026-11-23T21:30").sent == 1  # the next evening is normal
+
+
+def test_a_reminder_less_than_2_hours_late_is_still_sent(app, push):
+    sub = push.subscriber()
+    subscribe(app, sub, "2026-11-22T00:00")
+    assert run(app, "2026-11-22T23:29").sent == 1
+    assert int(push.received(sub)[0].headers["TTL"]) == 31 * 60
+
+
+@pytest.mark.parametrize("status", [404, 410])
+def test_gone_subscriptions_are_pruned(app, push, status):
+    sub = push.subscriber()
+    subscribe(app, sub, "2026-11-22T00:00")
+    push.answer(sub, (status, {}))
+    assert run(app, "2026-11-22T21:30").line() == "sent=0 pruned=1 retried=0 failed=0 skipped=0"
+    assert reminders(app) == []
+
+
+def test_429_with_retry_after_is_retried_once_later_without_sending_twice(app, push):
+    sub, other = push.subscriber(), push.subscriber()
+    subscribe(app, sub, "2026-11-22T00:00")
+    subscribe(app, other, "2026-11-22T00:00")
+    push.answer(sub, (429, {"Retry-After": "120"}))
+    assert run(app, "2026-11-22T21:30").line() == "sent=1 pruned=0 retried=1 failed=0 skipped=0"
+    assert run(app, "2026-11-22T21:31").line() == "sent=0 pruned=0 retried=0 failed=0 skipped=0"
+    assert run(app, "2026-11-22T21:32").line() == "sent=1 pruned=0 retried=0 failed=0 skipped=0"
+    assert run(app, "2026-11-22T21:40").sent == 0
+    assert len(push.received(sub)) == 1 and len(push.received(other)) == 1
+    assert push.attempts[sub.endpoint.removeprefix(push.origin)] == 2
+    assert push.attempts[other.endpoint.removeprefix(push.origin)] == 1
+
+
+def test_a_server_error_is_retried_with_a_backoff(app, push):
+    sub = push.subscriber()
+    subscribe(app, sub, "2026-11-22T00:00")
+    push.answer(sub, (503, {}))
+    assert run(app, "2026-11-22T21:30").retried == 1
+    assert run(app, "2026-11-22T21:30:30").sent == 0
+    assert run(app, "2026-11-22T21:31").sent == 1
+
+
+@pytest.mark.parametrize("status", [400, 413])
+def test_a_rejected_message_is_logged_and_not_retried(app, push, status):
+    sub = push.subscriber()
+    subscribe(app, sub, "2026-11-22T00:00")
+    push.answer(sub, (status, {}))
+    assert run(app, "2026-11-22T21:30").line() == "sent=0 pruned=0 retried=0 failed=1 skipped=0"
+    run(app, "2026-11-22T22:30")
+    assert push.attempts[sub.endpoint.removeprefix(push.origin)] == 1
+    assert run(app, "2026-11-23T21:30").sent == 1  # tomorrow is a new try
+
+
+def test_redirects_are_not_followed(app, push):
+    sub, target = push.subscriber(), push.subscriber()
+    subscribe(app, sub, "2026-11-22T00:00")
+    push.answer(sub, (307, {"Location": target.endpoint}))
+    assert run(app, "2026-11-22T21:30").failed == 1
+    assert target.endpoint.removeprefix(push.origin) not in push.attempts
+
+
+def test_endpoints_no_longer_allowed_are_not_contacted(app, push, tmp_path):
+    sub = push.subscriber()
+    subscribe(app, sub, "2026-11-22T00:00")
+    app.config["PUSH_SERVICE_HOSTS"] = ["fcm.googleapis.com"]
+    assert run(app, "2026-11-22T21:30").failed == 1
+    assert push.attempts == {}
+
+
+def test_one_vapid_signature_per_push_service_signed_again_before_expiry(app):
+    from app.vapid import load_vapid
+
+    headers = VapidHeaders(load_vapid(app), SUBJECT)
+    start = 1_800_000_000
+    first = headers.for_endpoint("https://fcm.googleapis.com/fcm/send/a", now=start)
+    assert headers.for_endpoint("https://fcm.googleapis.com/fcm/send/b", now=start + 3600) == first
+    other = headers.for_endpoint("https://updates.push.services.mozilla.com/wpush/v2/x", now=start + 3600)
+    assert other != first and headers.signed == 2
+    # With under an hour of its 12 left, the header is signed again.
+    assert headers.for_endpoint("https://fcm.googleapis.com/fcm/send/c", now=start + 11.5 * 3600) != first
+    assert headers.signed == 3
+
+
+def test_each_push_service_gets_its_own_audience(app, push):
+    with FakePushService() as second:
+        a, b = push.subscriber(), second.subscriber()
+        subscribe(app, a, "2026-11-22T00:00")
+        subscribe(app, b, "2026-11-22T00:00")
+        assert run(app, "2026-11-22T21:30").sent == 2
+        assert push.received(a)[0].claims["aud"] == push.origin
+        assert second.received(b)[0].claims["aud"] == second.origin
+        assert push.rejected == [] and second.rejected == []
+
+
+def test_two_dispatchers_at_once_send_each_reminder_once(app, push):
+    subs = [push.subscriber() for _ in range(60)]
+    for sub in subs:
+        subscribe(app, sub, "2026-11-22T00:00")
+    threads = [threading.Thread(target=run, args=(app, "2026-11-22T21:30")) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(len(push.received(s)) for s in subs) == [1] * 60
+
+
+def test_the_dispatch_command_prints_one_summary_line(app, push, tmp_path):
+    sub = push.subscriber()
+    subscribe(app, sub, "2026-11-22T00:00")
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("CALMCALF_")},
+        "CALMCALF_DATABASE_URL": app.config["DATABASE_URL"],
+        "CALMCALF_PUSH_ALLOW_HTTP": "true",
+        "CALMCALF_PUSH_SERVICE_HOSTS": '["127.0.0.1"]',
+        "CALMCALF_VAPID_SUBJECT": SUBJECT,
+    }
+    command = [sys.executable, "-m", "app.cli", "dispatch", "--once", "--now"]
+    result = subprocess.run([*command, "2026-11-22T21:30:00Z"], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "sent=1 pruned=0 retried=0 failed=0 skipped=0"
+    assert len(push.received(sub)) == 1
+    bad = subprocess.run([*command, "tonight"], env=env, capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and "--now must be an ISO-8601" in bad.stderr

@@ -1,0 +1,230 @@
+"""The reminders API: every bad input is a clear 4xx naming the field, never a 500."""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import json
+import os
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from sqlalchemy import select
+
+from app.db import get_db
+from app.models import Reminder, Setting
+from tests.conftest import make_app
+
+
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def p256dh() -> str:
+    key = ec.generate_private_key(ec.SECP256R1()).public_key()
+    return b64(key.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint))
+
+
+def body(**changes) -> dict:
+    """A valid reminder, with some fields changed (None removes one)."""
+    data = {
+        "subscription": {
+            "endpoint": "https://fcm.googleapis.com/fcm/send/abc123",
+            "keys": {"p256dh": p256dh(), "auth": b64(os.urandom(16))},
+        },
+        "time": "21:30",
+        "timezone": "Europe/London",
+        "days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+    }
+    for path, value in changes.items():
+        target = data
+        *parents, last = path.split("__")
+        for part in parents:
+            target = target[part]
+        if value is None:
+            target.pop(last, None)
+        else:
+            target[last] = value
+    return data
+
+
+def stored(app) -> list[Reminder]:
+    with get_db(app).session() as session:
+        return session.execute(select(Reminder)).scalars().all()
+
+
+def test_public_key_is_a_p256_point_kept_in_the_database(app, client):
+    key = client.get("/api/push/public-key").get_json()["publicKey"]
+    raw = base64.urlsafe_b64decode(key + "=" * (-len(key) % 4))
+    assert len(raw) == 65 and raw[0] == 4
+    with get_db(app).session() as session:
+        assert session.get(Setting, "vapid_private_key_pem").value.startswith("-----BEGIN")
+    assert client.get("/api/push/public-key").get_json()["publicKey"] == key
+
+
+def test_every_process_shares_one_generated_key(tmp_path):
+    first = make_app(tmp_path).test_client().get("/api/push/public-key").get_json()["publicKey"]
+    second = make_app(tmp_path).test_client().get("/api/push/public-key").get_json()["publicKey"]
+    assert first == second
+
+
+def test_a_configured_private_key_overrides(tmp_path):
+    from py_vapid import Vapid02
+
+    vapid = Vapid02()
+    vapid.generate_keys()
+    app = make_app(tmp_path, VAPID_PRIVATE_KEY=vapid.private_pem().decode())
+    key = app.test_client().get("/api/push/public-key").get_json()["publicKey"]
+    expected = vapid.public_key.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    assert key == b64(expected)
+
+
+def test_create_then_update_by_endpoint(app, client):
+    response = client.post("/api/reminders", json=body())
+    assert response.status_code == 201
+    assert response.get_json()["time"] == "21:30"
+    assert response.get_json()["days"] == ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    response = client.post("/api/reminders", json=body(time="22:15", days=["sun", "mon"]))
+    assert response.status_code == 200
+    assert response.get_json()["days"] == ["mon", "sun"]
+    (reminder,) = stored(app)
+    assert reminder.local_time == "22:15" and reminder.days == "mon,sun"
+
+
+def test_delete_forgets_the_subscription_and_is_fine_when_unknown(app, client):
+    client.post("/api/reminders", json=body())
+    endpoint = body()["subscription"]["endpoint"]
+    assert client.delete("/api/reminders", json={"endpoint": endpoint}).status_code == 204
+    assert stored(app) == []
+    assert client.delete("/api/reminders", json={"endpoint": endpoint}).status_code == 204
+
+
+BAD = [
+    (body(subscription=None), 400, "subscription"),
+    (body(subscription__endpoint=None), 400, "subscription.endpoint"),
+    (body(subscription__endpoint=42), 400, "subscription.endpoint"),
+    (body(subscription__endpoint="http://fcm.googleapis.com/x"), 400, "subscription.endpoint must use https"),
+    (body(subscription__endpoint="https://evil.example.com/push"), 400, "subscription.endpoint host"),
+    (body(subscription__endpoint="https://127.0.0.1/push"), 400, "subscription.endpoint host"),
+    (body(subscription__endpoint="https://169.254.169.254/latest"), 400, "subscription.endpoint host"),
+    (body(subscription__endpoint="https://fcm.googleapis.com.evil.com/x"), 400, "subscription.endpoint host"),
+    (body(subscription__endpoint="https://user:pw@fcm.googleapis.com/x"), 400, "subscription.endpoint"),
+    (body(subscription__endpoint="https://fcm.googleapis.com:99999/x"), 400, "subscription.endpoint"),
+    (body(subscription__endpoint="https://fcm.googleapis.com/" + "a" * 2100), 400, "subscription.endpoint"),
+    (body(subscription__keys=None), 400, "subscription.keys"),
+    (body(subscription__keys__p256dh=None), 400, "subscription.keys.p256dh"),
+    (body(subscription__keys__p256dh="!!!not base64!!!"), 400, "subscription.keys.p256dh"),
+    (body(subscription__keys__p256dh=b64(os.urandom(33))), 400, "subscription.keys.p256dh"),
+    (body(subscription__keys__p256dh=b64(b"\x04" + b"\x01" * 64)), 400, "subscription.keys.p256dh"),
+    (body(subscription__keys__auth=b64(os.urandom(15))), 400, "subscription.keys.auth"),
+    (body(subscription__keys__auth=None), 400, "subscription.keys.auth"),
+    (body(time="9:30"), 400, "time"),
+    (body(time="24:00"), 400, "time"),
+    (body(time=2130), 400, "time"),
+    (body(time=None), 400, "time"),
+    (body(timezone="Mars/Olympus"), 400, "timezone"),
+    (body(timezone="../../etc/passwd"), 400, "timezone"),
+    (body(timezone=None), 400, "timezone"),
+    (body(days=[]), 400, "days"),
+    (body(days=["monday"]), 400, "days"),
+    (body(days=["mon", "mon"]), 400, "days"),
+    (body(days="mon"), 400, "days"),
+    ([1, 2, 3], 400, "the request body must be a JSON object"),
+]
+
+
+@pytest.mark.parametrize(("payload", "status", "field"), BAD)
+def test_bad_reminders_are_refused_naming_the_field(app, client, payload, status, field):
+    response = client.post("/api/reminders", json=payload)
+    assert response.status_code == status
+    assert field in response.get_json()["error"]
+    assert stored(app) == []
+
+
+def test_malformed_json_is_a_400(client):
+    response = client.post("/api/reminders", data='{"time": ', content_type="application/json")
+    assert response.status_code == 400
+    assert response.get_json() == {"error": "the request body is not valid JSON"}
+
+
+def test_a_body_that_is_not_json_is_a_415(client):
+    response = client.post("/api/reminders", data="time=21:30", content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 415
+    assert "Content-Type" in response.get_json()["error"]
+
+
+def test_a_large_body_is_refused(client):
+    payload = body()
+    payload["padding"] = "x" * 5000
+    response = client.post("/api/reminders", data=json.dumps(payload), content_type="application/json")
+    assert response.status_code == 413
+    assert "larger than 4096 bytes" in response.get_json()["error"]
+
+
+def test_a_large_body_without_a_length_is_refused():
+    """A chunked upload has no Content-Length: the limit applies while reading (real waitress)."""
+    from tests.browser.conftest import start_server
+
+    server = start_server()
+    try:
+        host, port = server.url.removeprefix("http://").split(":")
+        connection = http.client.HTTPConnection(host, int(port), timeout=10)
+        chunks = [b'{"padding": "'] + [b"x" * 1000] * 10 + [b'"}']
+        connection.request("POST", "/api/reminders", body=iter(chunks),
+                           headers={"Content-Type": "application/json"}, encode_chunked=True)
+        response = connection.getresponse()
+        assert response.status == 413
+        assert "larger than 4096 bytes" in json.loads(response.read())["error"]
+        connection.close()
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("payload", [{}, {"endpoint": 5}, {"endpoint": ""}, []])
+def test_delete_needs_an_endpoint(client, payload):
+    response = client.delete("/api/reminders", json=payload)
+    assert response.status_code == 400
+    assert "endpoint" in response.get_json()["error"] or "JSON object" in response.get_json()["error"]
+
+
+def test_unknown_api_paths_and_methods_answer_json(client):
+    assert client.get("/api/nothing").get_json() == {"error": "no such API endpoint"}
+    response = client.put("/api/reminders", json=body())
+    assert response.status_code == 405 and "PUT" in response.get_json()["error"]
+
+
+def test_plain_http_only_when_allowed_for_local_tests(tmp_path):
+    app = make_app(tmp_path, PUSH_ALLOW_HTTP=True, PUSH_SERVICE_HOSTS=["127.0.0.1"])
+    response = app.test_client().post("/api/reminders", json=body(subscription__endpoint="http://127.0.0.1:9/push/a"))
+    assert response.status_code == 201
+
+
+def test_the_api_is_rate_limited_per_client(tmp_path):
+    app = make_app(tmp_path, API_RATE_LIMIT="5 per minute")
+    client = app.test_client()
+    statuses = [client.get("/api/push/public-key").status_code for _ in range(7)]
+    assert statuses == [200] * 5 + [429] * 2
+    response = client.get("/api/push/public-key")
+    assert response.get_json()["error"].startswith("too many requests")
+    assert response.headers["Retry-After"]
+
+
+def test_a_bad_vapid_subject_stops_the_app_from_starting(tmp_path):
+    from app.vapid import ConfigError
+
+    for subject in ("admin", "mailto:nobody", "http://insecure.example.com", "https://"):
+        with pytest.raises(ConfigError, match="CALMCALF_VAPID_SUBJECT"):
+            make_app(tmp_path, VAPID_SUBJECT=subject)
+    make_app(tmp_path, VAPID_SUBJECT="mailto:care@calmcalf.example")
+    make_app(tmp_path, VAPID_SUBJECT="https://calmcalf.example/contact")
+
+
+def test_a_bad_configured_private_key_stops_the_app_clearly(tmp_path):
+    from app.vapid import ConfigError
+
+    app = make_app(tmp_path, VAPID_PRIVATE_KEY="not a key")
+    with pytest.raises(ConfigError, match="CALMCALF_VAPID_PRIVATE_KEY"):
+        from app.vapid import load_vapid
+
+        load_vapid(app)
