@@ -10,7 +10,10 @@ importScripts('/sw-precache.js');
 const { version: VERSION, urls: PRECACHE_URLS } = self.CALMCALF_PRECACHE;
 const PREFIX = 'calmcalf-';
 const STATIC_CACHE = `${PREFIX}static-${VERSION}`;
-const EXPECTED_CACHES = [STATIC_CACHE];
+// Reminder settings (time, days, zone), shared with the Reminders page; kept across versions.
+const SETTINGS_CACHE = `${PREFIX}settings`;
+const SETTINGS_URL = '/__reminder-settings';
+const EXPECTED_CACHES = [STATIC_CACHE, SETTINGS_CACHE];
 
 // --- caching strategies ---
 
@@ -50,6 +53,65 @@ async function answerFile(request) {
   return cached || fetch(request);
 }
 
+// --- reminders ---
+
+// Only a path on this site may be opened from a notification.
+function sameOriginUrl(url) {
+  try {
+    const target = new URL(url || '/bedtime', self.location.origin);
+    return target.origin === self.location.origin ? target.href : new URL('/bedtime', self.location.origin).href;
+  } catch {
+    return new URL('/bedtime', self.location.origin).href;
+  }
+}
+
+// Show the reminder the server sent: {title, body, url, tag}.
+async function showReminder(data) {
+  await self.registration.showNotification(data.title || 'Calm Calf', {
+    body: data.body || '',
+    icon: '/static/icons/icon-192.png',
+    badge: '/static/icons/shortcut-96.png',
+    tag: data.tag || 'bedtime',
+    data: { url: sameOriginUrl(data.url) },
+  });
+}
+
+// Focus an open Calm Calf window on the reminder's page, or open one.
+async function openFromNotification(url) {
+  const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+  for (const client of windows) {
+    if (new URL(client.url).origin !== self.location.origin) continue;
+    try {
+      await client.focus();
+    } catch {
+      // Focusing may be refused; navigating still brings the routine up.
+    }
+    return client.url === url ? client : client.navigate(url);
+  }
+  return self.clients.openWindow(url);
+}
+
+function keyBytes(base64url) {
+  const text = atob(base64url.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (base64url.length % 4)) % 4));
+  return Uint8Array.from(text, (c) => c.charCodeAt(0));
+}
+
+// The browser replaced the subscription: subscribe again and tell the server.
+async function renewSubscription(oldSubscription) {
+  const stored = await (await caches.open(SETTINGS_CACHE)).match(SETTINGS_URL);
+  if (!stored) return;
+  const settings = await stored.json();
+  const { publicKey } = await (await fetch('/api/push/public-key')).json();
+  const subscription = await self.registration.pushManager.subscribe({
+    userVisibleOnly: true, applicationServerKey: keyBytes(publicKey),
+  });
+  const json = { 'Content-Type': 'application/json' };
+  await fetch('/api/reminders', { method: 'POST', headers: json, body: JSON.stringify({ subscription: subscription.toJSON(), ...settings }) });
+  if (oldSubscription && oldSubscription.endpoint !== subscription.endpoint) {
+    await fetch('/api/reminders', { method: 'DELETE', headers: json, body: JSON.stringify({ endpoint: oldSubscription.endpoint }) });
+  }
+}
+
 // --- event wiring ---
 
 self.addEventListener('install', (event) => {
@@ -62,6 +124,25 @@ self.addEventListener('activate', (event) => {
 
 self.addEventListener('message', (event) => {
   if (event.data && event.data.type === 'skip-waiting') self.skipWaiting();
+});
+
+self.addEventListener('push', (event) => {
+  let data = {};
+  try {
+    data = event.data ? event.data.json() : {};
+  } catch {
+    data = { body: event.data ? event.data.text() : '' };
+  }
+  event.waitUntil(showReminder(data));
+});
+
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  event.waitUntil(openFromNotification(sameOriginUrl(event.notification.data && event.notification.data.url)));
+});
+
+self.addEventListener('pushsubscriptionchange', (event) => {
+  event.waitUntil(renewSubscription(event.oldSubscription));
 });
 
 self.addEventListener('fetch', (event) => {

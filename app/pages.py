@@ -18,10 +18,11 @@ SCRIPTS = {
     "checklist": {"entry": "checklist.js", "imports": ["text.js", "store.js"]},
     "diary": {"entry": "diary.js", "imports": DIARY},
     "report": {"entry": "report.js", "imports": DIARY},
+    "reminders": {"entry": "reminders.js", "imports": ["text.js"]},
 }
 
 # Every page the service worker precaches, so all of them open offline.
-OFFLINE_PAGES = ("/", "/relief", "/doctor", "/bedtime", "/checklist", "/diary", "/diary/report")
+OFFLINE_PAGES = ("/", "/relief", "/doctor", "/bedtime", "/checklist", "/diary", "/diary/report", "/reminders")
 
 
 def _relief_page(autostart: bool) -> str:
@@ -84,6 +85,14 @@ def diary() -> str:
 def report() -> str:
     """A printable report for a doctor, filled in on the device."""
     return render_template("report.html", page_script=SCRIPTS["report"], content=content)
+
+
+@bp.get("/reminders")
+def reminders() -> str:
+    """Turn evening reminders on or off (needs the network; the page itself opens offline)."""
+    days = [("mon", _("Mon")), ("tue", _("Tue")), ("wed", _("Wed")), ("thu", _("Thu")),
+            ("fri", _("Fri")), ("sat", _("Sat")), ("sun", _("Sun"))]
+    return render_template("reminders.html", page_script=SCRIPTS["reminders"], days=days)
 
 
 @bp.app_errorhandler(404)

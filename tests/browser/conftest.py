@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import time
 import threading
 from dataclasses import dataclass
 
@@ -38,9 +39,18 @@ class LiveServer:
     url: str
     app: Flask
     server: object
+    thread: threading.Thread
 
     def stop(self) -> None:
-        self.server.close()
+        """Close every channel from inside the server's own loop, so the loop ends cleanly."""
+
+        def close_all() -> None:
+            for channel in list(self.server._map.values()):
+                channel.close()
+
+        self.server.trigger.pull_trigger(close_all)
+        self.thread.join(timeout=10)
+        self.server.task_dispatcher.shutdown()
 
 
 def start_server(config: dict | None = None) -> LiveServer:
@@ -49,8 +59,9 @@ def start_server(config: dict | None = None) -> LiveServer:
     app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{folder}/calmcalf.db", **(config or {})})
     db.upgrade(app)
     server = create_server(app, host="127.0.0.1", port=0, threads=8)
-    threading.Thread(target=server.run, daemon=True).start()
-    return LiveServer(f"http://127.0.0.1:{server.effective_port}", app, server)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    return LiveServer(f"http://127.0.0.1:{server.effective_port}", app, server, thread)
 
 
 @pytest.fixture(scope="session")
@@ -107,19 +118,34 @@ def page(context):
     assert errors == [], f"errors in the page: {errors}"
 
 
+def wait_until(page, expression: str, timeout: float = 15.0, interval: float = 0.05):
+    """Poll an async JS expression until it is truthy, and return its value.
+
+    Playwright's wait_for_function does not await a returned Promise (a Promise is
+    truthy), so anything asynchronous (caches, IndexedDB, notifications) is polled
+    here with page.evaluate, which does await.
+    """
+    from playwright.sync_api import Error as PlaywrightError
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            value = page.evaluate(expression)
+        except PlaywrightError as error:
+            if "context was destroyed" not in str(error) and "navigat" not in str(error):
+                raise
+            value = None  # the page is navigating (e.g. reloading after an update): ask again
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still falsy after {timeout} s: {expression}")
+        time.sleep(interval)
+
+
 def wait_for_offline_ready(page) -> None:
-    """Wait until the service worker is active and controls the page (the app is cached)."""
-    # Function predicates: a string one would be eval'd in the page, which our CSP forbids.
-    page.wait_for_function(
-        "() => navigator.serviceWorker.ready.then(() => !!navigator.serviceWorker.controller)",
-        timeout=15000,
-    )
-    page.wait_for_function(
-        """async () => {
-          const names = await caches.keys();
-          return names.some((n) => n.startsWith('calmcalf-static-'));
-        }"""
-    )
+    """Wait until the service worker is active, controls the page, and has cached the app."""
+    wait_until(page, "navigator.serviceWorker.ready.then(() => !!navigator.serviceWorker.controller)")
+    wait_until(page, "caches.keys().then((names) => names.some((n) => n.startsWith('calmcalf-static-')))")
 
 
 @pytest.fixture

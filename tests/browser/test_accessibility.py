@@ -53,6 +53,10 @@ def open_state(page, base: str, state: str) -> None:
             page.clock.fast_forward("05:00")
             expect(page.get_by_role("heading", name="Well done. Sleep well.")).to_be_visible()
         return
+    if state == "reminders":
+        page.goto(base + "/reminders")
+        page.wait_for_selector("#reminders[data-ready]")
+        return
     if state == "checklist":
         page.goto(base + "/checklist")
         page.wait_for_selector("#checklist[data-ready]")
@@ -74,8 +78,12 @@ def open_state(page, base: str, state: str) -> None:
 STATES = [
     "home", "timer", "red-flag", "done", "doctor", "not-found",
     "bedtime", "bedtime-running", "bedtime-done", "checklist", "diary", "diary-form", "diary-table", "report",
+    "reminders",
 ]
-EVERY_PAGE = ["home", "timer", "done", "doctor", "bedtime", "bedtime-running", "checklist", "diary", "diary-form", "report"]
+EVERY_PAGE = [
+    "home", "timer", "done", "doctor", "bedtime", "bedtime-running", "checklist", "diary", "diary-form", "report",
+    "reminders",
+]
 
 
 @pytest.mark.parametrize("state", STATES)

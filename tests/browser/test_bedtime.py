@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import start_server, wait_for_offline_ready
+from tests.browser.conftest import start_server, wait_for_offline_ready, wait_until
 
 STORE = "import('/static/js/store.js')"
 
@@ -48,7 +48,7 @@ def test_the_routine_runs_to_the_end_offline_and_ticks_tonight(offline, live_ser
     expect(offline.locator("#routine")).to_have_class("page bedtime leg-left")
     offline.clock.run_for(4 * 60_000)
     expect(offline.get_by_role("heading", name="Well done. Sleep well.")).to_be_visible()
-    offline.wait_for_function(f"() => {STORE}.then((s) => s.getChecklist('2026-11-21')).then((r) => !!r.ticks.stretch)")
+    wait_until(offline, f"{STORE}.then((s) => s.getChecklist('2026-11-21')).then((r) => !!r.ticks.stretch)")
     offline.goto(live_server.url + "/checklist")
     expect(offline.get_by_role("checkbox", name="Did the stretch routine")).to_be_checked()
 
@@ -127,9 +127,7 @@ def test_a_night_runs_from_noon_to_noon(page, live_server, moment, night):
     page.goto(live_server.url + "/checklist")
     page.wait_for_selector("#checklist[data-ready]")
     page.get_by_role("checkbox", name="Kept alcohol and caffeine low this evening").check()
-    page.wait_for_function(
-        f"() => {STORE}.then((s) => s.getChecklist({night!r})).then((r) => !!r.ticks['alcohol-caffeine'])"
-    )
+    wait_until(page, f"{STORE}.then((s) => s.getChecklist({night!r})).then((r) => !!r.ticks['alcohol-caffeine'])")
     assert page.evaluate(f"{STORE}.then((s) => s.listChecklist()).then((all) => all.map((r) => r.night))") == [night]
 
 
@@ -178,7 +176,7 @@ def test_ticks_and_episodes_survive_a_service_worker_update(page):
         server.app.config["ASSET_VERSION"] = "release-2"
         page.reload()
         page.get_by_role("button", name="Update").click()
-        page.wait_for_function("() => caches.keys().then((k) => k.length === 1 && k[0].endsWith('release-2'))")
+        wait_until(page, "caches.keys().then((k) => k.length === 1 && k[0].endsWith('release-2'))")
         page.wait_for_selector("#checklist[data-ready]")
         expect(page.get_by_role("checkbox", name="Did the stretch routine")).to_be_checked()
         assert page.evaluate(f"{STORE}.then((s) => s.listEpisodes()).then((e) => e.length)") == 1

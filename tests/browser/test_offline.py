@@ -16,6 +16,7 @@ HEADINGS = {
     "/checklist": "Tonight's checklist",
     "/diary": "Cramp diary",
     "/diary/report": "Night cramps: report for your doctor",
+    "/reminders": "Evening reminders",
 }
 
 

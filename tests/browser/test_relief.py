@@ -7,6 +7,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import wait_until
+
 # Record every real wake lock and vibration the page asks for (the real APIs still run).
 SPY = """
 window.__wakeLocks = [];
@@ -231,7 +233,7 @@ def test_its_gone_records_the_episode_and_asks_how_bad(relief):
     relief.get_by_role("button", name="It's gone").click()
     expect(relief.get_by_role("heading", name="Glad it has eased")).to_be_focused()
     expect(relief.locator("#done-duration")).to_have_text("It lasted 1 min 15 s.")
-    relief.wait_for_function(f"({EPISODES})().then((r) => r.episodes.length === 1)")
+    wait_until(relief, f"({EPISODES})().then((r) => r.episodes.length === 1)")
     stored = relief.evaluate(EPISODES)
     assert stored["version"] == 2
     (episode,) = stored["episodes"]

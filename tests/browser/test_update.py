@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import start_server, wait_for_offline_ready
+from tests.browser.conftest import start_server, wait_for_offline_ready, wait_until
 
 
 @pytest.fixture
@@ -36,11 +36,8 @@ def test_update_prompt_appears_for_a_new_version_and_reloads_once(page, server):
     loads = []
     page.on("load", lambda _: loads.append(page.url))
     page.get_by_role("button", name="Update").click()
-    page.wait_for_function("() => true")  # let the reload start
     expect(banner).to_be_hidden(timeout=15000)
-    page.wait_for_function(
-        "navigator.serviceWorker.controller && caches.keys().then((k) => k.length === 1 && k[0].endsWith('release-2'))"
-    )
+    wait_until(page, "caches.keys().then((k) => !!navigator.serviceWorker.controller && k.length === 1 && k[0].endsWith('release-2'))")
     page.wait_for_timeout(1000)
     assert len(loads) == 1, "reloaded exactly once"
     assert cache_names(page) == ["calmcalf-static-release-2"]
