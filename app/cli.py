@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import logging
+import multiprocessing
+import os
 import sys
 from datetime import UTC, datetime
 
@@ -40,7 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     dispatch = commands.add_parser("dispatch", help="send the reminders that are due")
     dispatch.add_argument("--once", action="store_true", help="send what is due now, print a summary and exit")
     dispatch.add_argument("--now", type=_instant, help="the time to dispatch for (ISO-8601; for tests)")
-    dispatch.add_argument("--workers", type=int, default=32, help="concurrent sends (default 32)")
+    dispatch.add_argument("--workers", type=int, default=64, help="concurrent sends per process (default 64)")
+    dispatch.add_argument("--processes", type=int, default=os.cpu_count() or 1,
+                          help="dispatcher processes, each claiming its own batches (default: one per CPU)")
     return parser
 
 
@@ -85,19 +89,32 @@ def serve(host: str, port: int, threads: int, dispatch: bool) -> None:
     waitress_serve(app, host=host, port=port, threads=threads, ident="calmcalf")
 
 
-def dispatch(once: bool, now: datetime | None, workers: int) -> None:
+def _dispatch_process(now: datetime | None, workers: int) -> dict:
+    """One dispatcher process: its own app, engine and event loop; claims its own batches."""
+    from . import create_app
+    from .dispatch import Dispatcher
+
+    summary = Dispatcher(create_app(), workers=workers).run_once(now)
+    return {k: v for k, v in vars(summary).items() if k != "statuses"}
+
+
+def dispatch(once: bool, now: datetime | None, workers: int, processes: int = 1) -> None:
     """Send due reminders: once (with a summary line), or every interval until stopped."""
     from apscheduler.schedulers.blocking import BlockingScheduler
 
-    from .dispatch import Dispatcher
+    from .db import get_db
+    from .dispatch import Summary
 
     app = ready_app()
     if once:
-        dispatcher = Dispatcher(app, workers=workers)
-        try:
-            print(dispatcher.run_once(now).line(), flush=True)
-        finally:
-            dispatcher.close()
+        if processes <= 1:
+            print(Summary(**_dispatch_process(now, workers)).line(), flush=True)
+            return
+        get_db(app).engine.dispose()  # children open their own connections
+        with multiprocessing.get_context("fork").Pool(processes) as pool:
+            parts = pool.starmap(_dispatch_process, [(now, workers)] * processes)
+        total = Summary(**{key: sum(part[key] for part in parts) for key in parts[0]})
+        print(total.line(), flush=True)
         return
     scheduler = BlockingScheduler(timezone=UTC)
     schedule_dispatch(app, scheduler)
@@ -114,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "serve":
             serve(args.host, args.port, args.threads, not args.no_dispatch)
         elif args.command == "dispatch":
-            dispatch(args.once, args.now, args.workers)
+            dispatch(args.once, args.now, args.workers, max(1, args.processes))
     except ConfigError as exc:
         print(f"calmcalf: {exc}", file=sys.stderr)
         return 2

@@ -2,25 +2,26 @@
 
 Any number of dispatchers may run: each claims a batch of due reminders (FOR
 UPDATE SKIP LOCKED on PostgreSQL, and a conditional lease that SQLite honours
-too), sends them concurrently over one HTTP session, then records the results.
+too), sends them concurrently over one HTTP session (asyncio), then records the
+results in one transaction.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from flask import Flask
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 
 from .db import get_db
 from .models import Reminder
-from .push import Outcome, Sender
+from .push import Outcome, Sender, VapidHeaders
 from .schedule import end_of_evening, from_naive_utc, local_date, next_due, to_naive_utc
 from .vapid import load_vapid
 
@@ -28,7 +29,7 @@ log = logging.getLogger("calmcalf.dispatch")
 
 LATE_LIMIT = timedelta(hours=2)  # later than this, a reminder would wake people: skip it
 LEASE = timedelta(minutes=10)
-BATCH = 1000
+BATCH = 1000  # per claim: few write transactions, still shared among processes
 MAX_ATTEMPTS = 5
 
 
@@ -57,36 +58,43 @@ def payload(lang: str) -> dict:
         }
 
 
-def sender_for(app: Flask, pool_size: int = 32) -> Sender:
-    return Sender(
-        load_vapid(app),
-        app.config["VAPID_SUBJECT"],
-        app.config["PUSH_SERVICE_HOSTS"],
-        bool(app.config["PUSH_ALLOW_HTTP"]),
-        pool_size=pool_size,
-    )
+def vapid_headers(app: Flask) -> VapidHeaders:
+    """Signed VAPID headers for this app's key, cached per push service."""
+    return VapidHeaders(load_vapid(app), app.config["VAPID_SUBJECT"])
+
+
+def sender_for(app: Flask, headers: VapidHeaders, concurrency: int = 64) -> Sender:
+    return Sender(headers, app.config["PUSH_SERVICE_HOSTS"], bool(app.config["PUSH_ALLOW_HTTP"]), concurrency)
+
+
+async def send_now(app: Flask, subscription: dict, message: dict, ttl: int) -> Outcome:
+    """Send one message at once (the "Send a test reminder" button)."""
+    async with sender_for(app, vapid_headers(app), concurrency=1) as sender:
+        return await sender.send(subscription, message, ttl)
 
 
 class Dispatcher:
     """Sends due reminders for one app (one database)."""
 
-    def __init__(self, app: Flask, workers: int = 32):
+    def __init__(self, app: Flask, workers: int = 64):
         self.app = app
         self.db = get_db(app)
-        self.sender = sender_for(app, workers)
-        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="push")
+        self.concurrency = workers
+        self.headers = vapid_headers(app)  # kept across runs: signed once per push service
 
     def close(self) -> None:
-        self.pool.shutdown(wait=True)
-        self.sender.session.close()
+        """Nothing held between runs (each run opens and closes its HTTP session)."""
 
     def run_once(self, now: datetime | None = None) -> Summary:
         """Send everything due at or before `now` (aware UTC; default: the real now)."""
-        now = now or datetime.now(UTC)
+        return asyncio.run(self.run(now or datetime.now(UTC)))
+
+    async def run(self, now: datetime) -> Summary:
         summary = Summary()
-        while batch := self.claim(now):
-            outcomes = list(self.pool.map(lambda row: self.deliver(row, now), batch))
-            self.record(batch, outcomes, now, summary)
+        async with sender_for(self.app, self.headers, self.concurrency) as sender:
+            while batch := self.claim(now):
+                outcomes = await asyncio.gather(*(self.deliver(sender, row, now) for row in batch))
+                self.record(batch, outcomes, now, summary)
         return summary
 
     def claim(self, now: datetime) -> list[dict]:
@@ -119,7 +127,7 @@ class Dispatcher:
                 for r in rows
             ]
 
-    def deliver(self, row: dict, now: datetime) -> Outcome:
+    async def deliver(self, sender: Sender, row: dict, now: datetime) -> Outcome:
         """Send one reminder, unless it is too late to be welcome."""
         if now - row["due"] > LATE_LIMIT:
             return Outcome("skipped")
@@ -128,7 +136,7 @@ class Dispatcher:
             return Outcome("skipped")
         subscription = {"endpoint": row["endpoint"], "keys": row["keys"]}
         try:
-            return self.sender.send(subscription, payload(row["lang"]), ttl)
+            return await sender.send(subscription, payload(row["lang"]), ttl)
         except Exception as exc:  # a broken subscription must not stop the others
             log.warning("send to %s failed: %r", row["endpoint"][:60], exc)
             return Outcome("failed", detail=repr(exc))
@@ -136,39 +144,45 @@ class Dispatcher:
     def record(self, batch: list[dict], outcomes: list[Outcome], now: datetime, summary: Summary) -> None:
         """Move each schedule on, prune dead subscriptions, and plan retries, in one transaction."""
         with self.db.session() as session:
+            found = session.execute(
+                select(Reminder).where(Reminder.id.in_([row["id"] for row in batch])).execution_options(autoflush=False)
+            ).scalars()
+            reminders = {r.id: r for r in found}
+            gone, changes = [], []
             for row, outcome in zip(batch, outcomes):
-                reminder = session.get(Reminder, row["id"])
+                reminder = reminders.get(row["id"])
                 if reminder is None or reminder.lease_token != row["token"]:
                     continue  # deleted or re-leased meanwhile
-                reminder.lease_until = None
-                reminder.lease_token = None
                 if outcome.status:
                     summary.statuses[outcome.status] = summary.statuses.get(outcome.status, 0) + 1
+                change = {"id": reminder.id, "lease_until": None, "lease_token": None}
                 if outcome.kind == "gone":
-                    session.delete(reminder)
+                    gone.append(reminder.id)
                     summary.pruned += 1
                     continue
                 if outcome.kind == "retry":
                     retry_at = now + timedelta(seconds=outcome.retry_after_s or 60)
                     if reminder.attempts + 1 < MAX_ATTEMPTS and retry_at - row["due"] <= LATE_LIMIT:
-                        reminder.retry_after = to_naive_utc(retry_at)
-                        reminder.attempts += 1
+                        change.update(retry_after=to_naive_utc(retry_at), attempts=reminder.attempts + 1)
+                        changes.append(change)
                         summary.retried += 1
                         continue
                     outcome = Outcome("failed", outcome.status, detail="gave up retrying")
                 if outcome.kind == "failed":
                     log.warning("reminder %s not delivered: %s %s", reminder.id, outcome.status, outcome.detail)
                 setattr(summary, outcome.kind, getattr(summary, outcome.kind) + 1)
-                self.advance(reminder, row["due"], now)
+                change.update(self.advance(reminder, row["due"], now))
+                changes.append(change)
+            session.expunge_all()  # the writes below go straight to the table
+            if changes:
+                session.execute(update(Reminder), changes)  # one executemany by primary key
+            if gone:
+                session.execute(delete(Reminder).where(Reminder.id.in_(gone)))
 
     @staticmethod
-    def advance(reminder: Reminder, due: datetime, now: datetime) -> None:
-        """Done for this local date: on to the next chosen day."""
+    def advance(reminder: Reminder, due: datetime, now: datetime) -> dict:
+        """Done for this local date: the changes that move it on to the next chosen day."""
         done = local_date(due, reminder.timezone)
-        reminder.done_through = done
-        reminder.retry_after = None
-        reminder.attempts = 0
         after = max(due, now - LATE_LIMIT)
-        reminder.next_due_at = to_naive_utc(
-            next_due(reminder.local_time, reminder.timezone, reminder.day_list(), after, done)
-        )
+        following = next_due(reminder.local_time, reminder.timezone, reminder.day_list(), after, done)
+        return {"done_through": done, "retry_after": None, "attempts": 0, "next_due_at": to_naive_utc(following)}

@@ -1,13 +1,15 @@
 """Sending web push messages with pywebpush, efficiently and safely.
 
-One HTTP session with keep-alive for every send, no redirects followed, explicit
-timeouts, and a VAPID Authorization header cached per push-service origin and
-signed again well before it expires (with a fresh claims dict each time:
-py_vapid and pywebpush change the dict they are given).
+One aiohttp session with keep-alive for every send (pywebpush's send_async),
+bounded concurrency, explicit timeouts, no redirects followed, and a VAPID
+Authorization header cached per push-service origin and signed again well
+before it expires (a fresh claims dict each time: py_vapid and pywebpush change
+the dict they are given).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
@@ -15,32 +17,28 @@ from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
-import requests
+import aiohttp
 from py_vapid import Vapid02
 from pywebpush import WebPusher
-from requests.adapters import HTTPAdapter
 
 from .validation import host_allowed
 
 VAPID_LIFETIME_S = 12 * 3600  # push services accept up to 24 h
 VAPID_RESIGN_BEFORE_S = 3600  # sign again when less than this is left
-TIMEOUT = (5, 15)  # connect, read (seconds)
+TIMEOUT = aiohttp.ClientTimeout(total=20, connect=5, sock_read=15)
 
 
-class NoRedirectSession(requests.Session):
-    """A push service that redirects is not trusted with the message."""
+class NoRedirects:
+    """The session as pywebpush sees it: every post refuses redirects.
 
-    def request(self, *args, **kwargs):
-        kwargs["allow_redirects"] = False
-        return super().request(*args, **kwargs)
+    A push service that redirects is not trusted with the message.
+    """
 
+    def __init__(self, session: aiohttp.ClientSession):
+        self.session = session
 
-def http_session(pool_size: int) -> requests.Session:
-    session = NoRedirectSession()
-    adapter = HTTPAdapter(pool_connections=16, pool_maxsize=pool_size, max_retries=0)
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
-    return session
+    def post(self, url, **kwargs):
+        return self.session.post(url, allow_redirects=False, **kwargs)
 
 
 class VapidHeaders:
@@ -93,40 +91,58 @@ def retry_after_seconds(value: str | None, default: int) -> int:
 
 
 class Sender:
-    """Sends encrypted messages to subscriptions over one shared session."""
+    """Sends encrypted messages to subscriptions; use `async with Sender(...) as sender`."""
 
-    def __init__(self, vapid: Vapid02, subject: str, allowed_hosts: list[str], allow_http: bool, pool_size: int = 32):
-        self.headers = VapidHeaders(vapid, subject)
-        self.session = http_session(pool_size)
+    def __init__(self, headers: VapidHeaders, allowed_hosts: list[str], allow_http: bool, concurrency: int = 64):
+        self.headers = headers
         self.allowed_hosts = allowed_hosts
         self.allow_http = allow_http
+        self.concurrency = concurrency
+        self.session: aiohttp.ClientSession | None = None
+        self.slots: asyncio.Semaphore | None = None
 
-    def send(self, subscription: dict, payload: dict, ttl: int, backoff_s: int = 60) -> Outcome:
-        """Encrypt (aes128gcm) and post one message; classify the push service's answer."""
-        endpoint = subscription["endpoint"]
+    async def __aenter__(self) -> "Sender":
+        connector = aiohttp.TCPConnector(limit=self.concurrency, ttl_dns_cache=300)
+        # trust_env=False: push services are contacted directly, never through a proxy from the environment.
+        self.session = aiohttp.ClientSession(connector=connector, timeout=TIMEOUT, trust_env=False)
+        self.slots = asyncio.Semaphore(self.concurrency)
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self.session.close()
+
+    def refusal(self, endpoint: str) -> Outcome | None:
+        """The allow-list is checked again at send time: the configuration may have changed."""
         parts = urlsplit(endpoint)
-        # The allow-list is checked again here: the configuration may have changed since signup.
         if parts.scheme != "https" and not (self.allow_http and parts.scheme == "http"):
             return Outcome("failed", detail="endpoint is not https")
         if not host_allowed(parts.hostname or "", self.allowed_hosts):
             return Outcome("failed", detail="endpoint host is not an allowed push service")
-        headers = self.headers.for_endpoint(endpoint)
+        return None
+
+    async def send(self, subscription: dict, payload: dict, ttl: int, backoff_s: int = 60) -> Outcome:
+        """Encrypt (aes128gcm) and post one message; classify the push service's answer."""
+        refused = self.refusal(subscription["endpoint"])
+        if refused:
+            return refused
+        headers = self.headers.for_endpoint(subscription["endpoint"])
         headers.update({"Urgency": "normal", "Topic": "bedtime"})
-        try:
-            response = WebPusher(subscription, requests_session=self.session).send(
-                json.dumps(payload, separators=(",", ":")),
-                headers=headers,
-                ttl=max(60, ttl),
-                content_encoding="aes128gcm",
-                timeout=TIMEOUT,
-            )
-        except requests.RequestException as exc:
-            return Outcome("retry", retry_after_s=backoff_s, detail=type(exc).__name__)
-        status = response.status_code
+        async with self.slots:
+            try:
+                response = await WebPusher(subscription, aiohttp_session=NoRedirects(self.session)).send_async(
+                    json.dumps(payload, separators=(",", ":")),
+                    headers=headers,
+                    ttl=max(60, ttl),
+                    content_encoding="aes128gcm",
+                    timeout=TIMEOUT,
+                )
+            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+                return Outcome("retry", retry_after_s=backoff_s, detail=type(exc).__name__)
+        status = response.status
         if 200 <= status < 300:
             return Outcome("sent", status)
         if status in (404, 410):
             return Outcome("gone", status)
         if status == 429 or status >= 500:
             return Outcome("retry", status, retry_after_seconds(response.headers.get("Retry-After"), backoff_s))
-        return Outcome("failed", status, detail=response.text[:200])
+        return Outcome("failed", status, detail=f"HTTP {status}")

@@ -5,6 +5,7 @@ Every error is {"error": "<what is wrong, naming the field>"} with a 4xx status.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime
 
@@ -16,7 +17,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from .db import get_db
-from .dispatch import payload, sender_for
+from .dispatch import payload, send_now
 from .models import Reminder
 from .schedule import next_due, to_naive_utc
 from .validation import Invalid, check_endpoint_only, check_reminder
@@ -102,10 +103,7 @@ def send_test():
             raise Invalid("endpoint: no reminder is stored for this subscription", 404)
         subscription = {"endpoint": reminder.endpoint, "keys": {"p256dh": reminder.p256dh, "auth": reminder.auth}}
         lang = reminder.lang
-    sender = current_app.extensions.get("calmcalf_sender") or current_app.extensions.setdefault(
-        "calmcalf_sender", sender_for(current_app, pool_size=4)
-    )
-    outcome = sender.send(subscription, payload(lang), ttl=600)
+    outcome = asyncio.run(send_now(current_app, subscription, payload(lang), ttl=600))
     if outcome.kind != "sent":
         raise Invalid(f"endpoint: the push service did not take the message ({outcome.status or outcome.detail})", 502)
     return jsonify(result="sent"), 202

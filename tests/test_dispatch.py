@@ -203,7 +203,7 @@ def test_endpoints_no_longer_allowed_are_not_contacted(app, push, tmp_path):
 def test_one_vapid_signature_per_push_service_signed_again_before_expiry(app):
     from app.vapid import load_vapid
 
-    headers = VapidHeaders(load_vapid(app), SUBJECT)
+    headers = VapidHeaders(load_vapid(app), SUBJECT)  # the dispatcher keeps one across runs
     start = 1_800_000_000
     first = headers.for_endpoint("https://fcm.googleapis.com/fcm/send/a", now=start)
     assert headers.for_endpoint("https://fcm.googleapis.com/fcm/send/b", now=start + 3600) == first

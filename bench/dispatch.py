@@ -1,0 +1,224 @@
+"""Reminder sending speed: `calmcalf dispatch --once` against a naive pywebpush loop.
+
+    .venv/bin/python bench/dispatch.py [--n 5000] [--naive-n N] [--plain-http]
+
+Both send to the same counting push service on 127.0.0.1 (its own process, HTTP/1.1
+with keep-alive). Like every real push service it speaks HTTPS (a certificate made
+for 127.0.0.1 that both clients are told to trust); --plain-http compares over
+plain HTTP instead. N reminders are made due in a fresh SQLite database; the
+dispatcher is run as the real command, its start-up time (an empty run) measured
+separately. The naive loop calls pywebpush.webpush() once per subscription, as
+many apps do. Prints both rates and their ratio (goal: at least 8x).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+# A push service that only counts: asyncio, keep-alive, answers 201 to every POST.
+COUNTER = r'''
+import asyncio, sys
+count = 0
+async def handle(reader, writer):
+    global count
+    try:
+        while True:
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = 0
+            for line in head.split(b"\r\n"):
+                if line[:15].lower() == b"content-length:":
+                    length = int(line[15:])
+            if length:
+                await reader.readexactly(length)
+            if head.startswith(b"GET /count"):
+                body = str(count).encode()
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+            else:
+                count += 1
+                writer.write(b"HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n")
+            await writer.drain()
+    except (asyncio.IncompleteReadError, ConnectionError):
+        pass
+    finally:
+        writer.close()
+async def main():
+    import ssl
+    tls = None
+    if len(sys.argv) > 2:
+        tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        tls.load_cert_chain(sys.argv[1], sys.argv[2])
+    server = await asyncio.start_server(handle, "127.0.0.1", 0, backlog=1024, ssl=tls)
+    print(server.sockets[0].getsockname()[1], flush=True)
+    async with server:
+        await server.serve_forever()
+asyncio.run(main())
+'''
+
+SUBJECT = "mailto:bench@calmcalf.example"
+DUE = datetime(2026, 11, 22, 21, 30, tzinfo=UTC)
+
+
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def subscriptions(origin: str, n: int) -> list[dict]:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    subs = []
+    for i in range(n):
+        key = ec.generate_private_key(ec.SECP256R1()).public_key()
+        raw = key.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+        subs.append({"endpoint": f"{origin}/push/{i}", "keys": {"p256dh": b64(raw), "auth": b64(os.urandom(16))}})
+    return subs
+
+
+def make_certificate(folder: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1, so the local push service can speak HTTPS."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    import ipaddress
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=2))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = folder / "push.pem", folder / "push.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+def count(origin: str, cafile: Path | None) -> int:
+    import ssl
+    import urllib.request
+
+    context = ssl.create_default_context(cafile=str(cafile)) if cafile else None
+    with urllib.request.urlopen(f"{origin}/count", timeout=10, context=context) as response:
+        return int(response.read())
+
+
+def fill_database(url: str, subs: list[dict]) -> None:
+    """N reminders due at DUE, written straight to the database (the API is rate-limited per client)."""
+    from sqlalchemy import insert
+
+    from app import create_app, db
+    from app.models import Reminder
+
+    app = create_app({"DATABASE_URL": url})
+    db.upgrade(app)
+    stamp = DUE.replace(tzinfo=None)
+    rows = [
+        {"endpoint": s["endpoint"], "p256dh": s["keys"]["p256dh"], "auth": s["keys"]["auth"], "local_time": "21:30",
+         "timezone": "Europe/London", "days": "mon,tue,wed,thu,fri,sat,sun", "next_due_at": stamp, "attempts": 0,
+         "lang": "en", "created_at": stamp, "updated_at": stamp}
+        for s in subs
+    ]
+    with db.get_db(app).session() as session:
+        session.execute(insert(Reminder), rows)
+    return app
+
+
+def run_dispatch(env: dict, now: datetime) -> tuple[float, str]:
+    start = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-m", "app.cli", "dispatch", "--once", "--now", now.isoformat()],
+        env=env, capture_output=True, text=True, cwd=ROOT, timeout=1800,
+    )
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        raise SystemExit(result.stderr)
+    return elapsed, result.stdout.strip()
+
+
+def naive_loop(subs: list[dict], private_key: str) -> float:
+    """What many apps do: pywebpush.webpush() per subscription, a new connection and signature each time."""
+    from pywebpush import webpush
+
+    payload = json.dumps({"title": "Bedtime stretches", "body": "Three minutes of calf stretches before bed?",
+                          "url": "/bedtime", "tag": "bedtime"})
+    start = time.perf_counter()
+    for sub in subs:
+        webpush(sub, data=payload, vapid_private_key=private_key, vapid_claims={"sub": SUBJECT},
+                ttl=9000, timeout=15, headers={"Urgency": "normal", "Topic": "bedtime"})
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=5000, help="reminders due (default 5000)")
+    parser.add_argument("--naive-n", type=int, default=None, help="subscriptions for the naive loop (default: n)")
+    parser.add_argument("--plain-http", action="store_true", help="no TLS (unlike real push services)")
+    args = parser.parse_args()
+
+    folder = Path(tempfile.mkdtemp(prefix="calmcalf-bench-"))
+    cafile = None if args.plain_http else make_certificate(folder)[0]
+    tls_args = [] if args.plain_http else [str(cafile), str(folder / "push.key")]
+    counter = subprocess.Popen([sys.executable, "-c", COUNTER, *tls_args], stdout=subprocess.PIPE, text=True)
+    try:
+        scheme = "http" if args.plain_http else "https"
+        origin = f"{scheme}://127.0.0.1:{int(counter.stdout.readline())}"
+        url = f"sqlite:///{folder / 'bench.db'}"
+        subs = subscriptions(origin, args.n)
+        app = fill_database(url, subs)
+        from app.vapid import load_vapid
+
+        # The raw private key as a base64url string, the way apps usually hand it to webpush().
+        private_key = b64(load_vapid(app).private_key.private_numbers().private_value.to_bytes(32, "big"))
+        env = {**{k: v for k, v in os.environ.items() if not k.startswith("CALMCALF_")},
+               "CALMCALF_DATABASE_URL": url, "CALMCALF_PUSH_ALLOW_HTTP": json.dumps(args.plain_http),
+               "CALMCALF_PUSH_SERVICE_HOSTS": '["127.0.0.1"]', "CALMCALF_VAPID_SUBJECT": SUBJECT}
+        if cafile:
+            # Trust the local push service's certificate (OpenSSL and requests both read these).
+            env["SSL_CERT_FILE"] = os.environ["SSL_CERT_FILE"] = str(cafile)
+            os.environ["REQUESTS_CA_BUNDLE"] = str(cafile)
+
+        startup, line = run_dispatch(env, DUE - timedelta(minutes=1))  # nothing due yet: start-up alone
+        assert line.startswith("sent=0"), line
+        total, line = run_dispatch(env, DUE)
+        delivered = count(origin, cafile)
+        assert delivered == args.n, f"push service counted {delivered} of {args.n}: {line}"
+        sending = total - startup
+        ours = args.n / sending
+
+        naive_subs = subs[: args.naive_n or args.n]
+        naive_time = naive_loop(naive_subs, private_key)
+        assert count(origin, cafile) == args.n + len(naive_subs)
+        naive = len(naive_subs) / naive_time
+
+        print(f"push service: {origin} ({'plain HTTP' if args.plain_http else 'HTTPS, like real push services'})")
+        print(f"calmcalf dispatch --once: {args.n} reminders in {total:.2f} s ({line})")
+        print(f"  start-up, measured alone (imports, migrations, keys): {startup:.2f} s")
+        print(f"  sending: {sending:.2f} s -> {ours:.0f} per second ({args.n / total:.0f}/s including start-up)")
+        print(f"naive loop of pywebpush.webpush(): {len(naive_subs)} in {naive_time:.2f} s -> {naive:.0f} per second")
+        print(f"ratio: {ours / naive:.1f}x (goal: at least 8x)")
+        return 0 if ours / naive >= 8 else 1
+    finally:
+        counter.terminate()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
