@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -58,6 +59,20 @@ def payload(lang: str) -> dict:
         }
 
 
+def run_coroutine(coroutine):
+    """Run a coroutine to completion from synchronous code.
+
+    Where this thread already runs an event loop (an async server, or a test
+    harness), asyncio.run() is refused, so a fresh thread runs it instead.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with ThreadPoolExecutor(max_workers=1) as runner:
+        return runner.submit(asyncio.run, coroutine).result()
+
+
 def vapid_headers(app: Flask) -> VapidHeaders:
     """Signed VAPID headers for this app's key, cached per push service."""
     return VapidHeaders(load_vapid(app), app.config["VAPID_SUBJECT"])
@@ -87,7 +102,7 @@ class Dispatcher:
 
     def run_once(self, now: datetime | None = None) -> Summary:
         """Send everything due at or before `now` (aware UTC; default: the real now)."""
-        return asyncio.run(self.run(now or datetime.now(UTC)))
+        return run_coroutine(self.run(now or datetime.now(UTC)))
 
     async def run(self, now: datetime) -> Summary:
         summary = Summary()

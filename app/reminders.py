@@ -5,7 +5,6 @@ Every error is {"error": "<what is wrong, naming the field>"} with a 4xx status.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from datetime import UTC, datetime
 
@@ -17,7 +16,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from .db import get_db
-from .dispatch import payload, send_now
+from .dispatch import payload, run_coroutine, send_now
 from .models import Reminder
 from .schedule import next_due, to_naive_utc
 from .validation import Invalid, check_endpoint_only, check_reminder
@@ -103,7 +102,7 @@ def send_test():
             raise Invalid("endpoint: no reminder is stored for this subscription", 404)
         subscription = {"endpoint": reminder.endpoint, "keys": {"p256dh": reminder.p256dh, "auth": reminder.auth}}
         lang = reminder.lang
-    outcome = asyncio.run(send_now(current_app, subscription, payload(lang), ttl=600))
+    outcome = run_coroutine(send_now(current_app, subscription, payload(lang), ttl=600))
     if outcome.kind != "sent":
         raise Invalid(f"endpoint: the push service did not take the message ({outcome.status or outcome.detail})", 502)
     return jsonify(result="sent"), 202

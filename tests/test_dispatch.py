@@ -254,3 +254,19 @@ def test_the_dispatch_command_prints_one_summary_line(app, push, tmp_path):
     assert len(push.received(sub)) == 1
     bad = subprocess.run([*command, "tonight"], env=env, capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "--now must be an ISO-8601" in bad.stderr
+
+
+def test_dispatch_works_where_an_event_loop_is_already_running(app, push):
+    """Called from async code (an async server, a test harness): no asyncio.run() error."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    sub = push.subscriber()
+    subscribe(app, sub, "2026-11-22T00:00")
+
+    async def inside_a_loop():
+        return run(app, "2026-11-22T21:30")
+
+    # The outer loop gets a thread of its own, whatever this thread is already running.
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        assert thread.submit(asyncio.run, inside_a_loop()).result().sent == 1

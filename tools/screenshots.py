@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import random
 import sys
+import tempfile
 import threading
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -15,7 +16,7 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 from waitress.server import create_server
 
-from app import create_app
+from app import create_app, db
 
 ROOT = Path(__file__).resolve().parent.parent
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
@@ -49,7 +50,10 @@ def sample_diary(today: datetime) -> dict:
 
 def main(outdir: Path) -> None:
     outdir.mkdir(parents=True, exist_ok=True)
-    server = create_server(create_app(), host="127.0.0.1", port=0, threads=4)
+    folder = Path(tempfile.mkdtemp(prefix="calmcalf-shots-"))
+    app = create_app({"DATABASE_URL": f"sqlite:///{folder / 'shots.db'}"})
+    db.upgrade(app)
+    server = create_server(app, host="127.0.0.1", port=0, threads=4)
     threading.Thread(target=server.run, daemon=True).start()
     base = f"http://127.0.0.1:{server.effective_port}"
     with sync_playwright() as p:
@@ -82,6 +86,9 @@ def main(outdir: Path) -> None:
         page.get_by_role("button", name="Start").click()
         page.wait_for_timeout(2500)
         page.screenshot(path=str(outdir / "routine.png"))
+        page.goto(base + "/reminders")
+        page.wait_for_selector("#reminders[data-ready]")
+        page.screenshot(path=str(outdir / "reminders.png"))
         page.goto(base + "/diary/report")
         page.wait_for_selector("#report[data-ready]")
         page.screenshot(path=str(outdir / "report.png"))
