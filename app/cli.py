@@ -95,7 +95,7 @@ def _dispatch_process(now: datetime | None, workers: int) -> dict:
     from .dispatch import Dispatcher
 
     summary = Dispatcher(create_app(), workers=workers).run_once(now)
-    return {k: v for k, v in vars(summary).items() if k != "statuses"}
+    return vars(summary)
 
 
 def dispatch(once: bool, now: datetime | None, workers: int, processes: int = 1) -> None:

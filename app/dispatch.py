@@ -12,7 +12,7 @@ import asyncio
 import logging
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask import Flask
@@ -41,7 +41,6 @@ class Summary:
     retried: int = 0
     failed: int = 0
     skipped: int = 0
-    statuses: dict = field(default_factory=dict)
 
     def line(self) -> str:
         return (f"sent={self.sent} pruned={self.pruned} retried={self.retried} "
@@ -96,9 +95,6 @@ class Dispatcher:
         self.db = get_db(app)
         self.concurrency = workers
         self.headers = vapid_headers(app)  # kept across runs: signed once per push service
-
-    def close(self) -> None:
-        """Nothing held between runs (each run opens and closes its HTTP session)."""
 
     def run_once(self, now: datetime | None = None) -> Summary:
         """Send everything due at or before `now` (aware UTC; default: the real now)."""
@@ -168,8 +164,6 @@ class Dispatcher:
                 reminder = reminders.get(row["id"])
                 if reminder is None or reminder.lease_token != row["token"]:
                     continue  # deleted or re-leased meanwhile
-                if outcome.status:
-                    summary.statuses[outcome.status] = summary.statuses.get(outcome.status, 0) + 1
                 change = {"id": reminder.id, "lease_until": None, "lease_token": None}
                 if outcome.kind == "gone":
                     gone.append(reminder.id)

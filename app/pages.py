@@ -18,7 +18,7 @@ SCRIPTS = {
     "checklist": {"entry": "checklist.js", "imports": ["text.js", "store.js"]},
     "diary": {"entry": "diary.js", "imports": DIARY},
     "report": {"entry": "report.js", "imports": DIARY},
-    "reminders": {"entry": "reminders.js", "imports": ["text.js"]},
+    "reminders": {"entry": "reminders.js", "imports": ["text.js", "install.js"]},
 }
 
 # Every page the service worker precaches, so all of them open offline.

@@ -8,6 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, send_file, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from . import ROOT
@@ -67,7 +68,7 @@ def manifest() -> Response:
         "name": "Calm Calf",
         "short_name": "Calm Calf",
         "description": _("Guided relief for night-time calf cramps, even offline."),
-        "lang": current_app.jinja_env.globals["current_locale"](),
+        "lang": str(get_locale()),
         "start_url": "/",
         "scope": "/",
         "display": "standalone",

@@ -166,8 +166,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15, help="offline runs to take the median of")
     args = parser.parse_args()
-    counter = ByteCounter(create_app().wsgi_app)
     app = create_app()
+    counter = ByteCounter(app.wsgi_app)
     app.wsgi_app = counter
     server = create_server(app, host="127.0.0.1", port=0, threads=8)
     threading.Thread(target=server.run, daemon=True).start()

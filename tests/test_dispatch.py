@@ -50,11 +50,7 @@ def subscribe(app, subscriber, since: str, time="21:30", zone="Europe/London", d
 
 
 def run(app, now: str):
-    dispatcher = Dispatcher(app, workers=8)
-    try:
-        return dispatcher.run_once(utc(now))
-    finally:
-        dispatcher.close()
+    return Dispatcher(app, workers=8).run_once(utc(now))
 
 
 def reminders(app) -> list[Reminder]:

@@ -1,10 +1,10 @@
 // "Install Calm Calf" where the browser offers it; Add to Home Screen steps on iOS.
 
-function isStandalone() {
+export function isStandalone() {
   return window.matchMedia('(display-mode: standalone)').matches || navigator.standalone === true;
 }
 
-function isIOS() {
+export function isIOS() {
   return /iphone|ipad|ipod/i.test(navigator.userAgent)
     || (navigator.platform === 'MacIntel' && navigator.maxTouchPoints > 1);
 }

@@ -1,6 +1,7 @@
 // Evening reminders: web push, asked for only after the person taps "Turn on reminders".
 
 import { message, setText } from './text.js';
+import { isIOS, isStandalone } from './install.js';
 
 const $ = (id) => document.getElementById(id);
 // Where the page and the service worker share the chosen time, days and zone
@@ -34,14 +35,6 @@ async function api(method, path, body) {
   const answer = response.status === 204 ? null : await response.json().catch(() => null);
   if (!response.ok) throw new Error((answer && answer.error) || `HTTP ${response.status}`);
   return answer;
-}
-
-function isIOS() {
-  return /iphone|ipad|ipod/i.test(navigator.userAgent) || (navigator.platform === 'MacIntel' && navigator.maxTouchPoints > 1);
-}
-
-function isStandalone() {
-  return window.matchMedia('(display-mode: standalone)').matches || navigator.standalone === true;
 }
 
 export async function initReminders() {
