@@ -30,7 +30,7 @@ log = logging.getLogger("calmcalf.dispatch")
 
 LATE_LIMIT = timedelta(hours=2)  # later than this, a reminder would wake people: skip it
 LEASE = timedelta(minutes=10)
-BATCH = 1000  # per claim: few write transactions, still shared among processes
+BATCH = 250  # per claim: processes share the work evenly to the end
 MAX_ATTEMPTS = 5
 
 
