@@ -24,7 +24,7 @@ from .db import get_db
 from .models import Reminder
 from .push import Outcome, Sender, VapidHeaders
 from .schedule import end_of_evening, from_naive_utc, local_date, next_due, to_naive_utc
-from .vapid import load_vapid
+from .vapid import shared_vapid
 
 log = logging.getLogger("calmcalf.dispatch")
 
@@ -74,7 +74,7 @@ def run_coroutine(coroutine):
 
 def vapid_headers(app: Flask) -> VapidHeaders:
     """Signed VAPID headers for this app's key, cached per push service."""
-    return VapidHeaders(load_vapid(app), app.config["VAPID_SUBJECT"])
+    return VapidHeaders(shared_vapid(app), app.config["VAPID_SUBJECT"])
 
 
 def sender_for(app: Flask, headers: VapidHeaders, concurrency: int = 64) -> Sender:

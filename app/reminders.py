@@ -20,7 +20,7 @@ from .dispatch import payload, run_coroutine, send_now
 from .models import Reminder
 from .schedule import next_due, to_naive_utc
 from .validation import Invalid, check_endpoint_only, check_reminder
-from .vapid import load_vapid, public_key
+from .vapid import public_key, shared_vapid
 
 bp = Blueprint("reminders", __name__, url_prefix="/api")
 BODY_LIMIT = 4096  # a subscription and settings fit in well under 1 KB
@@ -43,17 +43,9 @@ def json_body():
         raise Invalid("the request body is not valid JSON") from None
 
 
-def vapid():
-    """The shared VAPID key, loaded once per process."""
-    cache = current_app.extensions.setdefault("calmcalf_vapid", {})
-    if "key" not in cache:
-        cache["key"] = load_vapid(current_app)
-    return cache["key"]
-
-
 @bp.get("/push/public-key")
 def get_public_key():
-    return jsonify(publicKey=public_key(vapid()))
+    return jsonify(publicKey=public_key(shared_vapid(current_app)))
 
 
 @bp.post("/reminders")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 
 from cryptography.hazmat.primitives import serialization
 from flask import Flask
@@ -13,6 +14,7 @@ from .db import get_db
 from .models import Setting
 
 KEY_SETTING = "vapid_private_key_pem"
+_loading = threading.Lock()
 DEFAULT_SUBJECT = "mailto:webpush@localhost"
 SUBJECT = re.compile(r"^(mailto:[^@\s/]+@[^@\s/]+|https://[^\s/?#]+\.[^\s/?#]+(/\S*)?)$")
 
@@ -59,6 +61,15 @@ def load_vapid(app: Flask) -> Vapid02:
         with db.session() as session:
             return Vapid02.from_pem(session.get(Setting, KEY_SETTING).value.encode())
     return vapid
+
+
+def shared_vapid(app: Flask) -> Vapid02:
+    """This process's key, loaded once: the API and every sender use the same one."""
+    cache = app.extensions.setdefault("calmcalf_vapid", {})
+    with _loading:
+        if "key" not in cache:
+            cache["key"] = load_vapid(app)
+        return cache["key"]
 
 
 def public_key(vapid: Vapid02) -> str:
