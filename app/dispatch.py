@@ -1,27 +1,29 @@
 """The reminder dispatcher: send what is due, once per local date, and keep the schedule.
 
-Any number of dispatchers may run: each claims a batch of due reminders (FOR
-UPDATE SKIP LOCKED on PostgreSQL, and a conditional lease that SQLite honours
-too), sends them concurrently over one HTTP session (asyncio), then records the
-results in one transaction.
+Any number of dispatchers may run: each leases a batch of due reminders in one
+statement (FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite's write lock), sends
+them concurrently over one HTTP session (asyncio), then records the results in
+one transaction, only for the rows it still holds.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import UTC, datetime, timedelta
 
 from flask import Flask
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import Row, bindparam, delete, or_, select, update
 
 from .db import get_db
-from .models import Reminder
+from .models import Reminder, split_days
 from .push import Outcome, Sender, VapidHeaders
 from .schedule import end_of_evening, from_naive_utc, local_date, next_due, to_naive_utc
 from .vapid import shared_vapid
@@ -58,6 +60,10 @@ def payload(lang: str) -> dict:
         }
 
 
+def encode(message: dict) -> str:
+    return json.dumps(message, separators=(",", ":"))
+
+
 def run_coroutine(coroutine):
     """Run a coroutine to completion from synchronous code.
 
@@ -84,7 +90,7 @@ def sender_for(app: Flask, headers: VapidHeaders, concurrency: int = 64) -> Send
 async def send_now(app: Flask, subscription: dict, message: dict, ttl: int) -> Outcome:
     """Send one message at once (the "Send a test reminder" button)."""
     async with sender_for(app, vapid_headers(app), concurrency=1) as sender:
-        return await sender.send(subscription, message, ttl)
+        return await sender.send(subscription, encode(message), ttl)
 
 
 class Dispatcher:
@@ -95,6 +101,7 @@ class Dispatcher:
         self.db = get_db(app)
         self.concurrency = workers
         self.headers = vapid_headers(app)  # kept across runs: signed once per push service
+        self.messages: dict[str, str] = {}  # the message per language, translated once per run
 
     def run_once(self, now: datetime | None = None) -> Summary:
         """Send everything due at or before `now` (aware UTC; default: the real now)."""
@@ -102,6 +109,7 @@ class Dispatcher:
 
     async def run(self, now: datetime) -> Summary:
         summary = Summary()
+        self.messages.clear()  # translations may have been reloaded since the last run
         async with sender_for(self.app, self.headers, self.concurrency) as sender:
             while batch := self.claim(now):
                 outcomes = await asyncio.gather(*(self.deliver(sender, row, now) for row in batch))
@@ -113,30 +121,36 @@ class Dispatcher:
         stamp = to_naive_utc(now)
         free = or_(Reminder.lease_until.is_(None), Reminder.lease_until < stamp)
         token = uuid.uuid4().hex
+        due = (
+            select(Reminder.id)
+            .where(Reminder.next_due_at <= stamp, free)
+            .where(or_(Reminder.retry_after.is_(None), Reminder.retry_after <= stamp))
+            .order_by(Reminder.next_due_at)
+            .limit(BATCH)
+            .with_for_update(skip_locked=True)
+        )
         with self.db.session() as session:
-            ids = session.execute(
-                select(Reminder.id)
-                .where(Reminder.next_due_at <= stamp, free)
-                .where(or_(Reminder.retry_after.is_(None), Reminder.retry_after <= stamp))
-                .order_by(Reminder.next_due_at)
-                .limit(BATCH)
-                .with_for_update(skip_locked=True)
-            ).scalars().all()
-            if not ids:
-                return []
-            # Conditional: a row another dispatcher leased meanwhile is left to it.
-            session.execute(
+            # One statement, so one dispatcher's choice cannot be taken by another between choosing and
+            # leasing: SQLite runs it under its write lock; PostgreSQL skips rows another has locked.
+            leased = session.execute(
                 update(Reminder)
-                .where(Reminder.id.in_(ids), free)
+                .where(Reminder.id.in_(due.scalar_subquery()), free)
                 .values(lease_until=to_naive_utc(now + LEASE), lease_token=token)
-            )
-        with self.db.session() as session:
-            rows = session.execute(select(Reminder).where(Reminder.lease_token == token)).scalars().all()
-            return [
-                {"id": r.id, "token": token, "endpoint": r.endpoint, "keys": {"p256dh": r.p256dh, "auth": r.auth},
-                 "due": from_naive_utc(r.next_due_at), "timezone": r.timezone, "lang": r.lang}
-                for r in rows
-            ]
+                .returning(Reminder.id, Reminder.endpoint, Reminder.p256dh, Reminder.auth, Reminder.next_due_at,
+                           Reminder.timezone, Reminder.lang)
+            ).all()
+        return [
+            {"id": r.id, "token": token, "endpoint": r.endpoint, "keys": {"p256dh": r.p256dh, "auth": r.auth},
+             "due": from_naive_utc(r.next_due_at), "timezone": r.timezone, "lang": r.lang}
+            for r in leased
+        ]
+
+    def message(self, lang: str) -> str:
+        """The message in this language, as JSON text (made once per run)."""
+        if lang not in self.messages:
+            with self.app.app_context():
+                self.messages[lang] = encode(payload(lang))
+        return self.messages[lang]
 
     async def deliver(self, sender: Sender, row: dict, now: datetime) -> Outcome:
         """Send one reminder, unless it is too late to be welcome."""
@@ -147,7 +161,7 @@ class Dispatcher:
             return Outcome("skipped")
         subscription = {"endpoint": row["endpoint"], "keys": row["keys"]}
         try:
-            return await sender.send(subscription, payload(row["lang"]), ttl)
+            return await sender.send(subscription, self.message(row["lang"]), ttl)
         except Exception as exc:  # a broken subscription must not stop the others
             log.warning("send to %s failed: %r", row["endpoint"][:60], exc)
             return Outcome("failed", detail=repr(exc))
@@ -155,16 +169,19 @@ class Dispatcher:
     def record(self, batch: list[dict], outcomes: list[Outcome], now: datetime, summary: Summary) -> None:
         """Move each schedule on, prune dead subscriptions, and plan retries, in one transaction."""
         with self.db.session() as session:
+            # Read again: a reminder may have been changed, deleted or re-leased while it was being sent.
             found = session.execute(
-                select(Reminder).where(Reminder.id.in_([row["id"] for row in batch])).execution_options(autoflush=False)
-            ).scalars()
+                select(Reminder.id, Reminder.lease_token, Reminder.attempts, Reminder.local_time,
+                       Reminder.timezone, Reminder.days, Reminder.done_through)
+                .where(Reminder.id.in_([row["id"] for row in batch]))
+            ).all()
             reminders = {r.id: r for r in found}
+            token = batch[0]["token"]  # one claim, one token
             gone, changes = [], []
             for row, outcome in zip(batch, outcomes):
                 reminder = reminders.get(row["id"])
-                if reminder is None or reminder.lease_token != row["token"]:
+                if reminder is None or reminder.lease_token != token:
                     continue  # deleted or re-leased meanwhile
-                change = {"id": reminder.id, "lease_until": None, "lease_token": None}
                 if outcome.kind == "gone":
                     gone.append(reminder.id)
                     summary.pruned += 1
@@ -172,26 +189,40 @@ class Dispatcher:
                 if outcome.kind == "retry":
                     retry_at = now + timedelta(seconds=outcome.retry_after_s or 60)
                     if reminder.attempts + 1 < MAX_ATTEMPTS and retry_at - row["due"] <= LATE_LIMIT:
-                        change.update(retry_after=to_naive_utc(retry_at), attempts=reminder.attempts + 1)
-                        changes.append(change)
+                        changes.append({"row_id": reminder.id, "token": token,
+                                        "next_due_at": to_naive_utc(row["due"]), "done_through": reminder.done_through,
+                                        "retry_after": to_naive_utc(retry_at), "attempts": reminder.attempts + 1})
                         summary.retried += 1
                         continue
                     outcome = Outcome("failed", outcome.status, detail="gave up retrying")
                 if outcome.kind == "failed":
                     log.warning("reminder %s not delivered: %s %s", reminder.id, outcome.status, outcome.detail)
                 setattr(summary, outcome.kind, getattr(summary, outcome.kind) + 1)
-                change.update(self.advance(reminder, row["due"], now))
-                changes.append(change)
-            session.expunge_all()  # the writes below go straight to the table
+                changes.append({"row_id": reminder.id, "token": token, **advance(reminder, row["due"], now)})
             if changes:
-                session.execute(update(Reminder), changes)  # one executemany by primary key
+                session.execute(RECORD, changes)  # one executemany; only rows still leased by this dispatcher
             if gone:
-                session.execute(delete(Reminder).where(Reminder.id.in_(gone)))
+                session.execute(delete(Reminder).where(Reminder.id.in_(gone), Reminder.lease_token == token))
 
-    @staticmethod
-    def advance(reminder: Reminder, due: datetime, now: datetime) -> dict:
-        """Done for this local date: the changes that move it on to the next chosen day."""
-        done = local_date(due, reminder.timezone)
-        after = max(due, now - LATE_LIMIT)
-        following = next_due(reminder.local_time, reminder.timezone, reminder.day_list(), after, done)
-        return {"done_through": done, "retry_after": None, "attempts": 0, "next_due_at": to_naive_utc(following)}
+
+RECORD = (
+    update(Reminder.__table__)
+    .where(Reminder.__table__.c.id == bindparam("row_id"), Reminder.__table__.c.lease_token == bindparam("token"))
+    .values(lease_until=None, lease_token=None, next_due_at=bindparam("next_due_at"),
+            done_through=bindparam("done_through"), retry_after=bindparam("retry_after"),
+            attempts=bindparam("attempts"))
+)
+
+
+def advance(reminder: Row, due: datetime, now: datetime) -> dict:
+    """Done for this local date: the changes that move it on to the next chosen day."""
+    done = local_date(due, reminder.timezone)
+    after = max(due, now - LATE_LIMIT)
+    following = next_due_cached(reminder.local_time, reminder.timezone, reminder.days, after, done)
+    return {"done_through": done, "retry_after": None, "attempts": 0, "next_due_at": to_naive_utc(following)}
+
+
+@lru_cache(maxsize=4096)
+def next_due_cached(local_time: str, zone: str, days: str, after: datetime, done: str) -> datetime:
+    """Many reminders share a time, zone and days: the zone arithmetic is done once for them."""
+    return next_due(local_time, zone, split_days(days), after, done)

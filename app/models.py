@@ -8,6 +8,11 @@ from sqlalchemy import DateTime, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
+def split_days(days: str | None) -> list[str]:
+    """The stored "mon,tue,…" as a list."""
+    return days.split(",") if days else []
+
+
 class Base(DeclarativeBase):
     """Base of every table; Alembic migrations in migrations/ create them."""
 
@@ -44,7 +49,7 @@ class Reminder(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime)
 
     def day_list(self) -> list[str]:
-        return self.days.split(",") if self.days else []
+        return split_days(self.days)
 
     def to_json(self) -> dict:
         """The stored reminder as the API returns it."""

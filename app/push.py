@@ -10,7 +10,6 @@ the dict they are given).
 from __future__ import annotations
 
 import asyncio
-import json
 import threading
 import time
 from dataclasses import dataclass
@@ -120,8 +119,8 @@ class Sender:
             return Outcome("failed", detail="endpoint host is not an allowed push service")
         return None
 
-    async def send(self, subscription: dict, payload: dict, ttl: int, backoff_s: int = 60) -> Outcome:
-        """Encrypt (aes128gcm) and post one message; classify the push service's answer."""
+    async def send(self, subscription: dict, message: str, ttl: int, backoff_s: int = 60) -> Outcome:
+        """Encrypt (aes128gcm) and post one message (JSON text); classify the push service's answer."""
         refused = self.refusal(subscription["endpoint"])
         if refused:
             return refused
@@ -130,7 +129,7 @@ class Sender:
         async with self.slots:
             try:
                 response = await WebPusher(subscription, aiohttp_session=NoRedirects(self.session)).send_async(
-                    json.dumps(payload, separators=(",", ":")),
+                    message,
                     headers=headers,
                     ttl=max(60, ttl),
                     content_encoding="aes128gcm",

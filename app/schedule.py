@@ -8,6 +8,7 @@ occurrence only. At most one reminder per local date.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -59,6 +60,7 @@ def local_date(instant: datetime, zone_name: str) -> str:
     return instant.astimezone(ZoneInfo(zone_name)).date().isoformat()
 
 
+@lru_cache(maxsize=4096)  # reminders sent together share it
 def end_of_evening(instant: datetime, zone_name: str) -> datetime:
     """Local midnight after `instant`, in UTC: reminders are not worth showing later."""
     zone = ZoneInfo(zone_name)

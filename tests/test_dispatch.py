@@ -9,7 +9,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from app.db import get_db
 from app.dispatch import Dispatcher
@@ -231,6 +231,37 @@ def test_two_dispatchers_at_once_send_each_reminder_once(app, push):
     for thread in threads:
         thread.join()
     assert sorted(len(push.received(s)) for s in subs) == [1] * 60
+
+
+def test_a_dispatcher_racing_another_for_the_same_rows_still_gets_a_batch(app, push, monkeypatch):
+    """Another dispatcher leases the very rows this one is about to lease: this one takes the next ones.
+
+    (Choosing the rows and leasing them in two statements let the loser come back with
+    nothing, as if nothing were due, and stop: one process then did all the work.)
+    """
+    monkeypatch.setattr("app.dispatch.BATCH", 10)
+    for _ in range(30):
+        subscribe(app, push.subscriber(), "2026-11-22T00:00")
+    first, second = Dispatcher(app), Dispatcher(app)
+    now = utc("2026-11-22T21:30")
+    theirs = []
+
+    def meanwhile(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith("UPDATE reminders SET lease_until") and not theirs:
+            theirs.append(None)
+            racer = threading.Thread(target=lambda: theirs.extend(second.claim(now)))
+            racer.start()
+            racer.join()
+
+    engine = get_db(app).engine
+    event.listen(engine, "before_cursor_execute", meanwhile)
+    try:
+        mine = first.claim(now)
+    finally:
+        event.remove(engine, "before_cursor_execute", meanwhile)
+    theirs = theirs[1:]
+    assert len(theirs) == 10 and len(mine) == 10
+    assert not {row["id"] for row in mine} & {row["id"] for row in theirs}
 
 
 def test_the_dispatch_command_prints_one_summary_line(app, push, tmp_path):
