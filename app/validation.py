@@ -24,6 +24,7 @@ DEFAULT_PUSH_SERVICE_HOSTS = [
     "*.notify.windows.com",
 ]
 TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+BASE64URL = re.compile(r"^[A-Za-z0-9_-]+={0,2}$")
 
 
 class Invalid(ValueError):
@@ -41,13 +42,31 @@ def _zones() -> frozenset[str]:
 
 
 def b64url_bytes(value, field: str) -> bytes:
-    """Decode base64url (padding optional), or name the field."""
+    """Decode base64url (padding optional), or name the field. Nothing else may be mixed in."""
     if not isinstance(value, str) or not value or len(value) > 200:
         raise Invalid(f"{field} must be a base64url string")
+    if not BASE64URL.fullmatch(value):
+        raise Invalid(f"{field} must be base64url (A-Z a-z 0-9 - _)")
     try:
-        return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+        return base64.urlsafe_b64decode(value.rstrip("=") + "=" * (-len(value.rstrip("=")) % 4))
     except (binascii.Error, ValueError):
         raise Invalid(f"{field} must be base64url") from None
+
+
+def b64url(data: bytes) -> str:
+    """The one form keys are stored in: base64url without padding."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def check_url_text(value, field: str) -> str:
+    """A URL-sized string with no spaces or control characters (which no push service uses)."""
+    if not isinstance(value, str) or not value:
+        raise Invalid(f"{field} is required and must be a URL")
+    if len(value) > 2048:
+        raise Invalid(f"{field} is longer than 2048 characters")
+    if any(ch <= " " or "\x7f" <= ch <= "\x9f" for ch in value):
+        raise Invalid(f"{field} must not contain spaces or control characters")
+    return value
 
 
 def host_allowed(host: str, allowed: list[str]) -> bool:
@@ -64,10 +83,7 @@ def host_allowed(host: str, allowed: list[str]) -> bool:
 def check_endpoint(endpoint, allowed_hosts: list[str], allow_http: bool) -> str:
     """An https URL on an allow-listed push service (plain http only when allowed, for tests)."""
     field = "subscription.endpoint"
-    if not isinstance(endpoint, str) or not endpoint:
-        raise Invalid(f"{field} is required and must be a URL")
-    if len(endpoint) > 2048:
-        raise Invalid(f"{field} is longer than 2048 characters")
+    check_url_text(endpoint, field)
     try:
         parts = urlsplit(endpoint)
         port = parts.port
@@ -97,11 +113,11 @@ def check_keys(keys) -> tuple[str, str]:
     auth = b64url_bytes(keys.get("auth"), "subscription.keys.auth")
     if len(auth) != 16:
         raise Invalid("subscription.keys.auth must be 16 bytes")
-    return keys["p256dh"], keys["auth"]
+    return b64url(p256dh), b64url(auth)
 
 
 def check_time(value) -> str:
-    if not isinstance(value, str) or not TIME.match(value):
+    if not isinstance(value, str) or not TIME.fullmatch(value):
         raise Invalid("time must be HH:MM, from 00:00 to 23:59")
     return value
 
@@ -146,7 +162,4 @@ def check_reminder(body, allowed_hosts: list[str], allow_http: bool) -> dict:
 
 def check_endpoint_only(body) -> str:
     """The body of DELETE /api/reminders and of the test send: {endpoint}."""
-    endpoint = check_object(body).get("endpoint")
-    if not isinstance(endpoint, str) or not endpoint or len(endpoint) > 2048:
-        raise Invalid("endpoint is required and must be a URL string")
-    return endpoint
+    return check_url_text(check_object(body).get("endpoint"), "endpoint")

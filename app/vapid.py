@@ -25,7 +25,7 @@ class ConfigError(RuntimeError):
 
 def check_subject(subject: str) -> str:
     """A real mailto: address or https: URL, for push services to contact the sender."""
-    if not SUBJECT.match(subject):
+    if not SUBJECT.fullmatch(subject):
         raise ConfigError(
             f"CALMCALF_VAPID_SUBJECT must be a mailto: address or an https: URL, not {subject!r}"
         )

@@ -2,16 +2,53 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from app import create_app, db
+from tests.postgres import PostgresServer, server_binaries
 
 
-def make_app(tmp_path, **config):
-    """An app on its own migrated SQLite database."""
-    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'calmcalf.db'}", **config})
+APPS = []  # made during the current test; their connections are closed after it
+
+
+def make_app(tmp_path, database_url: str | None = None, **config):
+    """An app on its own migrated database (SQLite in tmp_path unless a URL is given)."""
+    url = database_url or f"sqlite:///{tmp_path / 'calmcalf.db'}"
+    app = create_app({"TESTING": True, "DATABASE_URL": url, **config})
+    APPS.append(app)
     db.upgrade(app)
     return app
+
+
+@pytest.fixture(autouse=True)
+def close_connections():
+    yield
+    while APPS:
+        db.get_db(APPS.pop()).engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A PostgreSQL server of our own on 127.0.0.1 (scripts/test installs Debian's package)."""
+    binaries = server_binaries()
+    if binaries is None:
+        message = "PostgreSQL is not installed (apt-get install -y postgresql; scripts/test does it)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    server = PostgresServer(binaries).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    """Each test that asks for it runs twice: on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'calmcalf.db'}"
+    return request.getfixturevalue("postgres").new_database()
 
 
 @pytest.fixture

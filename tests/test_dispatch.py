@@ -34,8 +34,10 @@ def push():
 
 
 @pytest.fixture
-def app(tmp_path):
-    return make_app(tmp_path, PUSH_ALLOW_HTTP=True, PUSH_SERVICE_HOSTS=["127.0.0.1"], VAPID_SUBJECT=SUBJECT)
+def app(tmp_path, database_url):
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return make_app(tmp_path, database_url, PUSH_ALLOW_HTTP=True, PUSH_SERVICE_HOSTS=["127.0.0.1"],
+                    VAPID_SUBJECT=SUBJECT)
 
 
 def subscribe(app, subscriber, since: str, time="21:30", zone="Europe/London", days=EVERY_DAY):

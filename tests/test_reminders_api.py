@@ -49,6 +49,12 @@ def body(**changes) -> dict:
     return data
 
 
+@pytest.fixture
+def app(tmp_path, database_url):
+    """The API's tests run on SQLite and on PostgreSQL."""
+    return make_app(tmp_path, database_url)
+
+
 def stored(app) -> list[Reminder]:
     with get_db(app).session() as session:
         return session.execute(select(Reminder)).scalars().all()
@@ -63,9 +69,9 @@ def test_public_key_is_a_p256_point_kept_in_the_database(app, client):
     assert client.get("/api/push/public-key").get_json()["publicKey"] == key
 
 
-def test_every_process_shares_one_generated_key(tmp_path):
-    first = make_app(tmp_path).test_client().get("/api/push/public-key").get_json()["publicKey"]
-    second = make_app(tmp_path).test_client().get("/api/push/public-key").get_json()["publicKey"]
+def test_every_process_shares_one_generated_key(tmp_path, database_url):
+    first = make_app(tmp_path, database_url).test_client().get("/api/push/public-key").get_json()["publicKey"]
+    second = make_app(tmp_path, database_url).test_client().get("/api/push/public-key").get_json()["publicKey"]
     assert first == second
 
 
@@ -112,15 +118,22 @@ BAD = [
     (body(subscription__endpoint="https://user:pw@fcm.googleapis.com/x"), 400, "subscription.endpoint"),
     (body(subscription__endpoint="https://fcm.googleapis.com:99999/x"), 400, "subscription.endpoint"),
     (body(subscription__endpoint="https://fcm.googleapis.com/" + "a" * 2100), 400, "subscription.endpoint"),
+    (body(subscription__endpoint="https://fcm.googleapis.com/fcm/send/a\x00b"), 400, "subscription.endpoint"),
+    (body(subscription__endpoint="https://fcm.googleapis.com/fcm/send/a b"), 400, "subscription.endpoint"),
+    (body(subscription__endpoint="https://fcm.googleapis.com/fcm/send/a\nb"), 400, "subscription.endpoint"),
     (body(subscription__keys=None), 400, "subscription.keys"),
     (body(subscription__keys__p256dh=None), 400, "subscription.keys.p256dh"),
     (body(subscription__keys__p256dh="!!!not base64!!!"), 400, "subscription.keys.p256dh"),
     (body(subscription__keys__p256dh=b64(os.urandom(33))), 400, "subscription.keys.p256dh"),
+    (body(subscription__keys__p256dh="!*~" * 30 + p256dh()), 400, "subscription.keys.p256dh"),
+    (body(subscription__keys__auth="\x00" * 60 + b64(os.urandom(16))), 400, "subscription.keys.auth"),
     (body(subscription__keys__p256dh=b64(b"\x04" + b"\x01" * 64)), 400, "subscription.keys.p256dh"),
     (body(subscription__keys__auth=b64(os.urandom(15))), 400, "subscription.keys.auth"),
     (body(subscription__keys__auth=None), 400, "subscription.keys.auth"),
+    (body(subscription__keys__auth=b64(os.urandom(16)) + "\n"), 400, "subscription.keys.auth"),
     (body(time="9:30"), 400, "time"),
     (body(time="24:00"), 400, "time"),
+    (body(time="21:30\n"), 400, "time"),
     (body(time=2130), 400, "time"),
     (body(time=None), 400, "time"),
     (body(timezone="Mars/Olympus"), 400, "timezone"),
@@ -181,7 +194,19 @@ def test_a_large_body_without_a_length_is_refused():
         server.stop()
 
 
-@pytest.mark.parametrize("payload", [{}, {"endpoint": 5}, {"endpoint": ""}, []])
+def test_keys_are_stored_in_one_canonical_form(app, client):
+    """Padded base64url is accepted; what is stored is the plain unpadded form."""
+    good = body()
+    key, auth = good["subscription"]["keys"]["p256dh"], good["subscription"]["keys"]["auth"]
+    good["subscription"]["keys"] = {"p256dh": key + "=", "auth": auth + "=="}
+    assert client.post("/api/reminders", json=good).status_code == 201
+    [reminder] = stored(app)
+    assert (reminder.p256dh, reminder.auth) == (key, auth)
+
+
+@pytest.mark.parametrize(
+    "payload", [{}, {"endpoint": 5}, {"endpoint": ""}, [], {"endpoint": "https://fcm.googleapis.com/a\x00"}]
+)
 def test_delete_needs_an_endpoint(client, payload):
     response = client.delete("/api/reminders", json=payload)
     assert response.status_code == 400
@@ -213,7 +238,8 @@ def test_the_api_is_rate_limited_per_client(tmp_path):
 def test_a_bad_vapid_subject_stops_the_app_from_starting(tmp_path):
     from app.vapid import ConfigError
 
-    for subject in ("admin", "mailto:nobody", "http://insecure.example.com", "https://"):
+    bad = ("admin", "mailto:nobody", "http://insecure.example.com", "https://", "mailto:care@calmcalf.example\n")
+    for subject in bad:
         with pytest.raises(ConfigError, match="CALMCALF_VAPID_SUBJECT"):
             make_app(tmp_path, VAPID_SUBJECT=subject)
     make_app(tmp_path, VAPID_SUBJECT="mailto:care@calmcalf.example")
