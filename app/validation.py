@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from zoneinfo import available_timezones
 
 from cryptography.hazmat.primitives.asymmetric import ec
+from py_vapid import b64urlencode
 
 from .schedule import DAYS
 
@@ -47,15 +48,11 @@ def b64url_bytes(value, field: str) -> bytes:
         raise Invalid(f"{field} must be a base64url string")
     if not BASE64URL.fullmatch(value):
         raise Invalid(f"{field} must be base64url (A-Z a-z 0-9 - _)")
+    bare = value.rstrip("=")
     try:
-        return base64.urlsafe_b64decode(value.rstrip("=") + "=" * (-len(value.rstrip("=")) % 4))
+        return base64.urlsafe_b64decode(bare + "=" * (-len(bare) % 4))
     except (binascii.Error, ValueError):
         raise Invalid(f"{field} must be base64url") from None
-
-
-def b64url(data: bytes) -> str:
-    """The one form keys are stored in: base64url without padding."""
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
 def check_url_text(value, field: str) -> str:
@@ -113,7 +110,7 @@ def check_keys(keys) -> tuple[str, str]:
     auth = b64url_bytes(keys.get("auth"), "subscription.keys.auth")
     if len(auth) != 16:
         raise Invalid("subscription.keys.auth must be 16 bytes")
-    return b64url(p256dh), b64url(auth)
+    return b64urlencode(p256dh), b64urlencode(auth)  # stored in one form: base64url without padding
 
 
 def check_time(value) -> str:
