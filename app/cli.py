@@ -43,8 +43,12 @@ def build_parser() -> argparse.ArgumentParser:
     dispatch.add_argument("--once", action="store_true", help="send what is due now, print a summary and exit")
     dispatch.add_argument("--now", type=_instant, help="the time to dispatch for (ISO-8601; for tests)")
     dispatch.add_argument("--workers", type=int, default=64, help="concurrent sends per process (default 64)")
-    dispatch.add_argument("--processes", type=int, default=os.cpu_count() or 1,
-                          help="dispatcher processes, each claiming its own batches (default: one per CPU)")
+    dispatch.add_argument(
+        "--processes",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="dispatcher processes, each claiming its own batches (default: one per CPU)",
+    )
     return parser
 
 
@@ -59,7 +63,7 @@ def ready_app():
 
 def schedule_dispatch(app, scheduler) -> None:
     """Run the dispatcher every DISPATCH_INTERVAL_SECONDS (one run at a time)."""
-    from .dispatch import Dispatcher
+    from .reminders.dispatch import Dispatcher
 
     dispatcher = Dispatcher(app)
     log = logging.getLogger("calmcalf.dispatch")
@@ -70,8 +74,12 @@ def schedule_dispatch(app, scheduler) -> None:
             log.info(summary.line())
 
     scheduler.add_job(
-        run, "interval", seconds=app.config["DISPATCH_INTERVAL_SECONDS"],
-        max_instances=1, coalesce=True, next_run_time=datetime.now(UTC),
+        run,
+        "interval",
+        seconds=app.config["DISPATCH_INTERVAL_SECONDS"],
+        max_instances=1,
+        coalesce=True,
+        next_run_time=datetime.now(UTC),
     )
 
 
@@ -92,7 +100,7 @@ def serve(host: str, port: int, threads: int, dispatch: bool) -> None:
 def _dispatch_process(now: datetime | None, workers: int) -> dict:
     """One dispatcher process: its own app, engine and event loop; claims its own batches."""
     from . import create_app
-    from .dispatch import Dispatcher
+    from .reminders.dispatch import Dispatcher
 
     summary = Dispatcher(create_app(), workers=workers).run_once(now)
     return vars(summary)
@@ -103,7 +111,7 @@ def dispatch(once: bool, now: datetime | None, workers: int, processes: int = 1)
     from apscheduler.schedulers.blocking import BlockingScheduler
 
     from .db import get_db
-    from .dispatch import Summary
+    from .reminders.dispatch import Summary
 
     app = ready_app()
     if once:
@@ -123,7 +131,7 @@ def dispatch(once: bool, now: datetime | None, workers: int, processes: int = 1)
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script."""
-    from .vapid import ConfigError
+    from .reminders.vapid import ConfigError
 
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")

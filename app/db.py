@@ -8,9 +8,10 @@ which `calmcalf serve` and `calmcalf dispatch` call before they start.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -18,7 +19,7 @@ from flask import Flask, current_app
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from . import ROOT
+from .config import ROOT
 
 
 @dataclass
@@ -37,7 +38,7 @@ def database_url(app: Flask) -> str:
     """CALMCALF_DATABASE_URL, or an SQLite file in the instance folder."""
     url = app.config.get("DATABASE_URL")
     if url:
-        return url
+        return str(url)
     os.makedirs(app.instance_path, exist_ok=True)
     return f"sqlite:///{os.path.join(app.instance_path, 'calmcalf.db')}"
 
@@ -53,7 +54,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 def init_app(app: Flask) -> None:
     """Create the engine for this app."""
     url = database_url(app)
-    options = {"pool_pre_ping": True}
+    options: dict[str, Any] = {"pool_pre_ping": True}
     if url.startswith("sqlite"):
         options["connect_args"] = {"check_same_thread": False, "timeout": 10}
     engine = create_engine(url, **options)
@@ -63,7 +64,9 @@ def init_app(app: Flask) -> None:
 
 
 def get_db(app: Flask | None = None) -> Database:
-    return (app or current_app).extensions["calmcalf_db"]
+    """The database of this app (or of the current one)."""
+    database: Database = (app or current_app).extensions["calmcalf_db"]
+    return database
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 # A push service that only counts: asyncio, keep-alive, answers 201 to every POST.
-COUNTER = r'''
+COUNTER = r"""
 import asyncio, sys
 count = 0
 async def handle(reader, writer):
@@ -73,7 +73,7 @@ async def main():
     async with server:
         await server.serve_forever()
 asyncio.run(main())
-'''
+"""
 
 SUBJECT = "mailto:bench@calmcalf.example"
 DUE = datetime(2026, 11, 22, 21, 30, tzinfo=UTC)
@@ -97,18 +97,23 @@ def subscriptions(origin: str, n: int) -> list[dict]:
 
 def make_certificate(folder: Path) -> tuple[Path, Path]:
     """A self-signed certificate for 127.0.0.1, so the local push service can speak HTTPS."""
+    import ipaddress
+
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import NameOID
-    import ipaddress
 
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
     now = datetime.now(UTC)
     cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=1))
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
         .not_valid_after(now + timedelta(days=2))
         .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
@@ -116,8 +121,9 @@ def make_certificate(folder: Path) -> tuple[Path, Path]:
     )
     cert_path, key_path = folder / "push.pem", folder / "push.key"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     return cert_path, key_path
 
 
@@ -135,15 +141,25 @@ def fill_database(url: str, subs: list[dict]) -> None:
     from sqlalchemy import insert
 
     from app import create_app, db
-    from app.models import Reminder
+    from app.reminders.models import Reminder
 
     app = create_app({"DATABASE_URL": url})
     db.upgrade(app)
     stamp = DUE.replace(tzinfo=None)
     rows = [
-        {"endpoint": s["endpoint"], "p256dh": s["keys"]["p256dh"], "auth": s["keys"]["auth"], "local_time": "21:30",
-         "timezone": "Europe/London", "days": "mon,tue,wed,thu,fri,sat,sun", "next_due_at": stamp, "attempts": 0,
-         "lang": "en", "created_at": stamp, "updated_at": stamp}
+        {
+            "endpoint": s["endpoint"],
+            "p256dh": s["keys"]["p256dh"],
+            "auth": s["keys"]["auth"],
+            "local_time": "21:30",
+            "timezone": "Europe/London",
+            "days": "mon,tue,wed,thu,fri,sat,sun",
+            "next_due_at": stamp,
+            "attempts": 0,
+            "lang": "en",
+            "created_at": stamp,
+            "updated_at": stamp,
+        }
         for s in subs
     ]
     with db.get_db(app).session() as session:
@@ -157,9 +173,13 @@ def make_due(url: str) -> None:
 
     engine = sqlalchemy.create_engine(url)
     with engine.begin() as connection:
-        connection.execute(sqlalchemy.text(
-            "UPDATE reminders SET next_due_at = :due, done_through = NULL, retry_after = NULL, attempts = 0, "
-            "lease_until = NULL, lease_token = NULL"), {"due": DUE.replace(tzinfo=None)})
+        connection.execute(
+            sqlalchemy.text(
+                "UPDATE reminders SET next_due_at = :due, done_through = NULL, retry_after = NULL, attempts = 0, "
+                "lease_until = NULL, lease_token = NULL"
+            ),
+            {"due": DUE.replace(tzinfo=None)},
+        )
     engine.dispose()
 
 
@@ -180,7 +200,11 @@ def run_dispatch(env: dict, now: datetime) -> tuple[float, float, str]:
     start = time.perf_counter()
     result = subprocess.run(
         [sys.executable, "-m", "app.cli", "dispatch", "--once", "--now", now.isoformat()],
-        env=env, capture_output=True, text=True, cwd=ROOT, timeout=1800,
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=1800,
     )
     elapsed = time.perf_counter() - start
     if result.returncode != 0:
@@ -195,13 +219,26 @@ def naive_loop(subs: list[dict], private_key: str) -> tuple[float, float]:
     """
     from pywebpush import webpush
 
-    payload = json.dumps({"title": "Bedtime stretches", "body": "Three minutes of calf stretches before bed?",
-                          "url": "/bedtime", "tag": "bedtime"})
+    payload = json.dumps(
+        {
+            "title": "Bedtime stretches",
+            "body": "Three minutes of calf stretches before bed?",
+            "url": "/bedtime",
+            "tag": "bedtime",
+        }
+    )
     cpu = time.process_time()
     start = time.perf_counter()
     for sub in subs:
-        webpush(sub, data=payload, vapid_private_key=private_key, vapid_claims={"sub": SUBJECT},
-                ttl=9000, timeout=15, headers={"Urgency": "normal", "Topic": "bedtime"})
+        webpush(
+            sub,
+            data=payload,
+            vapid_private_key=private_key,
+            vapid_claims={"sub": SUBJECT},
+            ttl=9000,
+            timeout=15,
+            headers={"Urgency": "normal", "Topic": "bedtime"},
+        )
     return time.perf_counter() - start, time.process_time() - cpu
 
 
@@ -224,25 +261,40 @@ def main() -> int:
         url = f"sqlite:///{folder / 'bench.db'}"
         subs = subscriptions(origin, args.n)
         app = fill_database(url, subs)
-        from app.vapid import load_vapid
+        from app.reminders.vapid import load_vapid
 
         # The raw private key as a base64url string, the way apps usually hand it to webpush().
         private_key = b64(load_vapid(app).private_key.private_numbers().private_value.to_bytes(32, "big"))
-        env = {**{k: v for k, v in os.environ.items() if not k.startswith("CALMCALF_")},
-               "CALMCALF_DATABASE_URL": url, "CALMCALF_PUSH_ALLOW_HTTP": json.dumps(args.plain_http),
-               "CALMCALF_PUSH_SERVICE_HOSTS": '["127.0.0.1"]', "CALMCALF_VAPID_SUBJECT": SUBJECT}
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("CALMCALF_")},
+            "CALMCALF_DATABASE_URL": url,
+            "CALMCALF_PUSH_ALLOW_HTTP": json.dumps(args.plain_http),
+            "CALMCALF_PUSH_SERVICE_HOSTS": '["127.0.0.1"]',
+            "CALMCALF_VAPID_SUBJECT": SUBJECT,
+        }
         if cafile:
             # Trust the local push service's certificate (OpenSSL and requests both read these).
             env["SSL_CERT_FILE"] = os.environ["SSL_CERT_FILE"] = str(cafile)
             os.environ["REQUESTS_CA_BUNDLE"] = str(cafile)
 
         print(f"push service: {origin} ({'plain HTTP' if args.plain_http else 'HTTPS, like real push services'})")
-        print(f"{args.rounds} rounds; each: calmcalf dispatch --once with {args.n} due, then the naive loop "
-              f"on {args.n // args.rounds} subscriptions")
+        print(
+            f"{args.rounds} rounds; each: calmcalf dispatch --once with {args.n} due, then the naive loop "
+            f"on {args.n // args.rounds} subscriptions"
+        )
         print("round  start-up  dispatch sending        naive loop           ratio")
         share = args.n // args.rounds
-        totals = {"startup": 0.0, "sending": 0.0, "sent": 0, "naive": 0.0, "naive_sent": 0,
-                  "ours_cpu": 0.0, "naive_cpu": 0.0, "service_ours": 0.0, "service_naive": 0.0}
+        totals = {
+            "startup": 0.0,
+            "sending": 0.0,
+            "sent": 0,
+            "naive": 0.0,
+            "naive_sent": 0,
+            "ours_cpu": 0.0,
+            "naive_cpu": 0.0,
+            "service_ours": 0.0,
+            "service_naive": 0.0,
+        }
         ratios, expected = [], 0
         for number in range(1, args.rounds + 1):
             make_due(url)
@@ -253,12 +305,13 @@ def main() -> int:
             totals["service_ours"] += process_cpu(counter.pid) - service
             expected += args.n
             delivered = count(origin, cafile)
-            assert line.startswith(f"sent={args.n} ") and delivered == expected, \
+            assert line.startswith(f"sent={args.n} ") and delivered == expected, (
                 f"push service counted {delivered}, expected {expected}: {line}"
+            )
             sending = total - startup
             ours = args.n / sending
 
-            naive_subs = subs[(number - 1) * share: number * share]
+            naive_subs = subs[(number - 1) * share : number * share]
             service = process_cpu(counter.pid)
             naive_time, naive_cpu = naive_loop(naive_subs, private_key)
             totals["service_naive"] += process_cpu(counter.pid) - service
@@ -266,26 +319,41 @@ def main() -> int:
             assert count(origin, cafile) == expected
             naive = len(naive_subs) / naive_time
             ratios.append(ours / naive)
-            print(f"{number:>5}  {startup:6.2f} s  {args.n} in {sending:5.2f} s = {ours:5.0f}/s  "
-                  f"{len(naive_subs)} in {naive_time:5.2f} s = {naive:4.0f}/s  {ours / naive:5.1f}x", flush=True)
-            for key, value in (("startup", startup), ("sending", sending), ("sent", args.n), ("naive", naive_time),
-                               ("naive_sent", len(naive_subs)), ("ours_cpu", total_cpu - startup_cpu),
-                               ("naive_cpu", naive_cpu)):
+            print(
+                f"{number:>5}  {startup:6.2f} s  {args.n} in {sending:5.2f} s = {ours:5.0f}/s  "
+                f"{len(naive_subs)} in {naive_time:5.2f} s = {naive:4.0f}/s  {ours / naive:5.1f}x",
+                flush=True,
+            )
+            for key, value in (
+                ("startup", startup),
+                ("sending", sending),
+                ("sent", args.n),
+                ("naive", naive_time),
+                ("naive_sent", len(naive_subs)),
+                ("ours_cpu", total_cpu - startup_cpu),
+                ("naive_cpu", naive_cpu),
+            ):
                 totals[key] += value
 
         ours = totals["sent"] / totals["sending"]
         naive = totals["naive_sent"] / totals["naive"]
         ratio = ours / naive
         with_startup = totals["sent"] / (totals["sending"] + totals["startup"])
-        print(f"calmcalf dispatch --once: {ours:.0f} per second sending "
-              f"({with_startup:.0f}/s including start-up, which took {totals['startup'] / args.rounds:.2f} s a run)")
+        print(
+            f"calmcalf dispatch --once: {ours:.0f} per second sending "
+            f"({with_startup:.0f}/s including start-up, which took {totals['startup'] / args.rounds:.2f} s a run)"
+        )
         print(f"naive loop of pywebpush.webpush(): {naive:.0f} per second")
-        print(f"CPU per message: dispatcher {1000 * totals['ours_cpu'] / totals['sent']:.2f} ms, "
-              f"naive loop {1000 * totals['naive_cpu'] / totals['naive_sent']:.2f} ms; push service "
-              f"{1000 * totals['service_ours'] / totals['sent']:.2f} ms and "
-              f"{1000 * totals['service_naive'] / totals['naive_sent']:.2f} ms")
-        print(f"ratio: {ratio:.1f}x overall; per round: median {statistics.median(ratios):.1f}x, "
-              f"lowest {min(ratios):.1f}x, highest {max(ratios):.1f}x (goal: at least 8x)")
+        print(
+            f"CPU per message: dispatcher {1000 * totals['ours_cpu'] / totals['sent']:.2f} ms, "
+            f"naive loop {1000 * totals['naive_cpu'] / totals['naive_sent']:.2f} ms; push service "
+            f"{1000 * totals['service_ours'] / totals['sent']:.2f} ms and "
+            f"{1000 * totals['service_naive'] / totals['naive_sent']:.2f} ms"
+        )
+        print(
+            f"ratio: {ratio:.1f}x overall; per round: median {statistics.median(ratios):.1f}x, "
+            f"lowest {min(ratios):.1f}x, highest {max(ratios):.1f}x (goal: at least 8x)"
+        )
         return 0 if ratio >= 8 else 1
     finally:
         counter.terminate()

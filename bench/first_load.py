@@ -22,11 +22,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from playwright.sync_api import sync_playwright  # noqa: E402
-from waitress.server import create_server  # noqa: E402
+from playwright.sync_api import sync_playwright
+from waitress.server import create_server
 
-from app import create_app  # noqa: E402
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, wait_for_offline_ready  # noqa: E402
+from app import create_app
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, wait_for_offline_ready
 
 FLOOR_HTML = (
     "<!doctype html><html lang=en><meta charset=utf-8><meta name=color-scheme content=dark>"
@@ -95,7 +95,7 @@ def measure_first_load(browser, base: str, counter: ByteCounter) -> bool:
         rest = [(k, p, s) for k, p, s in rows if not p.startswith("/static/icons/")]
         return sum(s for _, _, s in rest), len(rest), icons
 
-    page_bytes, page_requests, page_icons = split(page_rows)
+    page_bytes, page_requests, _page_icons = split(page_rows)
     total_bytes, total_requests, total_icons = split(all_rows)
     by_type = defaultdict(int)
     for _, path, size in all_rows:
@@ -104,9 +104,11 @@ def measure_first_load(browser, base: str, counter: ByteCounter) -> bool:
     # The budget is for the page's own first load; the worker then caches the
     # rest of the app in the background, reported beside it.
     ok = page_bytes < 100 * 1024
-    print(f"cold first load of /: the page {kb(page_bytes)} in {page_requests} requests; "
-          f"with the service worker's precache of the whole app {kb(total_bytes)} in {total_requests} requests "
-          f"(icons excluded: {kb(total_icons)})")
+    print(
+        f"cold first load of /: the page {kb(page_bytes)} in {page_requests} requests; "
+        f"with the service worker's precache of the whole app {kb(total_bytes)} in {total_requests} requests "
+        f"(icons excluded: {kb(total_icons)})"
+    )
     print("  by type: " + ", ".join(f"{t} {kb(s)}" for t, s in sorted(by_type.items(), key=lambda x: -x[1])))
     print(f"  budget: the page's first load under 100 KB uncompressed without icons: {'PASS' if ok else 'FAIL'}")
     return ok
@@ -150,15 +152,21 @@ def measure_offline(browser, base: str, runs: int) -> bool:
     tap_ok = med(taps) < 50
     print(f"offline from the service worker cache, 4x CPU throttling, median of {runs} runs:")
     print(f"  navigation to Cramp now painted: {med(home):.1f} ms (min {min(home):.1f}, max {max(home):.1f})")
-    print(f"  navigation to an empty cached page painted (floor): {med(floor):.1f} ms "
-          f"(min {min(floor):.1f}, max {max(floor):.1f})")
+    print(
+        f"  navigation to an empty cached page painted (floor): {med(floor):.1f} ms "
+        f"(min {min(floor):.1f}, max {max(floor):.1f})"
+    )
     print(f"  ratio to the floor: {ratio:.2f} (budget 1.5): {'PASS' if paint_ok else 'FAIL'}")
-    print(f"  tap on Cramp now to the first timer frame: {med(taps):.1f} ms (first, cold run {taps[0]:.1f}; "
-          f"max {max(taps):.1f}) "
-          f"(budget 50 ms): {'PASS' if tap_ok else 'FAIL'}")
+    print(
+        f"  tap on Cramp now to the first timer frame: {med(taps):.1f} ms (first, cold run {taps[0]:.1f}; "
+        f"max {max(taps):.1f}) "
+        f"(budget 50 ms): {'PASS' if tap_ok else 'FAIL'}"
+    )
     shown = [f"{d:.0f}" if d else "<16" for d in event_timing]
-    print(f"  cross-check, the browser's Event Timing (click to next paint, ms): median "
-          f"{'<16' if not med(event_timing) else f'{med(event_timing):.0f}'}; runs: {' '.join(shown)}")
+    print(
+        f"  cross-check, the browser's Event Timing (click to next paint, ms): median "
+        f"{'<16' if not med(event_timing) else f'{med(event_timing):.0f}'}; runs: {' '.join(shown)}"
+    )
     return paint_ok and tap_ok
 
 

@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from app.models import Base
+from app.reminders.models import Base
 
 engine = context.config.attributes["engine"]
 

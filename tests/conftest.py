@@ -9,7 +9,6 @@ import pytest
 from app import create_app, db
 from tests.postgres import PostgresServer, server_binaries
 
-
 APPS = []  # made during the current test; their connections are closed after it
 
 

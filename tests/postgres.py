@@ -11,11 +11,12 @@ import glob
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
 from pathlib import Path
+
+from tests.net import free_port
 
 USER = "calmcalf"
 
@@ -24,12 +25,6 @@ def server_binaries() -> Path | None:
     """The newest installed PostgreSQL's bin folder, if any."""
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/postgres"), key=lambda p: int(Path(p).parts[-3]))
     return Path(found[-1]).parent if found else None
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class PostgresServer:
@@ -48,20 +43,40 @@ class PostgresServer:
             options.update(user="postgres", group="postgres", extra_groups=[])
         return options
 
-    def start(self) -> "PostgresServer":
+    def start(self) -> PostgresServer:
         data = self.folder / "data"
         if os.geteuid() == 0:
             shutil.chown(self.folder, "postgres")
         subprocess.run(
             [str(self.binaries / "initdb"), "-D", str(data), "-U", USER, "-A", "trust", "-E", "UTF8", "--no-sync"],
-            check=True, capture_output=True, text=True, **self.owner(),
+            check=True,
+            capture_output=True,
+            text=True,
+            **self.owner(),
         )
         # Durability is not what these tests are about: fsync off keeps them quick.
-        self.log = open(self.folder / "server.log", "wb")
+        self.log = open(self.folder / "server.log", "wb")  # noqa: SIM115 (closed in stop())
         self.process = subprocess.Popen(
-            [str(self.binaries / "postgres"), "-D", str(data), "-h", "127.0.0.1", "-p", str(self.port),
-             "-k", str(self.folder), "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"],
-            stdout=subprocess.DEVNULL, stderr=self.log, **self.owner(),
+            [
+                str(self.binaries / "postgres"),
+                "-D",
+                str(data),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-k",
+                str(self.folder),
+                "-c",
+                "fsync=off",
+                "-c",
+                "synchronous_commit=off",
+                "-c",
+                "full_page_writes=off",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=self.log,
+            **self.owner(),
         )
         import psycopg
 
@@ -72,7 +87,9 @@ class PostgresServer:
                 return self
             except psycopg.OperationalError:
                 if self.process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("PostgreSQL did not start: " + (self.folder / "server.log").read_text())
+                    raise RuntimeError(
+                        "PostgreSQL did not start: " + (self.folder / "server.log").read_text()
+                    ) from None
                 time.sleep(0.1)
 
     def url(self, database: str, driver: bool = True) -> str:

@@ -12,12 +12,7 @@ import urllib.request
 import pytest
 
 from app.cli import build_parser
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.net import free_port
 
 
 def test_serve_starts_waitress_and_serves_the_app(tmp_path):
@@ -25,7 +20,11 @@ def test_serve_starts_waitress_and_serves_the_app(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("CALMCALF_")}
     server = subprocess.Popen(
         [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
-        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 20
@@ -62,7 +61,9 @@ def test_serve_reports_a_port_in_use_clearly():
         port = taken.getsockname()[1]
         result = subprocess.run(
             [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
-            capture_output=True, text=True, timeout=30,
+            capture_output=True,
+            text=True,
+            timeout=30,
         )
     assert result.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr

@@ -6,16 +6,16 @@ import os
 import subprocess
 import sys
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import event, select
 
 from app.db import get_db
-from app.dispatch import Dispatcher
-from app.models import Reminder
-from app.push import VapidHeaders
-from app.schedule import next_due, to_naive_utc
+from app.reminders.dispatch import Dispatcher
+from app.reminders.models import Reminder
+from app.reminders.schedule import next_due, to_naive_utc
+from app.reminders.sending import VapidHeaders
 from tests.conftest import make_app
 from tests.fakepush import FakePushService
 
@@ -36,8 +36,9 @@ def push():
 @pytest.fixture
 def app(tmp_path, database_url):
     """Every test here runs on SQLite and on PostgreSQL."""
-    return make_app(tmp_path, database_url, PUSH_ALLOW_HTTP=True, PUSH_SERVICE_HOSTS=["127.0.0.1"],
-                    VAPID_SUBJECT=SUBJECT)
+    return make_app(
+        tmp_path, database_url, PUSH_ALLOW_HTTP=True, PUSH_SERVICE_HOSTS=["127.0.0.1"], VAPID_SUBJECT=SUBJECT
+    )
 
 
 def subscribe(app, subscriber, since: str, time="21:30", zone="Europe/London", days=EVERY_DAY):
@@ -105,11 +106,23 @@ def test_once_per_local_date_however_often_dispatch_runs(app, push):
     ("zone", "time", "since", "runs", "expected_at"),
     [
         # Spring forward: 02:30 does not exist; sent at 03:00 EDT (07:00 UTC), not before.
-        ("America/New_York", "02:30", "2026-03-08T00:00", ["2026-03-08T06:59", "2026-03-08T07:00", "2026-03-08T08:00"], 1),
+        (
+            "America/New_York",
+            "02:30",
+            "2026-03-08T00:00",
+            ["2026-03-08T06:59", "2026-03-08T07:00", "2026-03-08T08:00"],
+            1,
+        ),
         # Spring forward in London: 01:30 does not exist; sent at 02:00 BST (01:00 UTC).
         ("Europe/London", "01:30", "2026-03-28T12:00", ["2026-03-29T00:59", "2026-03-29T01:00", "2026-03-29T01:30"], 1),
         # Fall back: 01:30 happens twice; sent once, at the first.
-        ("America/New_York", "01:30", "2026-11-01T00:00", ["2026-11-01T05:29", "2026-11-01T05:30", "2026-11-01T06:30"], 1),
+        (
+            "America/New_York",
+            "01:30",
+            "2026-11-01T00:00",
+            ["2026-11-01T05:29", "2026-11-01T05:30", "2026-11-01T06:30"],
+            1,
+        ),
         ("Europe/London", "01:30", "2026-10-24T12:00", ["2026-10-25T00:29", "2026-10-25T00:30", "2026-10-25T01:30"], 1),
     ],
 )
@@ -199,7 +212,7 @@ def test_endpoints_no_longer_allowed_are_not_contacted(app, push, tmp_path):
 
 
 def test_one_vapid_signature_per_push_service_signed_again_before_expiry(app):
-    from app.vapid import load_vapid
+    from app.reminders.vapid import load_vapid
 
     headers = VapidHeaders(load_vapid(app), SUBJECT)  # the dispatcher keeps one across runs
     start = 1_800_000_000
@@ -241,7 +254,7 @@ def test_a_dispatcher_racing_another_for_the_same_rows_still_gets_a_batch(app, p
     (Choosing the rows and leasing them in two statements let the loser come back with
     nothing, as if nothing were due, and stop: one process then did all the work.)
     """
-    monkeypatch.setattr("app.dispatch.BATCH", 10)
+    monkeypatch.setattr("app.reminders.dispatch.BATCH", 10)
     for _ in range(30):
         subscribe(app, push.subscriber(), "2026-11-22T00:00")
     first, second = Dispatcher(app), Dispatcher(app)
@@ -263,7 +276,7 @@ def test_a_dispatcher_racing_another_for_the_same_rows_still_gets_a_batch(app, p
         event.remove(engine, "before_cursor_execute", meanwhile)
     theirs = theirs[1:]
     assert len(theirs) == 10 and len(mine) == 10
-    assert not {row["id"] for row in mine} & {row["id"] for row in theirs}
+    assert not {row.id for row in mine} & {row.id for row in theirs}
 
 
 def test_the_dispatch_command_prints_one_summary_line(app, push, tmp_path):

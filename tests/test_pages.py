@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from app.pages import OFFLINE_PAGES
+from app.web.pages import OFFLINE_PAGES
 
 
 class ScriptFinder(HTMLParser):
@@ -80,10 +80,23 @@ def test_unknown_page_is_a_calm_404(client):
 
 # The content brief forbids this advice: the app must not mention it, not even to warn.
 FORBIDDEN = [
-    r"\bpins?\b", r"\bneedles?\b", r"\bvodka\b", r"\btinctures?\b", r"\blinden\b",
-    r"\bgarlic\b", r"\bcamphor\b", r"\bquinine\b", r"\bgabapentin\b", r"\bphenobarbital\b",
-    r"muscle relaxant", r"calcium[- ]channel", r"\bicy\b", r"\bcold water\b",
-    r"completely disappear", r"\bdoses?\b", r"\bmg\b",
+    r"\bpins?\b",
+    r"\bneedles?\b",
+    r"\bvodka\b",
+    r"\btinctures?\b",
+    r"\blinden\b",
+    r"\bgarlic\b",
+    r"\bcamphor\b",
+    r"\bquinine\b",
+    r"\bgabapentin\b",
+    r"\bphenobarbital\b",
+    r"muscle relaxant",
+    r"calcium[- ]channel",
+    r"\bicy\b",
+    r"\bcold water\b",
+    r"completely disappear",
+    r"\bdoses?\b",
+    r"\bmg\b",
 ]
 
 

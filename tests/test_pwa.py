@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 import struct
 
-from app import ROOT
-from app.pages import OFFLINE_PAGES
+from app.config import ROOT
+from app.web.pages import OFFLINE_PAGES
 
 
 def fetch(client, url: str):
@@ -74,9 +74,7 @@ def test_precache_holds_every_page_and_static_file(client):
     for page in OFFLINE_PAGES:
         assert page in urls
     shipped = {
-        "/static/" + p.relative_to(ROOT / "static").as_posix()
-        for p in (ROOT / "static").rglob("*")
-        if p.is_file()
+        "/static/" + p.relative_to(ROOT / "static").as_posix() for p in (ROOT / "static").rglob("*") if p.is_file()
     }
     assert shipped <= set(urls)
     assert "/manifest.webmanifest" in urls

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import select
 
 from app.db import get_db
-from app.models import Reminder, Setting
+from app.reminders.models import Reminder, Setting
 from tests.conftest import make_app
 
 
@@ -184,8 +184,13 @@ def test_a_large_body_without_a_length_is_refused():
         host, port = server.url.removeprefix("http://").split(":")
         connection = http.client.HTTPConnection(host, int(port), timeout=10)
         chunks = [b'{"padding": "'] + [b"x" * 1000] * 10 + [b'"}']
-        connection.request("POST", "/api/reminders", body=iter(chunks),
-                           headers={"Content-Type": "application/json"}, encode_chunked=True)
+        connection.request(
+            "POST",
+            "/api/reminders",
+            body=iter(chunks),
+            headers={"Content-Type": "application/json"},
+            encode_chunked=True,
+        )
         response = connection.getresponse()
         assert response.status == 413
         assert "larger than 4096 bytes" in json.loads(response.read())["error"]
@@ -236,7 +241,7 @@ def test_the_api_is_rate_limited_per_client(tmp_path):
 
 
 def test_a_bad_vapid_subject_stops_the_app_from_starting(tmp_path):
-    from app.vapid import ConfigError
+    from app.reminders.vapid import ConfigError
 
     bad = ("admin", "mailto:nobody", "http://insecure.example.com", "https://", "mailto:care@calmcalf.example\n")
     for subject in bad:
@@ -247,10 +252,10 @@ def test_a_bad_vapid_subject_stops_the_app_from_starting(tmp_path):
 
 
 def test_a_bad_configured_private_key_stops_the_app_clearly(tmp_path):
-    from app.vapid import ConfigError
+    from app.reminders.vapid import ConfigError
 
     app = make_app(tmp_path, VAPID_PRIVATE_KEY="not a key")
     with pytest.raises(ConfigError, match="CALMCALF_VAPID_PRIVATE_KEY"):
-        from app.vapid import load_vapid
+        from app.reminders.vapid import load_vapid
 
         load_vapid(app)

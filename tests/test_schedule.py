@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from app.schedule import end_of_evening, local_date, next_due
+from app.reminders.schedule import end_of_evening, local_date, next_due
 
 EVERY_DAY = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 

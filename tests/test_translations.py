@@ -15,8 +15,10 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.mofile import write_mo
 
-from app import ROOT, content, create_app
-from app.pages import OFFLINE_PAGES
+from app import create_app
+from app.config import ROOT
+from app.web import content
+from app.web.pages import OFFLINE_PAGES
 
 PSEUDO = "eo"  # a real locale code no one ships yet
 SOURCES = {s.name for s in vars(content).values() if isinstance(s, content.Source)}

@@ -20,8 +20,14 @@ from app import create_app, db
 
 ROOT = Path(__file__).resolve().parent.parent
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def sample_diary(today: datetime) -> dict:
@@ -39,12 +45,18 @@ def sample_diary(today: datetime) -> dict:
         for _ in range(rng.choice([0, 1, 1, 2] if back >= 40 else [0, 0, 0, 1])):
             start = evening + timedelta(hours=rng.randint(4, 8), minutes=rng.randint(0, 59))
             seconds = rng.randint(40, 400)
-            episodes.append({
-                "id": f"sample-{back}-{len(episodes)}", "start": start.astimezone().isoformat(),
-                "end": (start + timedelta(seconds=seconds)).astimezone().isoformat(), "durationSeconds": seconds,
-                "leg": rng.choice(["left", "right", None]), "severity": rng.randint(2, 9),
-                "note": "", "source": rng.choice(["cramp-now", "manual"]),
-            })
+            episodes.append(
+                {
+                    "id": f"sample-{back}-{len(episodes)}",
+                    "start": start.astimezone().isoformat(),
+                    "end": (start + timedelta(seconds=seconds)).astimezone().isoformat(),
+                    "durationSeconds": seconds,
+                    "leg": rng.choice(["left", "right", None]),
+                    "severity": rng.randint(2, 9),
+                    "note": "",
+                    "source": rng.choice(["cramp-now", "manual"]),
+                }
+            )
     return {"kind": "calmcalf-diary", "schema": 2, "episodes": episodes, "checklist": checklist}
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-import time
 import threading
+import time
 from dataclasses import dataclass
 
 import pytest
@@ -110,9 +110,7 @@ def page(context):
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on(
         "console",
-        lambda msg: errors.append(msg.text)
-        if msg.type == "error" and "Content Security Policy" in msg.text
-        else None,
+        lambda msg: errors.append(msg.text) if msg.type == "error" and "Content Security Policy" in msg.text else None,
     )
     yield page
     assert errors == [], f"errors in the page: {errors}"

@@ -76,12 +76,33 @@ def open_state(page, base: str, state: str) -> None:
 
 
 STATES = [
-    "home", "timer", "red-flag", "done", "doctor", "not-found",
-    "bedtime", "bedtime-running", "bedtime-done", "checklist", "diary", "diary-form", "diary-table", "report",
+    "home",
+    "timer",
+    "red-flag",
+    "done",
+    "doctor",
+    "not-found",
+    "bedtime",
+    "bedtime-running",
+    "bedtime-done",
+    "checklist",
+    "diary",
+    "diary-form",
+    "diary-table",
+    "report",
     "reminders",
 ]
 EVERY_PAGE = [
-    "home", "timer", "done", "doctor", "bedtime", "bedtime-running", "checklist", "diary", "diary-form", "report",
+    "home",
+    "timer",
+    "done",
+    "doctor",
+    "bedtime",
+    "bedtime-running",
+    "checklist",
+    "diary",
+    "diary-form",
+    "report",
     "reminders",
 ]
 

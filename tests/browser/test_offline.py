@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from app.pages import OFFLINE_PAGES
+from app.web.pages import OFFLINE_PAGES
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, wait_for_offline_ready
 
 HEADINGS = {

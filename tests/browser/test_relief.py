@@ -83,7 +83,10 @@ def test_steps_follow_the_guidance_in_order_and_loop(relief):
         relief.clock.run_for(seconds * 1000)
         seen.append(current_title(relief))
     assert seen == [
-        "Pull your toes up", "Stand and lean", "Walk on your heels", "Rub the calf",
+        "Pull your toes up",
+        "Stand and lean",
+        "Walk on your heels",
+        "Rub the calf",
         "Pull your toes up",
     ]
     expect(relief.locator("#announcer")).to_contain_text("Once more from the start")
@@ -271,7 +274,9 @@ def test_cramp_now_button_is_big_and_within_thumb_reach(page, live_server):
     # Nothing else on the home screen competes: it is the only button, and the
     # bedtime links sit quietly at the top, in smaller type.
     assert page.locator("#home button:visible").count() == 1
-    button_size = page.get_by_role("button", name="Cramp now").evaluate("el => parseFloat(getComputedStyle(el).fontSize)")
+    button_size = page.get_by_role("button", name="Cramp now").evaluate(
+        "el => parseFloat(getComputedStyle(el).fontSize)"
+    )
     for link in page.locator("#home a:visible").all():
         assert link.bounding_box()["y"] < box["y"] - 100
         assert link.evaluate("el => parseFloat(getComputedStyle(el).fontSize)") < button_size / 2

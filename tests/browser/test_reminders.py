@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from app.db import get_db
-from app.models import Reminder
+from app.reminders.models import Reminder
 from tests.browser.conftest import PHONE, start_server, wait_for_offline_ready, wait_until
 from tests.fakepush import FakePushService
 
@@ -44,8 +44,9 @@ def push():
 
 @pytest.fixture
 def server():
-    server = start_server({"PUSH_ALLOW_HTTP": True, "PUSH_SERVICE_HOSTS": ["127.0.0.1"],
-                           "VAPID_SUBJECT": "mailto:care@calmcalf.example"})
+    server = start_server(
+        {"PUSH_ALLOW_HTTP": True, "PUSH_SERVICE_HOSTS": ["127.0.0.1"], "VAPID_SUBJECT": "mailto:care@calmcalf.example"}
+    )
     yield server
     server.stop()
 
@@ -88,7 +89,11 @@ def test_turning_reminders_on_stores_them_and_a_test_arrives(phone, server, push
     assert page.evaluate("window.__applicationServerKey") == base64.b64encode(raw).decode()
     (reminder,) = stored(server)
     assert (reminder.endpoint, reminder.local_time, reminder.timezone, reminder.days) == (
-        subscriber.endpoint, "22:15", "America/New_York", "mon,tue,wed,thu,fri")
+        subscriber.endpoint,
+        "22:15",
+        "America/New_York",
+        "mon,tue,wed,thu,fri",
+    )
 
     page.get_by_role("button", name="Send a test reminder").click()
     expect(page.locator("#reminder-state")).to_have_text("A test reminder is on its way.")
@@ -131,9 +136,13 @@ def test_no_days_chosen_is_refused_at_the_field(phone, server, push):
 
 
 def test_ios_in_a_browser_tab_is_told_to_add_to_home_screen(browser, server):
-    context = browser.new_context(**PHONE, user_agent=(
-        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
-        "Version/17.4 Mobile/15E148 Safari/604.1"))
+    context = browser.new_context(
+        **PHONE,
+        user_agent=(
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+            "Version/17.4 Mobile/15E148 Safari/604.1"
+        ),
+    )
     try:
         page = context.new_page()
         # Safari in a tab has no PushManager.
@@ -147,8 +156,10 @@ def test_ios_in_a_browser_tab_is_told_to_add_to_home_screen(browser, server):
 
 def registration_id(cdp, scope: str) -> str:
     found: dict[str, str] = {}
-    cdp.on("ServiceWorker.workerRegistrationUpdated",
-           lambda event: found.update({r["scopeURL"]: r["registrationId"] for r in event["registrations"]}))
+    cdp.on(
+        "ServiceWorker.workerRegistrationUpdated",
+        lambda event: found.update({r["scopeURL"]: r["registrationId"] for r in event["registrations"]}),
+    )
     cdp.send("ServiceWorker.enable")
     deadline = time.monotonic() + 10
     while scope not in found and time.monotonic() < deadline:
@@ -161,16 +172,30 @@ def test_a_push_shows_the_notification_and_a_click_opens_the_routine(phone, serv
     page.goto(server.url + "/")
     wait_for_offline_ready(page)
     cdp = phone.new_cdp_session(page)
-    payload = {"title": "Bedtime stretches", "body": "Three minutes of calf stretches before bed?",
-               "url": "/bedtime", "tag": "bedtime"}
-    cdp.send("ServiceWorker.deliverPushMessage", {
-        "origin": server.url, "registrationId": registration_id(cdp, server.url + "/"), "data": json.dumps(payload),
-    })
+    payload = {
+        "title": "Bedtime stretches",
+        "body": "Three minutes of calf stretches before bed?",
+        "url": "/bedtime",
+        "tag": "bedtime",
+    }
+    cdp.send(
+        "ServiceWorker.deliverPushMessage",
+        {
+            "origin": server.url,
+            "registrationId": registration_id(cdp, server.url + "/"),
+            "data": json.dumps(payload),
+        },
+    )
     wait_until(page, "navigator.serviceWorker.ready.then((r) => r.getNotifications()).then((n) => n.length === 1)")
     (shown,) = page.evaluate("""navigator.serviceWorker.ready.then((r) => r.getNotifications())
         .then((list) => list.map((n) => ({ title: n.title, body: n.body, tag: n.tag, icon: n.icon, url: n.data.url })))""")
-    assert shown == {"title": "Bedtime stretches", "body": "Three minutes of calf stretches before bed?",
-                     "tag": "bedtime", "icon": server.url + "/static/icons/icon-192.png", "url": server.url + "/bedtime"}
+    assert shown == {
+        "title": "Bedtime stretches",
+        "body": "Three minutes of calf stretches before bed?",
+        "tag": "bedtime",
+        "icon": server.url + "/static/icons/icon-192.png",
+        "url": server.url + "/bedtime",
+    }
     # Headless Chromium cannot click a system notification: fire the worker's click handler with it.
     (worker,) = phone.service_workers
     worker.evaluate("""self.registration.getNotifications().then(([notification]) =>
@@ -184,10 +209,14 @@ def test_a_push_cannot_send_people_to_another_site(phone, server):
     page.goto(server.url + "/")
     wait_for_offline_ready(page)
     cdp = phone.new_cdp_session(page)
-    cdp.send("ServiceWorker.deliverPushMessage", {
-        "origin": server.url, "registrationId": registration_id(cdp, server.url + "/"),
-        "data": json.dumps({"title": "x", "body": "y", "url": "https://evil.example/phish", "tag": "bedtime"}),
-    })
+    cdp.send(
+        "ServiceWorker.deliverPushMessage",
+        {
+            "origin": server.url,
+            "registrationId": registration_id(cdp, server.url + "/"),
+            "data": json.dumps({"title": "x", "body": "y", "url": "https://evil.example/phish", "tag": "bedtime"}),
+        },
+    )
     wait_until(page, "navigator.serviceWorker.ready.then((r) => r.getNotifications()).then((n) => n.length === 1)")
     url = page.evaluate("navigator.serviceWorker.ready.then((r) => r.getNotifications()).then(([n]) => n.data.url)")
     assert url == server.url + "/bedtime"

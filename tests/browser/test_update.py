@@ -37,7 +37,10 @@ def test_update_prompt_appears_for_a_new_version_and_reloads_once(page, server):
     page.on("load", lambda _: loads.append(page.url))
     page.get_by_role("button", name="Update").click()
     expect(banner).to_be_hidden(timeout=15000)
-    wait_until(page, "caches.keys().then((k) => !!navigator.serviceWorker.controller && k.length === 1 && k[0].endsWith('release-2'))")
+    wait_until(
+        page,
+        "caches.keys().then((k) => !!navigator.serviceWorker.controller && k.length === 1 && k[0].endsWith('release-2'))",
+    )
     page.wait_for_timeout(1000)
     assert len(loads) == 1, "reloaded exactly once"
     assert cache_names(page) == ["calmcalf-static-release-2"]

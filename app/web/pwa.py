@@ -11,7 +11,7 @@ from flask import Blueprint, Response, current_app, send_file, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from . import ROOT
+from ..config import ROOT
 from .pages import OFFLINE_PAGES
 
 bp = Blueprint("pwa", __name__)
@@ -44,7 +44,7 @@ def asset_version() -> str:
 
 def precache_urls() -> list[str]:
     """Every page, script, style, icon and illustration the app needs offline."""
-    static = Path(current_app.static_folder)
+    static = Path(str(current_app.static_folder))
     files = sorted(
         url_for("static", filename=p.relative_to(static).as_posix())
         for p in static.rglob("*")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template
 from flask_babel import gettext as _
 
 from . import content
@@ -28,7 +28,7 @@ OFFLINE_PAGES = ("/", "/relief", "/doctor", "/bedtime", "/checklist", "/diary", 
 def _relief_page(autostart: bool) -> str:
     """Home and the relief timer are one page, so a tap starts the timer at once."""
     return render_template(
-        "index.html",
+        "relief.html",
         page_script=SCRIPTS["relief"],
         content=content,
         steps=content.RELIEF_STEPS,
@@ -90,16 +90,13 @@ def report() -> str:
 @bp.get("/reminders")
 def reminders() -> str:
     """Turn evening reminders on or off (needs the network; the page itself opens offline)."""
-    days = [("mon", _("Mon")), ("tue", _("Tue")), ("wed", _("Wed")), ("thu", _("Thu")),
-            ("fri", _("Fri")), ("sat", _("Sat")), ("sun", _("Sun"))]
+    days = [
+        ("mon", _("Mon")),
+        ("tue", _("Tue")),
+        ("wed", _("Wed")),
+        ("thu", _("Thu")),
+        ("fri", _("Fri")),
+        ("sat", _("Sat")),
+        ("sun", _("Sun")),
+    ]
     return render_template("reminders.html", page_script=SCRIPTS["reminders"], days=days)
-
-
-@bp.app_errorhandler(404)
-def not_found(error):
-    """A calm page instead of the server's default (JSON under /api/)."""
-    if request.path.startswith("/api/"):
-        from .reminders import api_http_error
-
-        return api_http_error(error)
-    return render_template("not_found.html"), 404

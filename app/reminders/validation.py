@@ -14,16 +14,6 @@ from py_vapid import b64urlencode
 
 from .schedule import DAYS
 
-# The real push services of Chrome, Firefox, Safari and Edge. "*." matches subdomains.
-DEFAULT_PUSH_SERVICE_HOSTS = [
-    "fcm.googleapis.com",
-    "android.googleapis.com",
-    "updates.push.services.mozilla.com",
-    "push.services.mozilla.com",
-    "web.push.apple.com",
-    "*.push.apple.com",
-    "*.notify.windows.com",
-]
 TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 BASE64URL = re.compile(r"^[A-Za-z0-9_-]+={0,2}$")
 
@@ -93,7 +83,7 @@ def check_endpoint(endpoint, allowed_hosts: list[str], allow_http: bool) -> str:
         raise Invalid(f"{field} is not a valid push service URL")
     if not host_allowed(parts.hostname, allowed_hosts):
         raise Invalid(f"{field} host {parts.hostname} is not a known push service")
-    return endpoint
+    return str(endpoint)
 
 
 def check_keys(keys) -> tuple[str, str]:

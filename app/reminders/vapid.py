@@ -10,7 +10,7 @@ from flask import Flask
 from py_vapid import Vapid02, b64urlencode
 from sqlalchemy.exc import IntegrityError
 
-from .db import get_db
+from ..db import get_db
 from .models import Setting
 
 KEY_SETTING = "vapid_private_key_pem"
@@ -26,9 +26,7 @@ class ConfigError(RuntimeError):
 def check_subject(subject: str) -> str:
     """A real mailto: address or https: URL, for push services to contact the sender."""
     if not SUBJECT.fullmatch(subject):
-        raise ConfigError(
-            f"CALMCALF_VAPID_SUBJECT must be a mailto: address or an https: URL, not {subject!r}"
-        )
+        raise ConfigError(f"CALMCALF_VAPID_SUBJECT must be a mailto: address or an https: URL, not {subject!r}")
     return subject
 
 
@@ -59,7 +57,9 @@ def load_vapid(app: Flask) -> Vapid02:
     except IntegrityError:
         # Another process stored one first: use that, so all agree.
         with db.session() as session:
-            return Vapid02.from_pem(session.get(Setting, KEY_SETTING).value.encode())
+            stored = session.get(Setting, KEY_SETTING)
+            assert stored is not None  # the IntegrityError says it is there
+            return Vapid02.from_pem(stored.value.encode())
     return vapid
 
 
@@ -75,7 +75,7 @@ def shared_vapid(app: Flask) -> Vapid02:
 def public_key(vapid: Vapid02) -> str:
     """The applicationServerKey for pushManager.subscribe: base64url of the uncompressed point."""
     raw = vapid.public_key.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
-    return b64urlencode(raw)
+    return str(b64urlencode(raw))
 
 
 def init_app(app: Flask) -> None:

@@ -13,17 +13,17 @@ from flask_babel import get_locale
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from sqlalchemy import select
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import RequestEntityTooLarge
 
-from .db import get_db
-from .dispatch import payload, run_coroutine, send_now
+from ..db import get_db
+from ..errors import BODY_LIMIT
 from .models import Reminder
 from .schedule import next_due, to_naive_utc
+from .sending import payload, run_coroutine, send_now
 from .validation import Invalid, check_endpoint_only, check_reminder
 from .vapid import public_key, shared_vapid
 
 bp = Blueprint("reminders", __name__, url_prefix="/api")
-BODY_LIMIT = 4096  # a subscription and settings fit in well under 1 KB
 
 
 def json_body():
@@ -54,10 +54,10 @@ def save_reminder():
     clean = check_reminder(json_body(), current_app.config["PUSH_SERVICE_HOSTS"], current_app.config["PUSH_ALLOW_HTTP"])
     now = datetime.now(UTC)
     with get_db().session() as session:
-        reminder = session.execute(select(Reminder).where(Reminder.endpoint == clean["endpoint"])).scalar_one_or_none()
-        created = reminder is None
+        found = session.execute(select(Reminder).where(Reminder.endpoint == clean["endpoint"])).scalar_one_or_none()
+        created = found is None
+        reminder = found or Reminder(endpoint=clean["endpoint"], created_at=to_naive_utc(now), attempts=0)
         if created:
-            reminder = Reminder(endpoint=clean["endpoint"], created_at=to_naive_utc(now), attempts=0)
             session.add(reminder)
         reminder.p256dh, reminder.auth = clean["p256dh"], clean["auth"]
         reminder.local_time, reminder.timezone = clean["time"], clean["timezone"]
@@ -105,22 +105,8 @@ def invalid(error: Invalid):
     return jsonify(error=error.message), error.status
 
 
-def api_http_error(error: HTTPException):
-    """Routing, size and rate-limit errors on /api/ answer in JSON too."""
-    if not request.path.startswith("/api/"):
-        return error
-    messages = {
-        404: "no such API endpoint",
-        405: f"method {request.method} is not allowed here",
-        413: f"the request body is larger than {BODY_LIMIT} bytes",
-        429: "too many requests: slow down and try again in a minute",
-    }
-    return jsonify(error=messages.get(error.code, error.description)), error.code
-
-
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
-    app.register_error_handler(HTTPException, api_http_error)
     limiter = Limiter(
         get_remote_address,
         app=app,

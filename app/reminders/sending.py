@@ -10,17 +10,23 @@ the dict they are given).
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 import aiohttp
+from flask import Flask
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from py_vapid import Vapid02
 from pywebpush import WebPusher
 
 from .validation import host_allowed
+from .vapid import shared_vapid
 
 VAPID_LIFETIME_S = 12 * 3600  # push services accept up to 24 h
 VAPID_RESIGN_BEFORE_S = 3600  # sign again when less than this is left
@@ -100,15 +106,16 @@ class Sender:
         self.session: aiohttp.ClientSession | None = None
         self.slots: asyncio.Semaphore | None = None
 
-    async def __aenter__(self) -> "Sender":
+    async def __aenter__(self) -> Sender:
         connector = aiohttp.TCPConnector(limit=self.concurrency, ttl_dns_cache=300)
         # trust_env=False: push services are contacted directly, never through a proxy from the environment.
         self.session = aiohttp.ClientSession(connector=connector, timeout=TIMEOUT, trust_env=False)
         self.slots = asyncio.Semaphore(self.concurrency)
         return self
 
-    async def __aexit__(self, *exc) -> None:
-        await self.session.close()
+    async def __aexit__(self, *exc: object) -> None:
+        if self.session is not None:
+            await self.session.close()
 
     def refusal(self, endpoint: str) -> Outcome | None:
         """The allow-list is checked again at send time: the configuration may have changed."""
@@ -126,6 +133,7 @@ class Sender:
             return refused
         headers = self.headers.for_endpoint(subscription["endpoint"])
         headers.update({"Urgency": "normal", "Topic": "bedtime"})
+        assert self.session is not None and self.slots is not None, "use: async with Sender(...)"
         async with self.slots:
             try:
                 response = await WebPusher(subscription, aiohttp_session=NoRedirects(self.session)).send_async(
@@ -135,7 +143,7 @@ class Sender:
                     content_encoding="aes128gcm",
                     timeout=TIMEOUT,
                 )
-            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, aiohttp.ClientError) as exc:
                 return Outcome("retry", retry_after_s=backoff_s, detail=type(exc).__name__)
         status = response.status
         if 200 <= status < 300:
@@ -145,3 +153,47 @@ class Sender:
         if status == 429 or status >= 500:
             return Outcome("retry", status, retry_after_seconds(response.headers.get("Retry-After"), backoff_s))
         return Outcome("failed", status, detail=f"HTTP {status}")
+
+
+def payload(lang: str) -> dict:
+    """The message: opens the bedtime routine when tapped."""
+    with force_locale(lang or "en"):
+        return {
+            "title": _("Bedtime stretches"),
+            "body": _("Three minutes of calf stretches before bed?"),
+            "url": "/bedtime",
+            "tag": "bedtime",
+        }
+
+
+def encode(message: dict) -> str:
+    return json.dumps(message, separators=(",", ":"))
+
+
+def run_coroutine(coroutine):
+    """Run a coroutine to completion from synchronous code.
+
+    Where this thread already runs an event loop (an async server, or a test
+    harness), asyncio.run() is refused, so a fresh thread runs it instead.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with ThreadPoolExecutor(max_workers=1) as runner:
+        return runner.submit(asyncio.run, coroutine).result()
+
+
+def vapid_headers(app: Flask) -> VapidHeaders:
+    """Signed VAPID headers for this app's key, cached per push service."""
+    return VapidHeaders(shared_vapid(app), app.config["VAPID_SUBJECT"])
+
+
+def sender_for(app: Flask, headers: VapidHeaders, concurrency: int = 64) -> Sender:
+    return Sender(headers, app.config["PUSH_SERVICE_HOSTS"], bool(app.config["PUSH_ALLOW_HTTP"]), concurrency)
+
+
+async def send_now(app: Flask, subscription: dict, message: dict, ttl: int) -> Outcome:
+    """Send one message at once (the "Send a test reminder" button)."""
+    async with sender_for(app, vapid_headers(app), concurrency=1) as sender:
+        return await sender.send(subscription, encode(message), ttl)

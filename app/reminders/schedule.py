@@ -12,6 +12,12 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+LATE_LIMIT = timedelta(hours=2)  # later than this, a reminder would wake people: skip it
+
+
+def split_days(days: str | None) -> list[str]:
+    """The stored "mon,tue,…" as a list."""
+    return days.split(",") if days else []
 
 
 def _wall(instant: datetime, zone: ZoneInfo) -> datetime:
@@ -75,3 +81,17 @@ def to_naive_utc(instant: datetime) -> datetime:
 
 def from_naive_utc(stored: datetime) -> datetime:
     return stored.replace(tzinfo=UTC)
+
+
+def advance(local_time: str, zone_name: str, days: str, due: datetime, now: datetime) -> dict:
+    """Done for the local date of `due`: the changes that move a reminder on to its next chosen day."""
+    done = local_date(due, zone_name)
+    after = max(due, now - LATE_LIMIT)
+    following = next_due_cached(local_time, zone_name, days, after, done)
+    return {"done_through": done, "retry_after": None, "attempts": 0, "next_due_at": to_naive_utc(following)}
+
+
+@lru_cache(maxsize=4096)
+def next_due_cached(local_time: str, zone_name: str, days: str, after: datetime, done: str) -> datetime:
+    """Many reminders share a time, zone and days: the zone arithmetic is done once for them."""
+    return next_due(local_time, zone_name, split_days(days), after, done)

@@ -7,10 +7,7 @@ from datetime import datetime
 from sqlalchemy import DateTime, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-
-def split_days(days: str | None) -> list[str]:
-    """The stored "mon,tue,…" as a list."""
-    return days.split(",") if days else []
+from .schedule import split_days
 
 
 class Base(DeclarativeBase):

@@ -1,0 +1,84 @@
+"""Tonight's prevention checklist, and what is shown as not helping."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+
+from .sources import AAFP, COCHRANE_MAGNESIUM, COCHRANE_STRETCH, HALLEGRAEFF, MAY_HELP, MAYO, NO_BENEFIT, SEED, Source
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    """A habit for tonight, with why it might help and on what evidence."""
+
+    key: str
+    label: str
+    why: str
+    evidence: str
+    sources: tuple[Source, ...]
+
+
+CHECKLIST = (
+    ChecklistItem(
+        "stretch",
+        _l("Did the stretch routine"),
+        _l(
+            "Stretching calves and hamstrings just before sleep reduced night cramps in one trial; others found no effect."
+        ),
+        MAY_HELP,
+        (HALLEGRAEFF, COCHRANE_STRETCH),
+    ),
+    ChecklistItem(
+        "fluids",
+        _l("Drank enough during the day"),
+        _l(
+            "Being short of fluid may make cramps more likely. If a doctor has limited how much you drink, follow their advice."
+        ),
+        MAY_HELP,
+        (MAYO, AAFP),
+    ),
+    ChecklistItem(
+        "alcohol-caffeine",
+        _l("Kept alcohol and caffeine low this evening"),
+        _l("Both are linked with night cramps in some people."),
+        MAY_HELP,
+        (MAYO,),
+    ),
+    ChecklistItem(
+        "sheets",
+        _l("Loosened the sheets at the foot of the bed"),
+        _l("Tight sheets push the toes down, which shortens the calf muscle while you sleep."),
+        MAY_HELP,
+        (MAYO,),
+    ),
+    ChecklistItem(
+        "shoes",
+        _l("Wore comfortable shoes today"),
+        _l(
+            "Comfortable, supportive shoes rather than long hours in high heels may help. This is plausible but untested."
+        ),
+        MAY_HELP,
+        (SEED,),
+    ),
+    ChecklistItem(
+        "warm",
+        _l("Had a warm shower or foot bath before bed"),
+        _l("Warmth relaxes muscles and is pleasant; there is little evidence either way."),
+        MAY_HELP,
+        (SEED,),
+    ),
+)
+
+# Shown beside the checklist, never as an item to tick.
+NOT_SHOWN_TO_HELP = (
+    {
+        "text": _l(
+            "Magnesium tablets did not help ordinary night cramps in older adults in "
+            "trials. If you are pregnant, ask your midwife."
+        ),
+        "evidence": NO_BENEFIT,
+        "sources": (COCHRANE_MAGNESIUM,),
+    },
+)

@@ -1,0 +1,106 @@
+"""Cramp now: the relief steps, what to do after, and when a cramp is too long.
+
+Text is written for someone half-asleep and in pain: short sentences, one action each.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask_babel import lazy_gettext as _l
+
+from .sources import HELPS, MAY_HELP, MAYO, MAYO_LETTER, NHS, NHS_OLD, NICE, Source
+
+# Where a relief step can be done: standing, in bed, or either way.
+EITHER = "either"
+STANDING = "standing"
+IN_BED = "in-bed"
+
+
+@dataclass(frozen=True)
+class ReliefStep:
+    """One guided step of the Cramp now sequence."""
+
+    key: str
+    title: str
+    instruction: str
+    seconds: int
+    illustration: str
+    where: str = EITHER
+    evidence: str = HELPS
+    sources: tuple[Source, ...] = field(default_factory=tuple)
+
+
+# In the order the guidance gives them. No source names an exact hold time;
+# "hold about 30 seconds, then repeat" fits all of them. The sequence loops
+# until the person taps "It's gone".
+RELIEF_STEPS = (
+    ReliefStep(
+        key="toes-up",
+        title=_l("Pull your toes up"),
+        instruction=_l("Straighten your leg. Pull your toes and foot up towards your shin, and hold."),
+        seconds=30,
+        illustration="toes-up",
+        sources=(NHS, MAYO, NICE),
+    ),
+    ReliefStep(
+        key="stand-lean",
+        title=_l("Stand and lean"),
+        instruction=_l(
+            "Stand up. Put your weight on the cramped leg with the knee slightly "
+            "bent. Or lean on a wall with that leg back and the heel down."
+        ),
+        seconds=30,
+        illustration="stand-lean",
+        where=STANDING,
+        sources=(MAYO_LETTER, NHS_OLD),
+    ),
+    ReliefStep(
+        key="towel-pull",
+        title=_l("Pull with a sheet"),
+        instruction=_l(
+            "Loop a sheet or towel round the ball of your foot. Keep the leg "
+            "straight and gently pull the foot towards you."
+        ),
+        seconds=30,
+        illustration="towel-pull",
+        where=IN_BED,
+        sources=(NHS, MAYO),
+    ),
+    ReliefStep(
+        key="heel-walk",
+        title=_l("Walk on your heels"),
+        instruction=_l("Lift your toes and walk slowly around on your heels."),
+        seconds=60,
+        illustration="heel-walk",
+        where=STANDING,
+        sources=(NHS_OLD,),
+    ),
+    ReliefStep(
+        key="massage",
+        title=_l("Rub the calf"),
+        instruction=_l("Knead the tight muscle firmly with both hands."),
+        seconds=60,
+        illustration="massage",
+        sources=(NHS, MAYO, NICE),
+    ),
+)
+
+
+def relief_steps(can_stand: bool = True) -> list[ReliefStep]:
+    """The relief sequence for someone who can (or cannot) stand up."""
+    skip = IN_BED if can_stand else STANDING
+    return [step for step in RELIEF_STEPS if step.where != skip]
+
+
+# Shown after "It's gone" for any soreness that lingers.
+AFTERCARE = (
+    {
+        "text": _l("A warm shower, bath or heat pad can ease soreness that lingers."),
+        "evidence": MAY_HELP,
+        "sources": (MAYO, NHS),
+    },
+)
+
+# A cramp lasting longer than this, despite stretching, needs urgent advice (NHS).
+RED_FLAG_MINUTES = 10
