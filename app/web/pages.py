@@ -23,7 +23,15 @@ SCRIPTS = {
     "checklist": {"entry": "checklist.js", "imports": ["text.js", "dom.js", "nights.js", *_STORE]},
     "diary": {
         "entry": "diary.js",
-        "imports": [*_DIARY, "diarychart.js", "diarylist.js", "diaryform.js", "transfer.js", "diaryfile.js"],
+        "imports": [
+            *_DIARY,
+            "diarychart.js",
+            "diarylist.js",
+            "diaryform.js",
+            "transfer.js",
+            "diaryfile.js",
+            "reliefsession.js",
+        ],
     },
     "report": {"entry": "report.js", "imports": _DIARY},
     "reminders": {"entry": "reminders.js", "imports": ["text.js", "dom.js", "install.js", "base64url.js"]},

@@ -17,7 +17,9 @@ export function message(holder, name, values = {}) {
  */
 export function plural(holder, name, n, values = {}) {
   const category = new Intl.PluralRules(document.documentElement.lang || 'en').select(n);
-  const key = [category, 'other', 'one'].map((c) => `${name}-${c}`).find((k) => holder.dataset[datasetKey(k)]);
+  // A category the whole numbers never reach (Russian 'other' is for fractions) borrows
+  // the form that such languages use for them: 'few' (0,5 судороги), then any other.
+  const key = [category, 'other', 'few', 'many', 'one'].map((c) => `${name}-${c}`).find((k) => holder.dataset[datasetKey(k)]);
   return key ? message(holder, key, { n, ...values }) : '';
 }
 

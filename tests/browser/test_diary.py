@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from tests.browser.conftest import wait_for_offline_ready
 
 STORE = "import('/static/js/store.js')"
+TRANSFER = "import('/static/js/transfer.js')"
 
 
 def open_diary(page, base: str) -> None:
@@ -68,7 +69,7 @@ def test_a_cramp_now_session_appears_in_the_diary_and_the_csv(clocked, live_serv
     open_diary(page, live_server.url)
     item = page.locator("#episode-list li")
     expect(item).to_have_count(1)
-    expect(item).to_contain_text("2 min · right leg · severity 5/10 · from Cramp now")
+    expect(item).to_contain_text("2 min 10 s · right leg · severity 5/10 · from Cramp now")
     name, text = download(page, "Export CSV")
     assert name == "calmcalf-diary-2026-11-22.csv"
     rows = list(csv.DictReader(io.StringIO(text)))
@@ -222,12 +223,12 @@ def test_a_bad_import_is_refused_and_nothing_is_lost(clocked, live_server, tmp_p
     page = clocked
     seed(page, live_server.url)
     open_diary(page, live_server.url)
-    before = page.evaluate(f"{STORE}.then((s) => s.exportData())")
+    before = page.evaluate(f"{TRANSFER}.then((s) => s.exportData())")
     path = tmp_path / "bad.json"
     path.write_text(content)
     page.set_input_files("#import-file", str(path))
     expect(page.locator("#data-status")).to_have_text(error)
-    after = page.evaluate(f"{STORE}.then((s) => s.exportData())")
+    after = page.evaluate(f"{TRANSFER}.then((s) => s.exportData())")
     assert after["episodes"] == before["episodes"] and after["checklist"] == before["checklist"]
     expect(page.locator("#episode-list li")).to_have_count(2)
 
