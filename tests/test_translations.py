@@ -39,6 +39,8 @@ def pseudo_app(tmp_path_factory):
     for _, _, message, _, _ in extract_from_dir(str(ROOT), method_map(), keywords=KEYWORDS):
         if isinstance(message, str):
             catalog.add(message, f"⟦{message}⟧")
+        elif isinstance(message, tuple):  # ngettext: singular and plural
+            catalog.add(message, tuple(f"⟦{form}⟧" for form in message[:2]))
     folder = tmp_path_factory.mktemp("translations")
     (folder / PSEUDO / "LC_MESSAGES").mkdir(parents=True)
     with open(folder / PSEUDO / "LC_MESSAGES" / "messages.mo", "wb") as mo:
