@@ -471,3 +471,16 @@ def test_sources_are_below_the_controls(relief):
     for link in links.all():
         assert link.bounding_box()["y"] > gone["y"] + gone["height"] + 100
     expect(relief.locator("#relief .steps .source").first).to_be_hidden()
+
+
+def test_a_source_link_tapped_offline_says_it_needs_a_connection(offline_page, live_server):
+    page = offline_page
+    page.goto(live_server.url + "/relief")
+    expect(page.get_by_role("timer")).to_be_visible()
+    link = page.locator(".step-sources a[href^='https://']").first
+    link.scroll_into_view_if_needed()
+    link.click()
+    note = page.locator(".step-sources .offline-note").first
+    expect(note).to_have_text(" (This source needs an internet connection.)")
+    assert page.url == live_server.url + "/relief"
+    expect(page.get_by_role("timer")).to_be_visible()
