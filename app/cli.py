@@ -8,6 +8,10 @@ import multiprocessing
 import os
 import sys
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def _port(text: str) -> int:
@@ -52,11 +56,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def ready_app():
+def ready_app(http: bool = True) -> Flask:
     """The app with its database migrated: what `serve` and `dispatch` both start from."""
     from . import create_app, db
 
-    app = create_app()
+    app = create_app(http=http)
     db.upgrade(app)
     return app
 
@@ -97,33 +101,37 @@ def serve(host: str, port: int, threads: int, dispatch: bool) -> None:
     waitress_serve(app, host=host, port=port, threads=threads, ident="calmcalf")
 
 
+_FORKED_APP: Flask | None = None  # the parent's app, inherited by forked dispatcher processes
+
+
 def _dispatch_process(now: datetime | None, workers: int) -> dict:
-    """One dispatcher process: its own app, engine and event loop; claims its own batches."""
-    from . import create_app
+    """One forked dispatcher process: the parent's app, its own connections; claims its own batches."""
     from .reminders.dispatch import Dispatcher
 
-    summary = Dispatcher(create_app(), workers=workers).run_once(now)
-    return vars(summary)
+    assert _FORKED_APP is not None
+    return vars(Dispatcher(_FORKED_APP, workers=workers).run_once(now))
 
 
 def dispatch(once: bool, now: datetime | None, workers: int, processes: int = 1) -> None:
     """Send due reminders: once (with a summary line), or every interval until stopped."""
-    from apscheduler.schedulers.blocking import BlockingScheduler
-
+    global _FORKED_APP
     from .db import get_db
-    from .reminders.dispatch import Summary
+    from .reminders.dispatch import Dispatcher, Summary
 
-    app = ready_app()
+    app = ready_app(http=False)
     if once:
         if processes <= 1:
-            print(Summary(**_dispatch_process(now, workers)).line(), flush=True)
+            print(Dispatcher(app, workers=workers).run_once(now).line(), flush=True)
             return
         get_db(app).engine.dispose()  # children open their own connections
+        _FORKED_APP = app
         with multiprocessing.get_context("fork").Pool(processes) as pool:
             parts = pool.starmap(_dispatch_process, [(now, workers)] * processes)
         total = Summary(**{key: sum(part[key] for part in parts) for key in parts[0]})
         print(total.line(), flush=True)
         return
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
     scheduler = BlockingScheduler(timezone=UTC)
     schedule_dispatch(app, scheduler)
     scheduler.start()

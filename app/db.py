@@ -8,15 +8,15 @@ which `calmcalf serve` and `calmcalf dispatch` call before they start.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
 from flask import Flask, current_app
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .config import ROOT
@@ -69,13 +69,52 @@ def get_db(app: Flask | None = None) -> Database:
     return database
 
 
-def alembic_config(engine: Engine) -> Config:
+def alembic_config(engine: Engine) -> Any:
+    """Alembic's configuration for this engine (alembic is imported only when there is work for it)."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(ROOT / "migrations"))
     config.attributes["engine"] = engine
     return config
 
 
+REVISION = re.compile(r"^(down_revision|revision)\s*=\s*['\"]?(\w+)", re.MULTILINE)
+
+
+def newest_revision() -> str | None:
+    """The one revision in migrations/versions/ that no other revision builds on (None if unclear)."""
+    revisions, parents = set(), set()
+    for script in (ROOT / "migrations" / "versions").glob("*.py"):
+        found = dict(REVISION.findall(script.read_text()))
+        if "revision" in found:
+            revisions.add(found["revision"])
+        if found.get("down_revision") not in (None, "None"):
+            parents.add(found["down_revision"])
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
+def is_current(engine: Engine) -> bool:
+    """Whether the database already has every migration: a cheap look before asking Alembic."""
+    head = newest_revision()
+    try:
+        with engine.connect() as connection:
+            stamped = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    except SQLAlchemyError:
+        return False  # no table yet, or unreadable: let Alembic decide
+    return head is not None and stamped == [head]
+
+
 def upgrade(app: Flask) -> None:
-    """Apply every migration not yet applied (safe to run from many processes)."""
-    command.upgrade(alembic_config(get_db(app).engine), "head")
+    """Apply every migration not yet applied (safe to run from many processes).
+
+    Alembic (a large import) is loaded only when the database is behind, so a
+    `dispatch --once` on an up-to-date database starts quickly.
+    """
+    engine = get_db(app).engine
+    if is_current(engine):
+        return
+    from alembic import command
+
+    command.upgrade(alembic_config(engine), "head")

@@ -19,7 +19,7 @@ from ..db import get_db
 from ..errors import BODY_LIMIT
 from .models import Reminder
 from .schedule import next_due, to_naive_utc
-from .sending import payload, run_coroutine, send_now
+from .sending import payload, send_now
 from .validation import Invalid, check_endpoint_only, check_reminder
 from .vapid import public_key, shared_vapid
 
@@ -94,7 +94,7 @@ def send_test():
             raise Invalid("endpoint: no reminder is stored for this subscription", 404)
         subscription = {"endpoint": reminder.endpoint, "keys": {"p256dh": reminder.p256dh, "auth": reminder.auth}}
         lang = reminder.lang
-    outcome = run_coroutine(send_now(current_app, subscription, payload(lang), ttl=600))
+    outcome = send_now(current_app, subscription, payload(lang), ttl=600)
     if outcome.kind != "sent":
         raise Invalid(f"endpoint: the push service did not take the message ({outcome.status or outcome.detail})", 502)
     return jsonify(result="sent"), 202

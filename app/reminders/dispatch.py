@@ -1,16 +1,18 @@
 """The reminder dispatcher: send what is due, once per local date, and keep the schedule.
 
 Any number of dispatchers may run: each leases a batch of due reminders in one
-statement (FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite's write lock), sends
-them concurrently over one HTTP session (asyncio), then records the results in
-one transaction, only for the rows it still holds.
+statement (FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite's write lock) that returns
+everything sending and recording need, so nothing is read twice. The batches form
+one stream into the sender: the next batch is claimed while the last messages of
+the one before are still in flight. Answers are recorded in small groups as they
+come in, each group in one executemany, only for rows this dispatcher still holds.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -20,13 +22,14 @@ from sqlalchemy import bindparam, delete, or_, select, update
 from ..db import get_db
 from .models import Reminder
 from .schedule import LATE_LIMIT, advance, end_of_evening, from_naive_utc, to_naive_utc
-from .sending import Outcome, Sender, encode, payload, run_coroutine, sender_for, vapid_headers
+from .sending import Job, Outcome, encode, key_bytes, payload, sender_for, vapid_headers
 
 log = logging.getLogger("calmcalf.dispatch")
 
 LEASE = timedelta(minutes=10)
 BATCH = 250  # per claim: processes share the work evenly to the end
 MAX_ATTEMPTS = 5
+RECORD_EVERY = 64  # answers written together: a crash can lose no more unrecorded answers than this and those in flight
 
 
 @dataclass(frozen=True)
@@ -35,10 +38,16 @@ class Claimed:
 
     id: int
     token: str  # the lease: results are written only while this dispatcher still holds the row
-    subscription: dict
+    endpoint: str
+    p256dh: str
+    auth: str
     due: datetime
     timezone: str
     lang: str
+    local_time: str
+    days: str
+    attempts: int
+    done_through: str | None
 
 
 @dataclass
@@ -63,21 +72,39 @@ class Dispatcher:
         self.db = get_db(app)
         self.concurrency = workers
         self.headers = vapid_headers(app)  # kept across runs: signed once per push service
-        self.messages: dict[str, str] = {}  # the message per language, translated once per run
+        self.messages: dict[str, bytes] = {}  # the message per language, translated once per run
 
     def run_once(self, now: datetime | None = None) -> Summary:
         """Send everything due at or before `now` (aware UTC; default: the real now)."""
-        summary: Summary = run_coroutine(self.run(now or datetime.now(UTC)))
-        return summary
-
-    async def run(self, now: datetime) -> Summary:
+        now = now or datetime.now(UTC)
         summary = Summary()
         self.messages.clear()  # translations may have been reloaded since the last run
-        async with sender_for(self.app, self.headers, self.concurrency) as sender:
-            while batch := self.claim(now):
-                outcomes = await asyncio.gather(*(self.deliver(sender, row, now) for row in batch))
-                self.record(batch, outcomes, now, summary)
+        answered: list[tuple[Claimed, Outcome]] = []
+        with sender_for(self.app, self.headers, self.concurrency) as sender:
+            for job, outcome in sender.send_all(self.jobs(now, answered)):
+                answered.append((job.tag, outcome))
+                if len(answered) >= RECORD_EVERY:
+                    self.record(answered, now, summary)
+        self.record(answered, now, summary)
         return summary
+
+    def jobs(self, now: datetime, answered: list[tuple[Claimed, Outcome]]) -> Iterator[Job]:
+        """Every due reminder as a message to send, claiming the next batch only when the sender asks for more.
+
+        One too late to be welcome is answered at once (skipped) instead of sent.
+        """
+        while batch := self.claim(now):
+            for row in batch:
+                ttl = int((end_of_evening(row.due, row.timezone) - now).total_seconds())
+                if now - row.due > LATE_LIMIT or ttl <= 0:
+                    answered.append((row, Outcome("skipped")))
+                    continue
+                try:
+                    yield Job(
+                        row.endpoint, key_bytes(row.p256dh), key_bytes(row.auth), self.message(row.lang), ttl, row
+                    )
+                except ValueError as exc:  # a broken subscription must not stop the others
+                    answered.append((row, Outcome("failed", detail=repr(exc))))
 
     def claim(self, now: datetime) -> list[Claimed]:
         """Take a batch of due reminders for this dispatcher alone."""
@@ -107,96 +134,80 @@ class Dispatcher:
                     Reminder.next_due_at,
                     Reminder.timezone,
                     Reminder.lang,
+                    Reminder.local_time,
+                    Reminder.days,
+                    Reminder.attempts,
+                    Reminder.done_through,
                 )
             ).all()
         return [
             Claimed(
                 r.id,
                 token,
-                {"endpoint": r.endpoint, "keys": {"p256dh": r.p256dh, "auth": r.auth}},
+                r.endpoint,
+                r.p256dh,
+                r.auth,
                 from_naive_utc(r.next_due_at),
                 r.timezone,
                 r.lang,
+                r.local_time,
+                r.days,
+                r.attempts,
+                r.done_through,
             )
             for r in leased
         ]
 
-    def message(self, lang: str) -> str:
-        """The message in this language, as JSON text (made once per run)."""
+    def message(self, lang: str) -> bytes:
+        """The message in this language, as JSON bytes (made once per run)."""
         if lang not in self.messages:
             with self.app.app_context():
-                self.messages[lang] = encode(payload(lang))
+                self.messages[lang] = encode(payload(lang)).encode()
         return self.messages[lang]
 
-    async def deliver(self, sender: Sender, row: Claimed, now: datetime) -> Outcome:
-        """Send one reminder, unless it is too late to be welcome."""
-        if now - row.due > LATE_LIMIT:
-            return Outcome("skipped")
-        ttl = int((end_of_evening(row.due, row.timezone) - now).total_seconds())
-        if ttl <= 0:
-            return Outcome("skipped")
-        try:
-            return await sender.send(row.subscription, self.message(row.lang), ttl)
-        except Exception as exc:  # a broken subscription must not stop the others
-            log.warning("send to %s failed: %r", row.subscription["endpoint"][:60], exc)
-            return Outcome("failed", detail=repr(exc))
+    def record(self, answered: list[tuple[Claimed, Outcome]], now: datetime, summary: Summary) -> None:
+        """Write these answers, then forget them: schedules moved on, dead subscriptions pruned, retries planned.
 
-    def record(self, batch: list[Claimed], outcomes: list[Outcome], now: datetime, summary: Summary) -> None:
-        """Move each schedule on, prune dead subscriptions, and plan retries, in one transaction."""
-        with self.db.session() as session:
-            # Read again: a reminder may have been changed, deleted or re-leased while it was being sent.
-            found = session.execute(
-                select(
-                    Reminder.id,
-                    Reminder.lease_token,
-                    Reminder.attempts,
-                    Reminder.local_time,
-                    Reminder.timezone,
-                    Reminder.days,
-                    Reminder.done_through,
-                ).where(Reminder.id.in_([row.id for row in batch]))
-            ).all()
-            reminders = {r.id: r for r in found}
-            token = batch[0].token  # one claim, one token
-            gone, changes = [], []
-            for row, outcome in zip(batch, outcomes, strict=True):
-                reminder = reminders.get(row.id)
-                if reminder is None or reminder.lease_token != token:
-                    continue  # deleted or re-leased meanwhile
-                if outcome.kind == "gone":
-                    gone.append(reminder.id)
-                    summary.pruned += 1
+        One transaction, one executemany; a row is only written while this dispatcher still
+        holds its lease, so a reminder deleted, changed or re-leased meanwhile is left alone.
+        """
+        if not answered:
+            return
+        gone: list[tuple[int, str]] = []
+        changes = []
+        for row, outcome in answered:
+            if outcome.kind == "gone":
+                gone.append((row.id, row.token))
+                summary.pruned += 1
+                continue
+            if outcome.kind == "retry":
+                retry_at = now + timedelta(seconds=outcome.retry_after_s or 60)
+                if row.attempts + 1 < MAX_ATTEMPTS and retry_at - row.due <= LATE_LIMIT:
+                    changes.append(
+                        {
+                            "row_id": row.id,
+                            "token": row.token,
+                            "next_due_at": to_naive_utc(row.due),
+                            "done_through": row.done_through,
+                            "retry_after": to_naive_utc(retry_at),
+                            "attempts": row.attempts + 1,
+                        }
+                    )
+                    summary.retried += 1
                     continue
-                if outcome.kind == "retry":
-                    retry_at = now + timedelta(seconds=outcome.retry_after_s or 60)
-                    if reminder.attempts + 1 < MAX_ATTEMPTS and retry_at - row.due <= LATE_LIMIT:
-                        changes.append(
-                            {
-                                "row_id": reminder.id,
-                                "token": token,
-                                "next_due_at": to_naive_utc(row.due),
-                                "done_through": reminder.done_through,
-                                "retry_after": to_naive_utc(retry_at),
-                                "attempts": reminder.attempts + 1,
-                            }
-                        )
-                        summary.retried += 1
-                        continue
-                    outcome = Outcome("failed", outcome.status, detail="gave up retrying")
-                if outcome.kind == "failed":
-                    log.warning("reminder %s not delivered: %s %s", reminder.id, outcome.status, outcome.detail)
-                setattr(summary, outcome.kind, getattr(summary, outcome.kind) + 1)
-                changes.append(
-                    {
-                        "row_id": reminder.id,
-                        "token": token,
-                        **advance(reminder.local_time, reminder.timezone, reminder.days, row.due, now),
-                    }
-                )
+                outcome = Outcome("failed", outcome.status, detail="gave up retrying")
+            if outcome.kind == "failed":
+                log.warning("reminder %s not delivered: %s %s", row.id, outcome.status, outcome.detail)
+            setattr(summary, outcome.kind, getattr(summary, outcome.kind) + 1)
+            changes.append(
+                {"row_id": row.id, "token": row.token, **advance(row.local_time, row.timezone, row.days, row.due, now)}
+            )
+        with self.db.session() as session:
             if changes:
                 session.execute(RECORD, changes)  # one executemany; only rows still leased by this dispatcher
             if gone:
-                session.execute(delete(Reminder).where(Reminder.id.in_(gone), Reminder.lease_token == token))
+                session.execute(PRUNE, [{"row_id": row_id, "token": token} for row_id, token in gone])
+        answered.clear()
 
 
 REMINDERS = Reminder.__table__
@@ -211,4 +222,7 @@ RECORD = (
         retry_after=bindparam("retry_after"),
         attempts=bindparam("attempts"),
     )
+)
+PRUNE = delete(REMINDERS).where(  # type: ignore[arg-type]
+    Reminder.__table__.c.id == bindparam("row_id"), Reminder.__table__.c.lease_token == bindparam("token")
 )
