@@ -43,7 +43,9 @@ def test_every_message_arrives_decryptable_with_one_vapid_signature_and_the_righ
         outcomes = dict((j.tag, o.kind) for j, o in sender.send_all(jobs))
         assert outcomes == {i: "sent" for i in range(40)}
         assert push.rejected == []
-        assert sorted(m.path for m in push.messages) == sorted(s.endpoint.removeprefix(push.origin) for s in subscribers)
+        assert sorted(m.path for m in push.messages) == sorted(
+            s.endpoint.removeprefix(push.origin) for s in subscribers
+        )
         assert all(m.payload["title"] == "Bedtime stretches" for m in push.messages)
         headers = push.messages[0].headers
         assert headers["TTL"] == "5400"
