@@ -98,6 +98,13 @@ def retry_after_seconds(value: str | None, default: int) -> int:
         return default
 
 
+def origin_of(endpoint: str) -> str:
+    """"scheme://host[:port]" of an endpoint URL (stored endpoints are validated absolute URLs)."""
+    start = endpoint.find("//") + 2
+    end = endpoint.find("/", start)
+    return endpoint if end < 0 else endpoint[:end]
+
+
 def key_bytes(text: str) -> bytes:
     """A stored base64url key (unpadded) as bytes."""
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
@@ -152,6 +159,7 @@ class Sender:
         self.allow_http = allow_http
         self.poster = Poster(allow_http, in_flight, timeout_ms)
         self.lines: dict[tuple[str, int], tuple[list[bytes], dict]] = {}
+        self.refusals: dict[str, Outcome | None] = {}
 
     def __enter__(self) -> Sender:
         return self
@@ -161,7 +169,13 @@ class Sender:
 
     def refusal(self, endpoint: str) -> Outcome | None:
         """The allow-list is checked again at send time: the configuration may have changed."""
-        parts = urlsplit(endpoint)
+        origin = origin_of(endpoint)
+        if origin not in self.refusals:  # one check per push service and run, not per message
+            self.refusals[origin] = self._check(origin)
+        return self.refusals[origin]
+
+    def _check(self, origin: str) -> Outcome | None:
+        parts = urlsplit(origin)
         if parts.scheme != "https" and not (self.allow_http and parts.scheme == "http"):
             return Outcome("failed", detail="endpoint is not https")
         if not host_allowed(parts.hostname or "", self.allowed_hosts):
@@ -170,8 +184,7 @@ class Sender:
 
     def header_lines(self, endpoint: str, ttl: int) -> list[bytes]:
         """Every header line for this origin and TTL, made again only when the VAPID header is re-signed."""
-        parts = urlsplit(endpoint)
-        origin = f"{parts.scheme}://{parts.netloc}"
+        origin = origin_of(endpoint)
         vapid = self.headers.for_origin(origin)
         cached = self.lines.get((origin, ttl))
         if cached and cached[1] is vapid:
