@@ -137,3 +137,27 @@ def test_the_allow_list_is_checked_for_every_message(endpoint, why):
     with make_sender() as sender:
         outcome = sender.send(job(endpoint))
     assert (outcome.kind, outcome.detail) == ("failed", why)
+
+
+def test_over_https_a_push_service_that_offers_http2_gets_every_message_on_http2(monkeypatch):
+    from tests.nginx import Nginx
+
+    with FakePushService() as push:
+        upstream = int(push.origin.rsplit(":", 1)[1])
+        with Nginx(upstream) as nginx:
+            # Subscriptions as the browser would hand them out for this HTTPS push service.
+            push.origin = nginx.origin
+            monkeypatch.setenv("SSL_CERT_FILE", str(nginx.cert))
+            vapid = Vapid02()
+            vapid.generate_keys()
+            with Sender(VapidHeaders(vapid, SUBJECT), ["127.0.0.1"], False, 16) as sender:
+                subscribers = [push.subscriber() for _ in range(30)]
+                kinds = [o.kind for _, o in sender.send_all(job(s.endpoint, s.subscription()) for s in subscribers)]
+            deadline = time.monotonic() + 5
+            while len(nginx.protocols()) < 30 and time.monotonic() < deadline:
+                time.sleep(0.05)  # nginx writes its log after answering
+            protocols = nginx.protocols()
+    assert kinds == ["sent"] * 30
+    assert push.rejected == []  # VAPID verified (aud is the HTTPS origin) and every message decrypted
+    assert len(push.messages) == 30
+    assert protocols == ["HTTP/2.0"] * 30
