@@ -99,7 +99,7 @@ def retry_after_seconds(value: str | None, default: int) -> int:
 
 
 def origin_of(endpoint: str) -> str:
-    """"scheme://host[:port]" of an endpoint URL (stored endpoints are validated absolute URLs)."""
+    """The "scheme://host[:port]" of an endpoint URL (stored endpoints are validated absolute URLs)."""
     start = endpoint.find("//") + 2
     end = endpoint.find("/", start)
     return endpoint if end < 0 else endpoint[:end]
