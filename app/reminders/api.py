@@ -18,9 +18,9 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from ..db import get_db
 from ..errors import BODY_LIMIT
 from .models import Reminder
-from .schedule import next_due, to_naive_utc
+from .store import upsert
 from .sending import payload, run_coroutine, send_now
-from .validation import Invalid, check_endpoint_only, check_reminder
+from .validation import Invalid, check_depth, check_endpoint_only, check_reminder
 from .vapid import public_key, shared_vapid
 
 bp = Blueprint("reminders", __name__, url_prefix="/api")
@@ -37,9 +37,10 @@ def json_body():
         raw = request.get_data(cache=True)
     except RequestEntityTooLarge:
         raise Invalid(f"the request body is larger than {BODY_LIMIT} bytes", 413) from None
+    check_depth(raw)
     try:
         return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise Invalid("the request body is not valid JSON") from None
 
 
@@ -50,25 +51,10 @@ def get_public_key():
 
 @bp.post("/reminders")
 def save_reminder():
-    """Create a reminder, or update the one with the same endpoint."""
+    """Create a reminder, or update the one with the same endpoint (one atomic upsert)."""
     clean = check_reminder(json_body(), current_app.config["PUSH_SERVICE_HOSTS"], current_app.config["PUSH_ALLOW_HTTP"])
-    now = datetime.now(UTC)
     with get_db().session() as session:
-        found = session.execute(select(Reminder).where(Reminder.endpoint == clean["endpoint"])).scalar_one_or_none()
-        created = found is None
-        reminder = found or Reminder(endpoint=clean["endpoint"], created_at=to_naive_utc(now), attempts=0)
-        if created:
-            session.add(reminder)
-        reminder.p256dh, reminder.auth = clean["p256dh"], clean["auth"]
-        reminder.local_time, reminder.timezone = clean["time"], clean["timezone"]
-        reminder.days = ",".join(clean["days"])
-        reminder.lang = str(get_locale() or "en")
-        reminder.retry_after = None
-        reminder.next_due_at = to_naive_utc(
-            next_due(clean["time"], clean["timezone"], clean["days"], now, reminder.done_through)
-        )
-        reminder.updated_at = to_naive_utc(now)
-        session.flush()
+        created, reminder = upsert(session, clean, str(get_locale() or "en"), datetime.now(UTC))
         body = reminder.to_json()
     return jsonify(body), 201 if created else 200
 

@@ -25,7 +25,7 @@ from flask_babel import gettext as _
 from py_vapid import Vapid02
 from pywebpush import WebPusher
 
-from .validation import host_allowed
+from .validation import Invalid, check_endpoint
 from .vapid import shared_vapid
 
 VAPID_LIFETIME_S = 12 * 3600  # push services accept up to 24 h
@@ -119,11 +119,10 @@ class Sender:
 
     def refusal(self, endpoint: str) -> Outcome | None:
         """The allow-list is checked again at send time: the configuration may have changed."""
-        parts = urlsplit(endpoint)
-        if parts.scheme != "https" and not (self.allow_http and parts.scheme == "http"):
-            return Outcome("failed", detail="endpoint is not https")
-        if not host_allowed(parts.hostname or "", self.allowed_hosts):
-            return Outcome("failed", detail="endpoint host is not an allowed push service")
+        try:
+            check_endpoint(endpoint, self.allowed_hosts, self.allow_http)
+        except Invalid as problem:
+            return Outcome("failed", detail=problem.message)
         return None
 
     async def send(self, subscription: dict, message: str, ttl: int, backoff_s: int = 60) -> Outcome:
