@@ -18,8 +18,8 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from ..db import get_db
 from ..errors import BODY_LIMIT
 from .models import Reminder
-from .store import upsert
 from .sending import payload, run_coroutine, send_now
+from .store import upsert
 from .validation import Invalid, check_depth, check_endpoint_only, check_reminder
 from .vapid import public_key, shared_vapid
 
