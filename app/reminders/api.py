@@ -6,6 +6,7 @@ Every error is {"error": "<what is wrong, naming the field>"} with a 4xx status.
 from __future__ import annotations
 
 import json
+import threading
 from datetime import UTC, datetime
 
 from flask import Blueprint, Flask, current_app, jsonify, request
@@ -80,10 +81,27 @@ def send_test():
             raise Invalid("endpoint: no reminder is stored for this subscription", 404)
         subscription = {"endpoint": reminder.endpoint, "keys": {"p256dh": reminder.p256dh, "auth": reminder.auth}}
         lang = reminder.lang
-    outcome = run_coroutine(send_now(current_app, subscription, payload(lang), ttl=600))
+    # A push service that never answers must not hold the web threads: a short timeout, and
+    # only a few test sends at once; beyond that, a 503 at once.
+    if not test_sends(current_app).acquire(blocking=False):
+        message = "endpoint: too many test reminders are being sent right now; try again in a minute"
+        return jsonify(error=message), 503, {"Retry-After": "30"}
+    try:
+        timeout = float(current_app.config["TEST_SEND_TIMEOUT_SECONDS"])
+        outcome = run_coroutine(send_now(current_app, subscription, payload(lang), ttl=600, timeout_s=timeout))
+    finally:
+        test_sends(current_app).release()
+    if outcome.kind == "retry" and outcome.status is None:
+        raise Invalid("endpoint: the push service did not answer in time; try again later", 502)
     if outcome.kind != "sent":
         raise Invalid(f"endpoint: the push service did not take the message ({outcome.status or outcome.detail})", 502)
     return jsonify(result="sent"), 202
+
+
+def test_sends(app: Flask) -> threading.BoundedSemaphore:
+    """How many test sends may run at once in this process (CALMCALF_TEST_SENDS_AT_ONCE)."""
+    gate: threading.BoundedSemaphore = app.extensions["calmcalf_test_sends"]
+    return gate
 
 
 @bp.errorhandler(Invalid)
@@ -92,6 +110,7 @@ def invalid(error: Invalid):
 
 
 def init_app(app: Flask) -> None:
+    app.extensions["calmcalf_test_sends"] = threading.BoundedSemaphore(int(app.config["TEST_SENDS_AT_ONCE"]))
     app.register_blueprint(bp)
     limiter = Limiter(
         get_remote_address,

@@ -1,32 +1,38 @@
 """The reminder dispatcher: send what is due, once per local date, and keep the schedule.
 
 Any number of dispatchers may run: each leases a batch of due reminders in one
-statement (FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite's write lock), sends
-them concurrently over one HTTP session (asyncio), then records the results in
-one transaction, only for the rows it still holds.
+statement (FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite's write lock) for a
+short time, renewed while it works, and sends them concurrently over one HTTP
+session (asyncio). Answers are recorded in small groups as they come in, only
+for rows the dispatcher still holds, so a crash can re-send at most what was in
+flight, and a dead dispatcher's rows are free again once its lease runs out.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import random
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask import Flask
-from sqlalchemy import bindparam, delete, or_, select, update
+from sqlalchemy import or_, select, update
 
 from ..db import get_db
+from .backoff import Origins, origin_of, retry_after
 from .models import Reminder
-from .schedule import LATE_LIMIT, advance, end_of_evening, from_naive_utc, to_naive_utc
+from .outcomes import Summary, record
+from .schedule import LATE_LIMIT, end_of_evening, from_naive_utc, to_naive_utc
 from .sending import Outcome, Sender, encode, payload, run_coroutine, sender_for, vapid_headers
 
 log = logging.getLogger("calmcalf.dispatch")
 
-LEASE = timedelta(minutes=10)
 BATCH = 250  # per claim: processes share the work evenly to the end
-MAX_ATTEMPTS = 5
+RECORD_GROUP = 16  # answers recorded together; a crash re-sends at most these plus what is in flight
+RECORD_EVERY_S = 0.25  # and at least this often, however slowly answers come
 
 
 @dataclass(frozen=True)
@@ -41,29 +47,25 @@ class Claimed:
     lang: str
 
 
-@dataclass
-class Summary:
-    sent: int = 0
-    pruned: int = 0
-    retried: int = 0
-    failed: int = 0
-    skipped: int = 0
-
-    def line(self) -> str:
-        return (
-            f"sent={self.sent} pruned={self.pruned} retried={self.retried} failed={self.failed} skipped={self.skipped}"
-        )
-
-
 class Dispatcher:
-    """Sends due reminders for one app (one database)."""
+    """Sends due reminders for one app (one database). Keep one per process: it remembers push services."""
 
-    def __init__(self, app: Flask, workers: int = 64):
+    def __init__(self, app: Flask, workers: int = 64, rng: random.Random | None = None):
         self.app = app
         self.db = get_db(app)
         self.concurrency = workers
+        self.lease = timedelta(seconds=int(app.config["DISPATCH_LEASE_SECONDS"]))
+        self.rng = rng or random.Random()
+        self.origins = Origins(self.rng)  # kept across runs: a failing push service stays paused
         self.headers = vapid_headers(app)  # kept across runs: signed once per push service
         self.messages: dict[str, str] = {}  # the message per language, translated once per run
+        self.in_flight_bound = workers + RECORD_GROUP - 1  # the most a SIGKILL can make us send twice
+        self.started = (datetime.now(UTC), time.monotonic())
+
+    def clock(self) -> datetime:
+        """The run's `now`, moved on by the real time elapsed since the run began."""
+        start, mono = self.started
+        return start + timedelta(seconds=time.monotonic() - mono)
 
     def run_once(self, now: datetime | None = None) -> Summary:
         """Send everything due at or before `now` (aware UTC; default: the real now)."""
@@ -72,11 +74,14 @@ class Dispatcher:
 
     async def run(self, now: datetime) -> Summary:
         summary = Summary()
+        self.started = (now, time.monotonic())
         self.messages.clear()  # translations may have been reloaded since the last run
+        self.slots = asyncio.Semaphore(self.concurrency)
         async with sender_for(self.app, self.headers, self.concurrency) as sender:
-            while batch := self.claim(now):
-                outcomes = await asyncio.gather(*(self.deliver(sender, row, now) for row in batch))
-                self.record(batch, outcomes, now, summary)
+            while batch := self.claim(self.clock()):
+                await self.work(sender, batch, summary)
+        if summary.reasons:
+            log.info("%s (%s)", summary.line(), summary.why())
         return summary
 
     def claim(self, now: datetime) -> list[Claimed]:
@@ -98,7 +103,7 @@ class Dispatcher:
             leased = session.execute(
                 update(Reminder)
                 .where(Reminder.id.in_(due.scalar_subquery()), free)
-                .values(lease_until=to_naive_utc(now + LEASE), lease_token=token)
+                .values(lease_until=to_naive_utc(now + self.lease), lease_token=token)
                 .returning(
                     Reminder.id,
                     Reminder.endpoint,
@@ -121,6 +126,46 @@ class Dispatcher:
             for r in leased
         ]
 
+    def renew(self, token: str) -> None:
+        """Hold on to the rows of this batch not yet recorded: this dispatcher is alive."""
+        with self.db.session() as session:
+            session.execute(
+                update(Reminder)
+                .where(Reminder.lease_token == token)
+                .values(lease_until=to_naive_utc(self.clock() + self.lease))
+            )
+
+    async def work(self, sender: Sender, batch: list[Claimed], summary: Summary) -> None:
+        """Send one batch; record answers in small groups as they arrive; keep the lease alive."""
+        answered: list[tuple[Claimed, Outcome]] = []
+
+        def flush() -> None:
+            if answered:
+                group = answered[:]
+                answered.clear()
+                record(self.db, group, self.clock(), summary, self.rng)
+
+        async def one(row: Claimed) -> None:
+            answered.append((row, await self.deliver(sender, row)))
+            if len(answered) >= RECORD_GROUP:
+                flush()
+
+        async def keeper() -> None:
+            renewed = time.monotonic()
+            while True:
+                await asyncio.sleep(RECORD_EVERY_S)
+                flush()
+                if time.monotonic() - renewed > self.lease.total_seconds() / 4:
+                    self.renew(batch[0].token)
+                    renewed = time.monotonic()
+
+        keeping = asyncio.create_task(keeper())
+        try:
+            await asyncio.gather(*(one(row) for row in batch))
+        finally:
+            keeping.cancel()
+        flush()
+
     def message(self, lang: str) -> str:
         """The message in this language, as JSON text (made once per run)."""
         if lang not in self.messages:
@@ -128,87 +173,28 @@ class Dispatcher:
                 self.messages[lang] = encode(payload(lang))
         return self.messages[lang]
 
-    async def deliver(self, sender: Sender, row: Claimed, now: datetime) -> Outcome:
-        """Send one reminder, unless it is too late to be welcome."""
-        if now - row.due > LATE_LIMIT:
-            return Outcome("skipped")
-        ttl = int((end_of_evening(row.due, row.timezone) - now).total_seconds())
-        if ttl <= 0:
-            return Outcome("skipped")
-        try:
-            return await sender.send(row.subscription, self.message(row.lang), ttl)
-        except Exception as exc:  # a broken subscription must not stop the others
-            log.warning("send to %s failed: %r", row.subscription["endpoint"][:60], exc)
-            return Outcome("failed", detail=repr(exc))
-
-    def record(self, batch: list[Claimed], outcomes: list[Outcome], now: datetime, summary: Summary) -> None:
-        """Move each schedule on, prune dead subscriptions, and plan retries, in one transaction."""
-        with self.db.session() as session:
-            # Read again: a reminder may have been changed, deleted or re-leased while it was being sent.
-            found = session.execute(
-                select(
-                    Reminder.id,
-                    Reminder.lease_token,
-                    Reminder.attempts,
-                    Reminder.local_time,
-                    Reminder.timezone,
-                    Reminder.days,
-                    Reminder.done_through,
-                ).where(Reminder.id.in_([row.id for row in batch]))
-            ).all()
-            reminders = {r.id: r for r in found}
-            token = batch[0].token  # one claim, one token
-            gone, changes = [], []
-            for row, outcome in zip(batch, outcomes, strict=True):
-                reminder = reminders.get(row.id)
-                if reminder is None or reminder.lease_token != token:
-                    continue  # deleted or re-leased meanwhile
-                if outcome.kind == "gone":
-                    gone.append(reminder.id)
-                    summary.pruned += 1
-                    continue
-                if outcome.kind == "retry":
-                    retry_at = now + timedelta(seconds=outcome.retry_after_s or 60)
-                    if reminder.attempts + 1 < MAX_ATTEMPTS and retry_at - row.due <= LATE_LIMIT:
-                        changes.append(
-                            {
-                                "row_id": reminder.id,
-                                "token": token,
-                                "next_due_at": to_naive_utc(row.due),
-                                "done_through": reminder.done_through,
-                                "retry_after": to_naive_utc(retry_at),
-                                "attempts": reminder.attempts + 1,
-                            }
-                        )
-                        summary.retried += 1
-                        continue
-                    outcome = Outcome("failed", outcome.status, detail="gave up retrying")
-                if outcome.kind == "failed":
-                    log.warning("reminder %s not delivered: %s %s", reminder.id, outcome.status, outcome.detail)
-                setattr(summary, outcome.kind, getattr(summary, outcome.kind) + 1)
-                changes.append(
-                    {
-                        "row_id": reminder.id,
-                        "token": token,
-                        **advance(reminder.local_time, reminder.timezone, reminder.days, row.due, now),
-                    }
-                )
-            if changes:
-                session.execute(RECORD, changes)  # one executemany; only rows still leased by this dispatcher
-            if gone:
-                session.execute(delete(Reminder).where(Reminder.id.in_(gone), Reminder.lease_token == token))
-
-
-REMINDERS = Reminder.__table__
-RECORD = (
-    update(REMINDERS)  # type: ignore[arg-type]
-    .where(Reminder.__table__.c.id == bindparam("row_id"), Reminder.__table__.c.lease_token == bindparam("token"))
-    .values(
-        lease_until=None,
-        lease_token=None,
-        next_due_at=bindparam("next_due_at"),
-        done_through=bindparam("done_through"),
-        retry_after=bindparam("retry_after"),
-        attempts=bindparam("attempts"),
-    )
-)
+    async def deliver(self, sender: Sender, row: Claimed) -> Outcome:
+        """Send one reminder, unless it is too late to be welcome or its push service is paused."""
+        async with self.slots:
+            now = self.clock()
+            ttl = round((end_of_evening(row.due, row.timezone) - now).total_seconds())
+            if now - row.due > LATE_LIMIT or ttl <= 0:
+                return Outcome("late", detail="more than 2 hours late or past local midnight")
+            refused = sender.refusal(row.subscription["endpoint"])
+            if refused:
+                return refused
+            origin = origin_of(row.subscription["endpoint"])
+            wait, probe = self.origins.gate(origin, now)
+            if wait is not None:
+                return Outcome("deferred", retry_at=wait, detail="push service paused")
+            try:
+                outcome = await sender.send(row.subscription, self.message(row.lang), ttl)
+            except Exception as exc:  # a broken subscription must not stop the others
+                log.warning("send to %s failed: %r", row.subscription["endpoint"][:60], exc)
+                self.origins.answered(origin, None, None, self.clock(), probe)
+                return Outcome("failed", detail=type(exc).__name__)
+            now = self.clock()
+            if outcome.kind == "retry":
+                outcome.retry_at = retry_after(outcome.header, now)
+            self.origins.answered(origin, outcome.kind == "retry", outcome.retry_at, now, probe)
+            return outcome

@@ -15,7 +15,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -74,32 +74,31 @@ class VapidHeaders:
 
 @dataclass
 class Outcome:
-    """What became of one send: sent, gone (prune), retry (with a delay) or failed."""
+    """What became of one send: sent, gone (prune), retry (429, 5xx, no answer) or failed.
+
+    The dispatcher adds its own kinds: deferred (push service paused) and late (past the window).
+    """
 
     kind: str
     status: int | None = None
-    retry_after_s: int | None = None
     detail: str = ""
-
-
-def retry_after_seconds(value: str | None, default: int) -> int:
-    """Retry-After as seconds (it may be a number or an HTTP date)."""
-    if not value:
-        return default
-    value = value.strip()
-    if value.isdigit():
-        return int(value)
-    try:
-        return max(0, int(parsedate_to_datetime(value).timestamp() - time.time()))
-    except (TypeError, ValueError):
-        return default
+    header: str | None = None  # Retry-After, as the push service sent it
+    retry_at: datetime | None = None
 
 
 class Sender:
     """Sends encrypted messages to subscriptions; use `async with Sender(...) as sender`."""
 
-    def __init__(self, headers: VapidHeaders, allowed_hosts: list[str], allow_http: bool, concurrency: int = 64):
+    def __init__(
+        self,
+        headers: VapidHeaders,
+        allowed_hosts: list[str],
+        allow_http: bool,
+        concurrency: int = 64,
+        timeout: aiohttp.ClientTimeout = TIMEOUT,
+    ):
         self.headers = headers
+        self.timeout = timeout
         self.allowed_hosts = allowed_hosts
         self.allow_http = allow_http
         self.concurrency = concurrency
@@ -109,7 +108,7 @@ class Sender:
     async def __aenter__(self) -> Sender:
         connector = aiohttp.TCPConnector(limit=self.concurrency, ttl_dns_cache=300)
         # trust_env=False: push services are contacted directly, never through a proxy from the environment.
-        self.session = aiohttp.ClientSession(connector=connector, timeout=TIMEOUT, trust_env=False)
+        self.session = aiohttp.ClientSession(connector=connector, timeout=self.timeout, trust_env=False)
         self.slots = asyncio.Semaphore(self.concurrency)
         return self
 
@@ -125,7 +124,7 @@ class Sender:
             return Outcome("failed", detail=problem.message)
         return None
 
-    async def send(self, subscription: dict, message: str, ttl: int, backoff_s: int = 60) -> Outcome:
+    async def send(self, subscription: dict, message: str, ttl: int) -> Outcome:
         """Encrypt (aes128gcm) and post one message (JSON text); classify the push service's answer."""
         refused = self.refusal(subscription["endpoint"])
         if refused:
@@ -140,17 +139,17 @@ class Sender:
                     headers=headers,
                     ttl=max(60, ttl),
                     content_encoding="aes128gcm",
-                    timeout=TIMEOUT,
+                    timeout=self.timeout,
                 )
             except (TimeoutError, aiohttp.ClientError) as exc:
-                return Outcome("retry", retry_after_s=backoff_s, detail=type(exc).__name__)
+                return Outcome("retry", detail=f"no answer ({type(exc).__name__})")
         status = response.status
         if 200 <= status < 300:
             return Outcome("sent", status)
         if status in (404, 410):
             return Outcome("gone", status)
         if status == 429 or status >= 500:
-            return Outcome("retry", status, retry_after_seconds(response.headers.get("Retry-After"), backoff_s))
+            return Outcome("retry", status, f"HTTP {status}", response.headers.get("Retry-After"))
         return Outcome("failed", status, detail=f"HTTP {status}")
 
 
@@ -188,11 +187,15 @@ def vapid_headers(app: Flask) -> VapidHeaders:
     return VapidHeaders(shared_vapid(app), app.config["VAPID_SUBJECT"])
 
 
-def sender_for(app: Flask, headers: VapidHeaders, concurrency: int = 64) -> Sender:
-    return Sender(headers, app.config["PUSH_SERVICE_HOSTS"], bool(app.config["PUSH_ALLOW_HTTP"]), concurrency)
+def sender_for(
+    app: Flask, headers: VapidHeaders, concurrency: int = 64, timeout: aiohttp.ClientTimeout = TIMEOUT
+) -> Sender:
+    hosts, allow_http = app.config["PUSH_SERVICE_HOSTS"], bool(app.config["PUSH_ALLOW_HTTP"])
+    return Sender(headers, hosts, allow_http, concurrency, timeout)
 
 
-async def send_now(app: Flask, subscription: dict, message: dict, ttl: int) -> Outcome:
-    """Send one message at once (the "Send a test reminder" button)."""
-    async with sender_for(app, vapid_headers(app), concurrency=1) as sender:
+async def send_now(app: Flask, subscription: dict, message: dict, ttl: int, timeout_s: float) -> Outcome:
+    """Send one message at once (the "Send a test reminder" button), giving up after timeout_s."""
+    timeout = aiohttp.ClientTimeout(total=timeout_s, connect=timeout_s, sock_read=timeout_s)
+    async with sender_for(app, vapid_headers(app), concurrency=1, timeout=timeout) as sender:
         return await sender.send(subscription, encode(message), ttl)
