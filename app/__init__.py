@@ -28,10 +28,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     else:
         app.config.update(test_config)
 
-    from . import db, errors, reminders, web
+    from . import db, errors, health, limits, reminders, web
 
     db.init_app(app)
     errors.init_app(app)
+    health.init_app(app)
     web.init_app(app)
     reminders.init_app(app)
+    limits.init_app(app)  # after the blueprints: it gives /api/ one budget per client
     return app

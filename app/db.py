@@ -117,7 +117,7 @@ def safe_url(engine: Engine) -> str:
     return engine.url.render_as_string(hide_password=True)
 
 
-def check_writable(app: Flask) -> None:
+def check_writable(app: Flask, named: bool = True) -> None:
     """Write a row and roll it back: raises DatabaseProblem when the database is missing, read-only or away."""
     engine = get_db(app).engine
     try:
@@ -128,4 +128,4 @@ def check_writable(app: Flask) -> None:
             )
             transaction.rollback()
     except SQLAlchemyError as error:
-        raise DatabaseProblem(describe_problem(error, safe_url(engine))) from None
+        raise DatabaseProblem(describe_problem(error, safe_url(engine) if named else "")) from None

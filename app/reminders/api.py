@@ -11,8 +11,6 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, Flask, current_app, jsonify, request
 from flask_babel import get_locale
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -111,11 +109,4 @@ def invalid(error: Invalid):
 
 def init_app(app: Flask) -> None:
     app.extensions["calmcalf_test_sends"] = threading.BoundedSemaphore(int(app.config["TEST_SENDS_AT_ONCE"]))
-    app.register_blueprint(bp)
-    limiter = Limiter(
-        get_remote_address,
-        app=app,
-        storage_uri=app.config.get("RATELIMIT_STORAGE_URI", "memory://"),
-        headers_enabled=True,
-    )
-    limiter.limit(lambda: current_app.config["API_RATE_LIMIT"])(bp)
+    app.register_blueprint(bp)  # the factory gives /api/ its rate limit (app.limits)
