@@ -169,6 +169,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # "Context impl …" at every start says nothing
     try:
         if args.command == "serve":
             serve(args.host, args.port, args.threads, not args.no_dispatch)

@@ -17,6 +17,7 @@ import contextlib
 import json
 import os
 import socket
+import sys
 import threading
 import time
 from collections import Counter
@@ -91,6 +92,14 @@ def verify_vapid(authorization: str, audience: str) -> dict:
     return claims
 
 
+class QuietServer(ThreadingHTTPServer):
+    """A sender that was killed or timed out drops its connection: not an error worth a traceback."""
+
+    def handle_error(self, request, client_address):
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 class FakePushService:
     """Start with `with FakePushService() as push:`; `push.subscriber()` makes a subscription."""
 
@@ -139,7 +148,7 @@ class FakePushService:
         self.origin = f"http://127.0.0.1:{self.port}"
 
     def listen(self, port: int) -> ThreadingHTTPServer:
-        server = ThreadingHTTPServer(("127.0.0.1", port), self.handler)
+        server = QuietServer(("127.0.0.1", port), self.handler)
         server.daemon_threads = True
         return server
 
