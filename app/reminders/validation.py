@@ -145,7 +145,7 @@ def check_endpoint(endpoint, allowed_hosts: list[str], allow_http: bool) -> str:
         raise Invalid(f"{field} must use https")
     if not valid_host(host):
         raise Invalid(f"{field} host must be letters, digits, hyphens and dots (IDNA), with no trailing dot")
-    local = allow_http and host.lower() in LOCAL_TEST_HOSTS
+    local = host.lower() in LOCAL_TEST_HOSTS  # a fake push service in tests (still only if allow-listed)
     if port is not None and int(port) != DEFAULT_PORTS[scheme] and not (local and 0 < int(port) < 65536):
         raise Invalid(f"{field} must not name a port other than {DEFAULT_PORTS[scheme]}")
     if BAD_PERCENT.search(endpoint):
