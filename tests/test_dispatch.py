@@ -312,3 +312,18 @@ def test_dispatch_works_where_an_event_loop_is_already_running(app, push):
     # The outer loop gets a thread of its own, whatever this thread is already running.
     with ThreadPoolExecutor(max_workers=1) as thread:
         assert thread.submit(asyncio.run, inside_a_loop()).result().sent == 1
+
+
+def test_the_log_says_why_for_each_class(app, push, caplog):
+    retried, refused, late = push.subscriber(), push.subscriber(), push.subscriber()
+    for sub in (retried, refused):
+        subscribe(app, sub, "2026-11-22T00:00")
+    subscribe(app, late, "2026-11-22T00:00", time="19:00")
+    push.answer(retried, (503, {}))
+    push.answer(refused, (400, {}))
+    with caplog.at_level("INFO", logger="calmcalf.dispatch"):
+        summary = run(app, "2026-11-22T21:30")
+    assert summary.line() == "sent=0 pruned=0 retrying=1 skipped-late=1 failed=1"
+    assert "retrying: HTTP 503 ×1" in caplog.text
+    assert "failed: HTTP 400 ×1" in caplog.text
+    assert "skipped-late: more than 2 hours late" in caplog.text
