@@ -138,16 +138,20 @@ class Dispatcher:
     async def work(self, sender: Sender, batch: list[Claimed], summary: Summary) -> None:
         """Send one batch; record answers in small groups as they arrive; keep the lease alive."""
         answered: list[tuple[Claimed, Outcome]] = []
+        sent = [0]  # answers in `answered` that came from a real send (a deferral re-sends nothing if lost)
 
         def flush() -> None:
             if answered:
                 group = answered[:]
                 answered.clear()
+                sent[0] = 0
                 record(self.db, group, self.clock(), summary, self.rng)
 
         async def one(row: Claimed) -> None:
-            answered.append((row, await self.deliver(sender, row)))
-            if len(answered) >= RECORD_GROUP:
+            outcome = await self.deliver(sender, row)
+            answered.append((row, outcome))
+            sent[0] += outcome.kind not in ("deferred", "late")
+            if sent[0] >= RECORD_GROUP:
                 flush()
 
         async def keeper() -> None:
