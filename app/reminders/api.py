@@ -81,14 +81,14 @@ def send_test():
         lang = reminder.lang
     # A push service that never answers must not hold the web threads: a short timeout, and
     # only a few test sends at once; beyond that, a 503 at once.
-    if not test_sends(current_app).acquire(blocking=False):
+    if not send_gate(current_app).acquire(blocking=False):
         message = "endpoint: too many test reminders are being sent right now; try again in a minute"
         return jsonify(error=message), 503, {"Retry-After": "30"}
     try:
         timeout = float(current_app.config["TEST_SEND_TIMEOUT_SECONDS"])
         outcome = run_coroutine(send_now(current_app, subscription, payload(lang), ttl=600, timeout_s=timeout))
     finally:
-        test_sends(current_app).release()
+        send_gate(current_app).release()
     if outcome.kind == "retry" and outcome.status is None:
         raise Invalid("endpoint: the push service did not answer in time; try again later", 502)
     if outcome.kind != "sent":
@@ -96,7 +96,7 @@ def send_test():
     return jsonify(result="sent"), 202
 
 
-def test_sends(app: Flask) -> threading.BoundedSemaphore:
+def send_gate(app: Flask) -> threading.BoundedSemaphore:
     """How many test sends may run at once in this process (CALMCALF_TEST_SENDS_AT_ONCE)."""
     gate: threading.BoundedSemaphore = app.extensions["calmcalf_test_sends"]
     return gate
