@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 import pytest
 from sqlalchemy import func, insert, select
@@ -87,12 +88,17 @@ def drive(dispatcher: Dispatcher, start: datetime, end: datetime, at=None) -> tu
 
 
 def outage(push, start: datetime, end: datetime, kind: str):
-    """A world-changer for drive(): the push service fails (503 or refused) from start until end."""
+    """A world-changer for drive(): the push service fails from start until end.
+
+    503; 429 with a Retry-After HTTP date naming the end; or refused (nothing listens).
+    """
 
     def at(now: datetime) -> None:
         failing = start <= now < end
         if kind == "503":
             push.outage = (503, {}) if failing else None
+        elif kind == "429":
+            push.outage = (429, {"Retry-After": format_datetime(end, usegmt=True)}) if failing else None
         elif failing:
             push.refuse()
         else:
@@ -103,10 +109,10 @@ def outage(push, start: datetime, end: datetime, kind: str):
 
 def tried_in_vain(total: Summary) -> int:
     """Sends that met the outage (a 503 or no connection), from the dispatcher's own reasons."""
-    return sum(n for why, n in total.reasons.items() if "HTTP 503" in why or "no answer" in why)
+    return sum(n for why, n in total.reasons.items() if any(w in why for w in ("HTTP 503", "HTTP 429", "no answer")))
 
 
-@pytest.mark.parametrize(("kind", "minutes"), [("503", 10), ("refused", 90)])
+@pytest.mark.parametrize(("kind", "minutes"), [("503", 10), ("429", 10), ("refused", 90)])
 def test_an_outage_inside_the_window_loses_and_doubles_nothing(app, push, database_url, kind, minutes):
     subscribers = due_reminders(app, push)
     dispatcher = Dispatcher(app, workers=64, rng=random.Random(minutes))
