@@ -32,6 +32,15 @@ STEP = timedelta(seconds=30)
 FIGURES: list[str] = []  # printed at the end of the run, for the README's Reliability section
 
 
+@pytest.fixture(scope="module", autouse=True)
+def show_figures(request):
+    """After these tests, print what they measured (also without -s), for the README."""
+    yield
+    capture = request.config.pluginmanager.getplugin("capturemanager")
+    with capture.global_and_fixture_disabled():
+        print("\nfault figures:" + "".join(f"\n  {line}" for line in FIGURES))
+
+
 @pytest.fixture
 def push():
     with FakePushService() as service:
@@ -199,10 +208,3 @@ def test_a_dispatcher_killed_mid_send_loses_nothing_and_doubles_at_most_its_in_f
         f"(in-flight bound {bound}): doubled {tally['doubled']}, lost {tally['lost']}; the rest delivered by "
         f"{(last_sent - killed_at).total_seconds():.0f} s after the kill (lease {survivor.lease.total_seconds():.0f} s)"
     )
-
-
-def test_print_fault_figures(capsys):
-    """Not a check: shows the figures measured above (pytest -s), for the README."""
-    with capsys.disabled():
-        for line in FIGURES:
-            print("\n  " + line, end="")
