@@ -41,9 +41,11 @@ def create_app(test_config: dict[str, Any] | None = None, *, http: bool = True) 
         i18n.init_app(app)  # the push message is in each person's language
         reminders.init_dispatcher(app)
         return app
-    from . import errors, web
+    from . import errors, health, limits, web
 
     errors.init_app(app)
+    health.init_app(app)
     web.init_app(app)
     reminders.init_app(app)
+    limits.init_app(app)  # after the blueprints: it gives /api/ one budget per client
     return app

@@ -18,7 +18,7 @@ SUBJECT = "mailto:tests@calmcalf.example"
 MESSAGE = b'{"title":"Bedtime stretches","body":"Hello","url":"/bedtime","tag":"bedtime"}'
 
 
-def make_sender(in_flight: int = 8, timeout_ms: int = 20_000, hosts=("127.0.0.1",)) -> Sender:
+def make_sender(in_flight: int = 8, timeout_ms: int = 20_000, hosts=("127.0.0.1", "push.example")) -> Sender:
     vapid = Vapid02()
     vapid.generate_keys()
     return Sender(VapidHeaders(vapid, SUBJECT), list(hosts), True, in_flight, timeout_ms)
@@ -72,7 +72,7 @@ def test_a_refused_connection_is_retried_later():
     with make_sender() as sender:
         outcome = sender.send(job(f"http://127.0.0.1:{free_port()}/push/x"))
     assert outcome.kind == "retry"
-    assert outcome.retry_after_s == 60
+    assert outcome.detail.startswith("no answer")
 
 
 class Slow(BaseHTTPRequestHandler):
@@ -129,14 +129,16 @@ def test_a_proxy_in_the_environment_is_never_used(monkeypatch):
 @pytest.mark.parametrize(
     ("endpoint", "why"),
     [
-        ("https://evil.example/push/1", "endpoint host is not an allowed push service"),
-        ("ftp://127.0.0.1/push/1", "endpoint is not https"),
+        ("https://evil.example/push/1", "host evil.example is not a known push service"),
+        ("https://push.example:8443/push/1", "must not name a port"),
+        ("ftp://127.0.0.1/push/1", "must be https://"),
     ],
 )
 def test_the_allow_list_is_checked_for_every_message(endpoint, why):
     with make_sender() as sender:
         outcome = sender.send(job(endpoint))
-    assert (outcome.kind, outcome.detail) == ("failed", why)
+    assert outcome.kind == "failed"
+    assert why in outcome.detail
 
 
 def test_over_https_a_push_service_that_offers_http2_gets_every_message_on_http2(monkeypatch):

@@ -10,7 +10,7 @@ from the environment is used, and only https (or http, for local tests) is allow
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +18,7 @@ import pycurl
 
 CONNECT_TIMEOUT_MS = 5_000
 TOTAL_TIMEOUT_MS = 20_000
+MAX_HOST_CONNECTIONS = 32
 
 
 @dataclass
@@ -61,6 +62,9 @@ class Poster:
         self.multi = pycurl.CurlMulti()
         self.multi.setopt(pycurl.M_PIPELINING, pycurl.PIPE_MULTIPLEX)
         self.multi.setopt(pycurl.M_MAXCONNECTS, max(16, in_flight))
+        # At most this many connections to one push service (HTTP/1.1; HTTP/2 shares one): more
+        # would only cost handshakes. Posts beyond them wait inside libcurl for a free connection.
+        self.multi.setopt(pycurl.M_MAX_HOST_CONNECTIONS, min(in_flight, MAX_HOST_CONNECTIONS))
         self.idle: list[_Handle] = []
         self.busy: dict[Any, _Handle] = {}
 
@@ -121,8 +125,11 @@ class Poster:
         self.idle.append(handle)
         return Answer(post, status, retry_after, error)
 
-    def post_all(self, posts: Iterable[Post]) -> Iterator[Answer]:
-        """Make every post, yielding each answer as soon as it is in (not in the order given)."""
+    def post_all(self, posts: Iterable[Post], on_idle: Callable[[], None] | None = None) -> Iterator[Answer]:
+        """Make every post, yielding each answer as soon as it is in (not in the order given).
+
+        `on_idle` is called each time it waits for the network with no answer in.
+        """
         queue = iter(posts)
         more = True
         while True:
@@ -148,7 +155,9 @@ class Poster:
                 if not remaining:
                     break
             if not finished:
-                self.multi.select(0.5)
+                if on_idle:
+                    on_idle()
+                self.multi.select(0.1)
 
 
 def _discard(_data: bytes) -> None:

@@ -16,9 +16,9 @@ import base64
 import json
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -30,7 +30,7 @@ from flask_babel import gettext as _
 from py_vapid import Vapid02
 
 from .posting import Answer, Post, Poster
-from .validation import host_allowed
+from .validation import Invalid, check_endpoint
 from .vapid import shared_vapid
 
 VAPID_LIFETIME_S = 12 * 3600  # push services accept up to 24 h
@@ -77,25 +77,16 @@ class VapidHeaders:
 
 @dataclass
 class Outcome:
-    """What became of one send: sent, gone (prune), retry (with a delay) or failed."""
+    """What became of one send: sent, gone (prune), retry (429, 5xx, no answer) or failed.
+
+    The dispatcher adds its own kinds: deferred (push service paused) and late (past the window).
+    """
 
     kind: str
     status: int | None = None
-    retry_after_s: int | None = None
     detail: str = ""
-
-
-def retry_after_seconds(value: str | None, default: int) -> int:
-    """Retry-After as seconds (it may be a number or an HTTP date)."""
-    if not value:
-        return default
-    value = value.strip()
-    if value.isdigit():
-        return int(value)
-    try:
-        return max(0, int(parsedate_to_datetime(value).timestamp() - time.time()))
-    except (TypeError, ValueError):
-        return default
+    header: str | None = None  # Retry-After, as the push service sent it
+    retry_at: datetime | None = None
 
 
 def origin_of(endpoint: str) -> str:
@@ -129,17 +120,17 @@ class Job:
         return cls(subscription["endpoint"], key_bytes(keys["p256dh"]), key_bytes(keys["auth"]), body, ttl, tag)
 
 
-def classify(answer: Answer, backoff_s: int) -> Outcome:
+def classify(answer: Answer) -> Outcome:
     """What the push service's answer means for this reminder."""
     status = answer.status
     if status == 0:
-        return Outcome("retry", retry_after_s=backoff_s, detail=answer.error)
+        return Outcome("retry", detail=f"no answer ({answer.error})")
     if 200 <= status < 300:
         return Outcome("sent", status)
     if status in (404, 410):
         return Outcome("gone", status)
     if status == 429 or status >= 500:
-        return Outcome("retry", status, retry_after_seconds(answer.retry_after, backoff_s))
+        return Outcome("retry", status, f"HTTP {status}", answer.retry_after)
     return Outcome("failed", status, detail=f"HTTP {status}")
 
 
@@ -175,11 +166,11 @@ class Sender:
         return self.refusals[origin]
 
     def _check(self, origin: str) -> Outcome | None:
-        parts = urlsplit(origin)
-        if parts.scheme != "https" and not (self.allow_http and parts.scheme == "http"):
-            return Outcome("failed", detail="endpoint is not https")
-        if not host_allowed(parts.hostname or "", self.allowed_hosts):
-            return Outcome("failed", detail="endpoint host is not an allowed push service")
+        """Scheme, host, port and allow-list of one push service (each path was checked when it was stored)."""
+        try:
+            check_endpoint(origin + "/", self.allowed_hosts, self.allow_http)
+        except Invalid as problem:
+            return Outcome("failed", detail=problem.message)
         return None
 
     def header_lines(self, endpoint: str, ttl: int) -> list[bytes]:
@@ -201,22 +192,29 @@ class Sender:
             if refusal:
                 refused.append((job, refusal))
                 continue
-            body = http_ece.encrypt(
-                job.message,
-                private_key=ec.generate_private_key(P256),
-                dh=job.p256dh,
-                auth_secret=job.auth,
-                version="aes128gcm",
-            )
+            try:
+                body = http_ece.encrypt(
+                    job.message,
+                    private_key=ec.generate_private_key(P256),
+                    dh=job.p256dh,
+                    auth_secret=job.auth,
+                    version="aes128gcm",
+                )
+            except ValueError as exc:  # keys that are not a P-256 point: this one fails, the others go on
+                refused.append((job, Outcome("failed", detail=f"cannot encrypt ({exc})")))
+                continue
             yield Post(job.endpoint, body, self.header_lines(job.endpoint, job.ttl), job)
 
-    def send_all(self, jobs: Iterable[Job], backoff_s: int = 60) -> Iterator[tuple[Job, Outcome]]:
-        """Send every job; yield each with its outcome as soon as it is known (in any order)."""
+    def send_all(self, jobs: Iterable[Job], on_idle: Callable[[], None] | None = None) -> Iterator[tuple[Job, Outcome]]:
+        """Send every job; yield each with its outcome as soon as it is known (in any order).
+
+        `on_idle` is called whenever the sender waits for answers (to keep leases, say).
+        """
         refused: list[tuple[Job, Outcome]] = []
-        for answer in self.poster.post_all(self._posts(jobs, refused)):
+        for answer in self.poster.post_all(self._posts(jobs, refused), on_idle):
             while refused:
                 yield refused.pop()
-            yield answer.post.tag, classify(answer, backoff_s)
+            yield answer.post.tag, classify(answer)
         yield from refused
 
     def send(self, job: Job) -> Outcome:
@@ -250,7 +248,7 @@ def sender_for(app: Flask, headers: VapidHeaders, in_flight: int = 64, timeout_m
     return Sender(headers, app.config["PUSH_SERVICE_HOSTS"], bool(app.config["PUSH_ALLOW_HTTP"]), in_flight, timeout_ms)
 
 
-def send_now(app: Flask, subscription: dict, message: dict, ttl: int, timeout_ms: int = 10_000) -> Outcome:
-    """Send one message at once (the "Send a test reminder" button)."""
-    with sender_for(app, vapid_headers(app), in_flight=1, timeout_ms=timeout_ms) as sender:
+def send_now(app: Flask, subscription: dict, message: dict, ttl: int, timeout_s: float) -> Outcome:
+    """Send one message at once (the "Send a test reminder" button), giving up after timeout_s."""
+    with sender_for(app, vapid_headers(app), in_flight=1, timeout_ms=int(timeout_s * 1000)) as sender:
         return sender.send(Job.for_subscription(subscription, encode(message), ttl))
