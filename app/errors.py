@@ -7,8 +7,6 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
-from .db import describe_problem
-
 BODY_LIMIT = 4096  # an API request body: a subscription and settings fit in well under 1 KB
 
 
@@ -29,7 +27,8 @@ def http_error(error: HTTPException) -> ResponseReturnValue:
 
 def database_error(error: SQLAlchemyError) -> ResponseReturnValue:
     """The database went read-only or away while running: a 503 that says so, not a 500."""
-    current_app.logger.error("database unavailable: %s", describe_problem(error))
+    cause = str(getattr(error, "orig", None) or error).strip().splitlines()
+    current_app.logger.error("database unavailable: %s", cause[0] if cause else type(error).__name__)
     message = "the database is not available right now (read-only or unreachable); try again later"
     return jsonify(error=message), 503, {"Retry-After": "30"}
 
