@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import api, vapid
-
 
 def init_app(app: Flask) -> None:
     """The VAPID key check and the reminders API."""
+    from . import api, vapid
+
     vapid.init_app(app)
     api.init_app(app)
+
+
+def init_dispatcher(app: Flask) -> None:
+    """What a process that only sends needs: the VAPID key check (no HTTP API)."""
+    from . import vapid
+
+    vapid.init_app(app)

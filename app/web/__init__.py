@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import i18n, pages, plurals, pwa, security
-
 
 def init_app(app: Flask) -> None:
-    """Language, headers and the page and PWA blueprints."""
+    """Language, plural forms, headers and the page and PWA blueprints."""
+    from . import i18n, pages, plurals, pwa, security
+
     i18n.init_app(app)
     plurals.init_app(app)
     security.init_app(app)
