@@ -21,6 +21,13 @@ def _port(text: str) -> int:
     return port
 
 
+def _workers(text: str) -> int:
+    """A number of web server processes, 1 to 64."""
+    if not text.isdigit() or not 1 <= int(text) <= 64:
+        raise argparse.ArgumentTypeError(f"--workers must be a whole number from 1 to 64, not {text!r}")
+    return int(text)
+
+
 def _instant(text: str) -> datetime:
     """An ISO-8601 date and time; without an offset it is taken as UTC."""
     try:
@@ -39,6 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=_port, default=8000, help="port to listen on (default 8000)")
     serve.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
     serve.add_argument("--no-dispatch", action="store_true", help="do not send reminders from this process")
+    serve.add_argument(
+        "--workers",
+        type=_workers,
+        default=1,
+        help="web server processes (default 1: one waitress process; more: gunicorn, behind nginx)",
+    )
     dispatch = commands.add_parser("dispatch", help="send the reminders that are due")
     dispatch.add_argument("--once", action="store_true", help="send what is due now, print a summary and exit")
     dispatch.add_argument("--now", type=_instant, help="the time to dispatch for (ISO-8601; for tests)")
@@ -83,12 +96,20 @@ def schedule_dispatch(app, scheduler) -> None:
     )
 
 
-def serve(host: str, port: int, threads: int, dispatch: bool) -> None:
-    """Run the app with waitress (not Flask's development server), dispatching in the background."""
+def serve(host: str, port: int, threads: int, dispatch: bool, workers: int = 1) -> None:
+    """Run the app with waitress (not Flask's development server), dispatching in the background.
+
+    With more than one worker, gunicorn runs that many processes (app.prefork).
+    """
     from apscheduler.schedulers.background import BackgroundScheduler
     from waitress import serve as waitress_serve
 
     app = ready_app()
+    if workers > 1:
+        from .prefork import serve_prefork
+
+        serve_prefork(app, host, port, workers, threads, dispatch)
+        return
     if dispatch:
         scheduler = BackgroundScheduler(timezone=UTC)
         schedule_dispatch(app, scheduler)
@@ -137,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     try:
         if args.command == "serve":
-            serve(args.host, args.port, args.threads, not args.no_dispatch)
+            serve(args.host, args.port, args.threads, not args.no_dispatch, args.workers)
         elif args.command == "dispatch":
             dispatch(args.once, args.now, args.workers, max(1, args.processes))
     except ConfigError as exc:
