@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import api, vapid
+from . import api, openapi, vapid
 
 
 def init_app(app: Flask) -> None:
     """The VAPID key check and the reminders API."""
     vapid.init_app(app)
     api.init_app(app)
+    openapi.init_app(app)
