@@ -16,7 +16,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from flask import Flask, current_app
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from .config import ROOT
@@ -76,6 +76,23 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
+MIGRATION_LOCK = 0x6361_6C66  # any fixed number: PostgreSQL advisory locks are named by integers
+
+
 def upgrade(app: Flask) -> None:
-    """Apply every migration not yet applied (safe to run from many processes)."""
-    command.upgrade(alembic_config(get_db(app).engine), "head")
+    """Apply every migration not yet applied (safe to run from many processes).
+
+    On PostgreSQL, servers and dispatchers starting together take turns on an
+    advisory lock, so two of them never create the same table at once.
+    """
+    engine = get_db(app).engine
+    if engine.dialect.name != "postgresql":
+        command.upgrade(alembic_config(engine), "head")
+        return
+    with engine.connect() as lock:
+        lock.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+        try:
+            command.upgrade(alembic_config(engine), "head")
+        finally:
+            lock.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
+            lock.commit()
