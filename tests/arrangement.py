@@ -54,6 +54,14 @@ def make_certificate(folder: Path) -> tuple[Path, Path]:
     return cert_path, key_path
 
 
+def collect_static(folder: Path) -> Path:
+    """A copy of static/ with deploy/precompress.sh run on it, as a deployment does."""
+    target = folder / "static"
+    shutil.copytree(ROOT / "static", target)
+    subprocess.run(["bash", str(ROOT / "deploy" / "precompress.sh"), str(target)], check=True)
+    return target
+
+
 def site_config(folder: Path, port: int, upstreams: list[int], cert: Path, key: Path) -> str:
     """deploy/nginx/calmcalf.conf with this machine's paths and ports, and no port 80 server."""
     text = SITE.read_text()
@@ -70,7 +78,7 @@ def site_config(folder: Path, port: int, upstreams: list[int], cert: Path, key: 
         "server_name calmcalf.example.org;": "server_name 127.0.0.1;",
         "/etc/letsencrypt/live/calmcalf.example.org/fullchain.pem": str(cert),
         "/etc/letsencrypt/live/calmcalf.example.org/privkey.pem": str(key),
-        "/srv/calmcalf/static/": str(ROOT / "static") + "/",
+        "/srv/calmcalf/static/": str(collect_static(folder)) + "/",
         "/var/cache/nginx/calmcalf": str(folder / "cache"),
     }
     for old, new in replacements.items():
@@ -86,7 +94,7 @@ class Nginx:
         self.folder = Path(tempfile.mkdtemp(prefix="calmcalf-nginx-"))
         self.port = port
         self.cert, key = make_certificate(self.folder)
-        user = "user root root;\n" if os.geteuid() == 0 else ""  # workers must read the checkout's files
+        user = "user root root;\n" if os.geteuid() == 0 else ""  # workers must read the temporary folder
         temp = "".join(
             f"    {kind}_temp_path {self.folder / kind};\n"
             for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")

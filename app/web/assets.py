@@ -19,6 +19,8 @@ from werkzeug.security import safe_join
 
 from .caching import BoundedCache, Representation, represent, respond
 
+# Compressed copies for nginx (deploy/precompress.sh): not part of the app's files.
+PRECOMPRESSED = (".gz", ".br")
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
 MIME = {
@@ -46,7 +48,7 @@ def hash_files(root: Path, names: tuple[str, ...]) -> str:
         path = root / name
         files = [path] if path.is_file() else sorted(path.rglob("*"))
         for file in files:
-            if file.is_file() and "__pycache__" not in file.parts:
+            if file.is_file() and "__pycache__" not in file.parts and file.suffix not in PRECOMPRESSED:
                 digest.update(str(file.relative_to(root)).encode())
                 digest.update(file.read_bytes())
     return digest.hexdigest()[:12]

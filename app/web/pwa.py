@@ -10,7 +10,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from ..config import ROOT
-from .assets import hash_files
+from .assets import PRECOMPRESSED, hash_files
 from .pages import OFFLINE_PAGES
 
 bp = Blueprint("pwa", __name__)
@@ -33,7 +33,7 @@ def precache_urls() -> list[str]:
     files = sorted(
         url_for("static", filename=p.relative_to(static).as_posix())
         for p in static.rglob("*")
-        if p.is_file() and not p.name.startswith(".")
+        if p.is_file() and not p.name.startswith(".") and p.suffix not in PRECOMPRESSED
     )
     return [*OFFLINE_PAGES, "/manifest.webmanifest", *files]
 
