@@ -1,6 +1,7 @@
 """Reminder sending speed: `calmcalf dispatch --once` against a naive pywebpush loop.
 
     .venv/bin/python bench/dispatch.py [--n 5000] [--rounds 5] [--plain-http]
+    .venv/bin/python bench/dispatch.py --scaling [--n 5000] [--rounds 3]   # 1, 2, 4 processes on PostgreSQL
 
 Both send to the same counting push service on 127.0.0.1 (its own process, HTTP/1.1
 with keep-alive). Like every real push service it speaks HTTPS (a certificate made
@@ -194,12 +195,13 @@ def process_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def run_dispatch(env: dict, now: datetime) -> tuple[float, float, str]:
+def run_dispatch(env: dict, now: datetime, processes: int | None = None) -> tuple[float, float, str]:
     """Run `calmcalf dispatch --once --now`: wall time, CPU time (all its processes), summary line."""
     cpu = children_cpu()
     start = time.perf_counter()
+    extra = ["--processes", str(processes)] if processes else []
     result = subprocess.run(
-        [sys.executable, "-m", "app.cli", "dispatch", "--once", "--now", now.isoformat()],
+        [sys.executable, "-m", "app.cli", "dispatch", "--once", "--now", now.isoformat(), *extra],
         env=env,
         capture_output=True,
         text=True,
@@ -242,11 +244,43 @@ def naive_loop(subs: list[dict], private_key: str) -> tuple[float, float]:
     return time.perf_counter() - start, time.process_time() - cpu
 
 
+def scaling(args, env: dict, url: str, origin: str, cafile: Path | None) -> int:
+    """The same N reminders sent by 1, 2 and 4 dispatcher processes on PostgreSQL, in interleaved rounds."""
+    counts = (1, 2, 4)
+    rates: dict[int, list[float]] = {p: [] for p in counts}
+    expected = count(origin, cafile)
+    print(f"dispatch scaling on PostgreSQL: {args.n} due, {args.rounds} rounds of 1, 2 and 4 processes")
+    for number in range(1, args.rounds + 1):
+        for processes in counts:
+            make_due(url)
+            startup, _, line = run_dispatch(env, DUE - timedelta(minutes=1), processes)
+            assert line.startswith("sent=0"), line
+            total, _, line = run_dispatch(env, DUE, processes)
+            expected += args.n
+            assert line.startswith(f"sent={args.n} ") and count(origin, cafile) == expected, line
+            rates[processes].append(args.n / max(total - startup, 1e-6))
+            print(
+                f"round {number}: {processes} processes: {rates[processes][-1]:6.0f}/s (start-up {startup:.2f} s)",
+                flush=True,
+            )
+    base = statistics.median(rates[1])
+    print("\n| dispatcher processes | sending, per second (median) | rounds | vs 1 process |")
+    print("| --- | --- | --- | --- |")
+    for processes in counts:
+        median = statistics.median(rates[processes])
+        low, high = min(rates[processes]), max(rates[processes])
+        print(f"| {processes} | {median:,.0f} | {low:,.0f} to {high:,.0f} | {median / base:.2f}x |")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=5000, help="reminders due in each round (default 5000)")
     parser.add_argument("--rounds", type=int, default=5, help="rounds, each measuring both sides (default 5)")
     parser.add_argument("--plain-http", action="store_true", help="no TLS (unlike real push services)")
+    parser.add_argument(
+        "--scaling", action="store_true", help="instead: 1, 2 and 4 dispatcher processes on PostgreSQL, as a table"
+    )
     args = parser.parse_args()
     if args.n < args.rounds:
         parser.error("--n must be at least --rounds")
@@ -255,10 +289,19 @@ def main() -> int:
     cafile = None if args.plain_http else make_certificate(folder)[0]
     tls_args = [] if args.plain_http else [str(cafile), str(folder / "push.key")]
     counter = subprocess.Popen([sys.executable, "-c", COUNTER, *tls_args], stdout=subprocess.PIPE, text=True)
+    postgres = None
     try:
         scheme = "http" if args.plain_http else "https"
         origin = f"{scheme}://127.0.0.1:{int(counter.stdout.readline())}"
         url = f"sqlite:///{folder / 'bench.db'}"
+        if args.scaling:
+            from tests.postgres import PostgresServer, server_binaries
+
+            binaries = server_binaries()
+            if binaries is None:
+                raise SystemExit("--scaling needs PostgreSQL: apt-get install -y postgresql")
+            postgres = PostgresServer(binaries).start()
+            url = postgres.new_database()
         subs = subscriptions(origin, args.n)
         app = fill_database(url, subs)
         from app.reminders.vapid import load_vapid
@@ -278,6 +321,8 @@ def main() -> int:
             os.environ["REQUESTS_CA_BUNDLE"] = str(cafile)
 
         print(f"push service: {origin} ({'plain HTTP' if args.plain_http else 'HTTPS, like real push services'})")
+        if args.scaling:
+            return scaling(args, env, url, origin, cafile)
         print(
             f"{args.rounds} rounds; each: calmcalf dispatch --once with {args.n} due, then the naive loop "
             f"on {args.n // args.rounds} subscriptions"
@@ -357,6 +402,8 @@ def main() -> int:
         return 0 if ratio >= 8 else 1
     finally:
         counter.terminate()
+        if postgres:
+            postgres.stop()
 
 
 if __name__ == "__main__":
