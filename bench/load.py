@@ -89,8 +89,13 @@ def lua_script(folder: Path, method: str, headers: dict, bodies: list[str] | Non
     lines += [f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in headers.items()]
     if bodies:
         lines.append("local bodies = {" + ",".join(json.dumps(b) for b in bodies) + "}")
-        lines.append("local i = math.random(#bodies)")
-        lines.append("request = function() i = i % #bodies + 1; return wrk.format(nil, nil, nil, bodies[i]) end")
+        # Each wrk thread posts its own half of the bodies, so no two requests in flight share an endpoint.
+        lines.append("local threads = 0")
+        lines.append('function setup(thread) thread:set("id", threads); threads = threads + 1 end')
+        lines.append("local i = 0")
+        lines.append(
+            "request = function() i = i + 2; return wrk.format(nil, nil, nil, bodies[(i + id) % #bodies + 1]) end"
+        )
     path = folder / f"{method.lower()}-{len(list(folder.iterdir()))}.lua"
     path.write_text("\n".join(lines) + "\n")
     return path
