@@ -61,7 +61,7 @@ class ByteCounter:
     def __init__(self, app):
         self.app = app
         self.rows: list[tuple[str, str, int]] = []  # kind, path, bytes transferred
-        self.decoded: dict[str, int] = {}  # path -> bytes after decoding
+        self.decoded: list[int] = []  # bytes after decoding, one per row
 
     def __call__(self, environ, start_response):
         kind = environ.get("HTTP_SEC_FETCH_DEST", "?")
@@ -82,8 +82,8 @@ class ByteCounter:
             if hasattr(body, "close"):
                 body.close()
             data = b"".join(chunks)
+            self.decoded.append(len(decode(data, coding[0] if coding else "")))
             self.rows.append((kind, path, len(data)))
-            self.decoded[path] = len(decode(data, coding[0] if coding else ""))
 
 
 def decode(data: bytes, coding: str) -> bytes:
@@ -122,7 +122,7 @@ def measure_first_load(browser, base: str, counter: ByteCounter) -> bool:
             by_type[Path(path).suffix or "html"] += size
     # The budget is for the page's own first load; the worker then caches the
     # rest of the app in the background, reported beside it.
-    decoded = sum(counter.decoded.get(p, 0) for _, p, _ in page_rows if "/icons/" not in p)
+    decoded = sum(n for (_, p, _), n in zip(page_rows, counter.decoded, strict=False) if "/icons/" not in p)
     ok = page_bytes < 30 * 1024
     print(
         f"cold first load of /, compressed as sent: the page {kb(page_bytes)} in {page_requests} requests "
