@@ -149,3 +149,31 @@ def test_a_page_under_a_compressed_30_kb_first_load(client):
         if not url.endswith(".png") and "/icons/" not in url:
             total += len(client.get(url, headers={"Accept-Encoding": "gzip"}).data)
     assert total < 30 * 1024
+
+
+def test_other_text_answers_are_compressed_on_the_way_out(client):
+    plain = client.get("/api/openapi.json")
+    response = client.get("/api/openapi.json", headers={"Accept-Encoding": "gzip"})
+    assert response.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(response.data) == plain.data
+    assert "Accept-Encoding" in response.headers["Vary"]
+    small = client.get("/api/push/public-key", headers={"Accept-Encoding": "gzip"})
+    assert "Content-Encoding" not in small.headers, "not worth it under 256 bytes"
+
+
+def test_a_cookie_set_by_a_view_is_sent_but_never_cached(app, client):
+    from flask import make_response
+
+    from app.web import pages
+
+    def checklist_with_cookie():
+        response = make_response(pages.checklist())
+        response.set_cookie("lang", "en")
+        return response
+
+    app.view_functions["pages.checklist"] = checklist_with_cookie
+    first = client.get("/checklist")
+    assert "lang=en" in first.headers["Set-Cookie"]
+    again = client.get("/checklist")  # from the cache: the view does not run again
+    assert "Set-Cookie" not in again.headers
+    assert again.headers["ETag"] == first.headers["ETag"]

@@ -51,13 +51,13 @@ def compressible(content_type: str) -> bool:
     return content_type.startswith(COMPRESSIBLE)
 
 
-def represent(body: bytes, content_type: str, headers=(), best: bool = True) -> Representation:
-    """Hash and compress once: the strongest settings for what is kept, quicker ones for one-offs."""
+def represent(body: bytes, content_type: str, headers=()) -> Representation:
+    """Hash and compress once, at the strongest settings: the result is kept."""
     encoded: dict[str, bytes] = {}
     if len(body) >= MIN_SIZE and compressible(content_type):
         candidates = {
-            "br": brotli.compress(body, quality=11 if best else 5),
-            "gzip": gzip.compress(body, compresslevel=9 if best else 6, mtime=0),
+            "br": brotli.compress(body, quality=11),
+            "gzip": gzip.compress(body, compresslevel=9, mtime=0),
         }
         encoded = {coding: data for coding, data in candidates.items() if len(data) < len(body)}
     tag = hashlib.sha256(body).hexdigest()[:24]
@@ -154,30 +154,49 @@ def serve_rendered() -> Response | None:
     return _page_response(rep)
 
 
-# Headers a view sets that belong to the resource (replayed from the cache); the rest is recomputed.
+# Headers a view sets that belong to the resource (kept in the cache); others (a Set-Cookie,
+# say) go out with the response that rendered the page only, and the entity headers are recomputed.
 KEPT_HEADERS = ("Cache-Control",)
+RECOMPUTED = {"content-length", "content-encoding", "content-type", "etag", "vary"}
+
+
+def _keep_page(response: Response, key: tuple) -> Response:
+    """Store a freshly rendered page and answer with its best encoding."""
+    headers = [(name, response.headers[name]) for name in KEPT_HEADERS if name in response.headers]
+    rep = represent(response.get_data(), response.content_type or "text/html", headers)
+    _page_cache().put(key, rep)
+    answer = _page_response(rep)
+    for name, value in response.headers.items():
+        if name.lower() not in RECOMPUTED and name not in KEPT_HEADERS:
+            answer.headers.add(name, value)
+    return answer
+
+
+def _compress(response: Response) -> Response:
+    """A one-off text response: compressed quickly in the one encoding the client prefers."""
+    body = response.get_data()
+    accepted = request.accept_encodings
+    coding = next((c for c in ("br", "gzip") if accepted[c] > 0), None)
+    response.vary.add("Accept-Encoding")
+    if coding and len(body) >= MIN_SIZE:
+        data = brotli.compress(body, quality=5) if coding == "br" else gzip.compress(body, compresslevel=6, mtime=0)
+        if len(data) < len(body):
+            response.set_data(data)
+            response.headers["Content-Encoding"] = coding
+    return response
 
 
 def keep_or_compress(response: Response) -> Response:
     """after_request: keep a freshly rendered page, or compress another text response."""
-    if g.get("calmcalf_answered") or response.direct_passthrough or response.status_code not in (200,):
+    if g.get("calmcalf_answered") or response.direct_passthrough or response.status_code != 200:
         return response
     if "Content-Encoding" in response.headers or response.is_streamed:
         return response
     key = g.get("calmcalf_page_key")
     if key:
-        headers = [(name, response.headers[name]) for name in KEPT_HEADERS if name in response.headers]
-        rep = represent(response.get_data(), response.content_type or "text/html", headers)
-        _page_cache().put(key, rep)
-        return _page_response(rep)
-    if not compressible(response.content_type or ""):
-        return response
-    rep = represent(response.get_data(), response.content_type or "", best=False)
-    coding = choose_coding(rep)
-    if coding:
-        response.set_data(rep.encoded[coding])
-        response.headers["Content-Encoding"] = coding
-    response.vary.add("Accept-Encoding")
+        return _keep_page(response, key)
+    if compressible(response.content_type or ""):
+        return _compress(response)
     return response
 
 
