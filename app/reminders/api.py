@@ -94,7 +94,9 @@ def send_test():
             raise Invalid("endpoint: no reminder is stored for this subscription", 404)
         subscription = {"endpoint": reminder.endpoint, "keys": {"p256dh": reminder.p256dh, "auth": reminder.auth}}
         lang = reminder.lang
-    outcome = run_coroutine(send_now(current_app, subscription, payload(lang), ttl=600))
+    # The app itself, not the proxy: the send may run on another thread (where a loop already runs).
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    outcome = run_coroutine(send_now(app, subscription, payload(lang), ttl=600))
     if outcome.kind != "sent":
         raise Invalid(f"endpoint: the push service did not take the message ({outcome.status or outcome.detail})", 502)
     return jsonify(result="sent"), 202
