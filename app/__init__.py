@@ -14,8 +14,12 @@ from flask import Flask
 from .config import ROOT, defaults
 
 
-def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Build the app: config from CALMCALF_* environment variables or test_config."""
+def create_app(test_config: dict[str, Any] | None = None, *, http: bool = True) -> Flask:
+    """Build the app: config from CALMCALF_* environment variables or test_config.
+
+    `http=False` builds only what a dispatcher process needs (database, language,
+    VAPID key), without pages or API, so `calmcalf dispatch` starts quickly.
+    """
     app = Flask(
         __name__,
         template_folder=str(ROOT / "templates"),
@@ -29,10 +33,20 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     else:
         app.config.update(test_config)
 
-    from . import db, errors, reminders, web
+    from . import db, reminders
 
     db.init_app(app)
+    if not http:
+        from .web import i18n
+
+        i18n.init_app(app)  # the push message is in each person's language
+        reminders.init_dispatcher(app)
+        return app
+    from . import errors, health, limits, web
+
     errors.init_app(app)
+    health.init_app(app)
     web.init_app(app)
     reminders.init_app(app)
+    limits.init_app(app)  # after the blueprints: it gives /api/ one budget per client
     return app

@@ -8,17 +8,32 @@ import multiprocessing
 import os
 import sys
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 
-def _port(text: str) -> int:
-    """A TCP port number, 1 to 65535."""
-    try:
-        port = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--port must be a number, not {text!r}") from None
-    if not 1 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"--port must be between 1 and 65535, not {port}")
-    return port
+class CannotListen(OSError):
+    """The web server could not bind its address."""
+
+
+def _number(option: str, low: int, high: int):
+    """An argparse type: a whole number from low to high, or a message naming the option."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{option} must be a number, not {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{option} must be between {low} and {high}, not {value}")
+        return value
+
+    return parse
+
+
+_port = _number("--port", 1, 65535)
 
 
 def _workers(text: str) -> int:
@@ -44,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the web app (and the reminder dispatcher) on waitress")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=_port, default=8000, help="port to listen on (default 8000)")
-    serve.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
+    serve.add_argument("--threads", type=_number("--threads", 1, 256), default=8, help="worker threads (default 8)")
     serve.add_argument("--no-dispatch", action="store_true", help="do not send reminders from this process")
     serve.add_argument(
         "--workers",
@@ -55,22 +70,25 @@ def build_parser() -> argparse.ArgumentParser:
     dispatch = commands.add_parser("dispatch", help="send the reminders that are due")
     dispatch.add_argument("--once", action="store_true", help="send what is due now, print a summary and exit")
     dispatch.add_argument("--now", type=_instant, help="the time to dispatch for (ISO-8601; for tests)")
-    dispatch.add_argument("--workers", type=int, default=64, help="concurrent sends per process (default 64)")
+    dispatch.add_argument(
+        "--workers", type=_number("--workers", 1, 1024), default=64, help="concurrent sends per process (default 64)"
+    )
     dispatch.add_argument(
         "--processes",
-        type=int,
+        type=_number("--processes", 1, 256),
         default=os.cpu_count() or 1,
         help="dispatcher processes, each claiming its own batches (default: one per CPU)",
     )
     return parser
 
 
-def ready_app():
-    """The app with its database migrated: what `serve` and `dispatch` both start from."""
+def ready_app(http: bool = True) -> Flask:
+    """The app with its database migrated and writable: what `serve` and `dispatch` both start from."""
     from . import create_app, db
 
-    app = create_app()
+    app = create_app(http=http)
     db.upgrade(app)
+    db.check_writable(app)
     return app
 
 
@@ -82,8 +100,12 @@ def schedule_dispatch(app, scheduler) -> None:
     log = logging.getLogger("calmcalf.dispatch")
 
     def run() -> None:
-        summary = dispatcher.run_once()
-        if summary.sent or summary.pruned or summary.retried or summary.failed or summary.skipped:
+        try:
+            summary = dispatcher.run_once()
+        except Exception as exc:  # a database outage: say so, and try again next interval
+            log.error("dispatch run failed: %s", exc)
+            return
+        if summary.sent or summary.reasons:
             log.info(summary.line())
 
     scheduler.add_job(
@@ -102,72 +124,101 @@ def serve(host: str, port: int, threads: int, dispatch: bool, workers: int = 1) 
     With more than one worker, gunicorn runs that many processes (app.prefork).
     """
     from apscheduler.schedulers.background import BackgroundScheduler
-    from waitress import serve as waitress_serve
+    from waitress.server import create_server
 
     app = ready_app()
     if workers > 1:
         from .prefork import serve_prefork
 
-        serve_prefork(app, host, port, workers, threads, dispatch)
+        try:
+            serve_prefork(app, host, port, workers, threads, dispatch)
+        except OSError as exc:
+            raise CannotListen(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
         return
+    try:
+        server = create_server(
+            app,
+            host=host,
+            port=port,
+            threads=threads,
+            ident="calmcalf",
+            # Bodies are refused here before they are buffered (the API takes 4 KB at most).
+            max_request_body_size=int(app.config["MAX_REQUEST_BODY_BYTES"]),
+            # X-Forwarded-* are judged by the app (ProxyFix, CALMCALF_TRUSTED_PROXIES), so keep them.
+            clear_untrusted_proxy_headers=not int(app.config["TRUSTED_PROXIES"]),
+        )
+    except OSError as exc:
+        raise CannotListen(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     if dispatch:
         scheduler = BackgroundScheduler(timezone=UTC)
         schedule_dispatch(app, scheduler)
         scheduler.start()
     print(f"Calm Calf is running on http://{host}:{port}/ (Ctrl+C to stop)", flush=True)
-    waitress_serve(app, host=host, port=port, threads=threads, ident="calmcalf")
+    server.run()
+
+
+_FORKED_APP: Flask | None = None  # the parent's app, inherited by forked dispatcher processes
 
 
 def _dispatch_process(now: datetime | None, workers: int) -> dict:
-    """One dispatcher process: its own app, engine and event loop; claims its own batches."""
-    from . import create_app
+    """One forked dispatcher process: the parent's app, its own connections; claims its own batches."""
     from .reminders.dispatch import Dispatcher
 
-    summary = Dispatcher(create_app(), workers=workers).run_once(now)
-    return vars(summary)
+    assert _FORKED_APP is not None
+    return vars(Dispatcher(_FORKED_APP, workers=workers).run_once(now))
 
 
 def dispatch(once: bool, now: datetime | None, workers: int, processes: int = 1) -> None:
     """Send due reminders: once (with a summary line), or every interval until stopped."""
-    from apscheduler.schedulers.blocking import BlockingScheduler
-
+    global _FORKED_APP
     from .db import get_db
-    from .reminders.dispatch import Summary
+    from .reminders.dispatch import Dispatcher
+    from .reminders.outcomes import Summary
 
-    app = ready_app()
+    app = ready_app(http=False)
     if once:
         if processes <= 1:
-            print(Summary(**_dispatch_process(now, workers)).line(), flush=True)
-            return
-        get_db(app).engine.dispose()  # children open their own connections
-        with multiprocessing.get_context("fork").Pool(processes) as pool:
-            parts = pool.starmap(_dispatch_process, [(now, workers)] * processes)
-        total = Summary(**{key: sum(part[key] for part in parts) for key in parts[0]})
-        print(total.line(), flush=True)
+            parts = [vars(Dispatcher(app, workers=workers).run_once(now))]
+        else:
+            get_db(app).engine.dispose()  # children open their own connections
+            _FORKED_APP = app
+            with multiprocessing.get_context("fork").Pool(processes) as pool:
+                parts = pool.starmap(_dispatch_process, [(now, workers)] * processes)
+        print(Summary.total(parts).line(), flush=True)
         return
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
     scheduler = BlockingScheduler(timezone=UTC)
     schedule_dispatch(app, scheduler)
     scheduler.start()
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the console script."""
-    from .reminders.vapid import ConfigError
+    """Entry point of the console script: problems at start are one line on stderr, not a traceback."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .config import ConfigError
+    from .db import DatabaseProblem, describe_problem
 
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # "Context impl …" at every start says nothing
     try:
         if args.command == "serve":
             serve(args.host, args.port, args.threads, not args.no_dispatch, args.workers)
         elif args.command == "dispatch":
-            dispatch(args.once, args.now, args.workers, max(1, args.processes))
+            dispatch(args.once, args.now, args.workers, args.processes)
     except ConfigError as exc:
         print(f"calmcalf: {exc}", file=sys.stderr)
         return 2
-    except OSError as exc:
-        if args.command != "serve":
-            raise
-        print(f"calmcalf: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+    except DatabaseProblem as exc:
+        print(f"calmcalf: {exc}", file=sys.stderr)
+        return 1
+    except SQLAlchemyError as exc:  # the database went away after the start
+        print(f"calmcalf: {describe_problem(exc)}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # CannotListen, or an instance folder that cannot be made
+        print(f"calmcalf: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 0

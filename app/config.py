@@ -23,6 +23,10 @@ DEFAULT_PUSH_SERVICE_HOSTS = [
 ]
 
 
+class ConfigError(RuntimeError):
+    """The server cannot start with this configuration."""
+
+
 def defaults() -> dict:
     """Every setting with its default; CALMCALF_<NAME> in the environment overrides it."""
     return {
@@ -35,5 +39,11 @@ def defaults() -> dict:
         "PUSH_SERVICE_HOSTS": list(DEFAULT_PUSH_SERVICE_HOSTS),
         "PUSH_ALLOW_HTTP": False,  # only for local tests against a fake push service
         "API_RATE_LIMIT": "60 per minute",
+        "RATELIMIT_STORAGE_URI": "memory://",  # one process; several need redis://host:6379 (see README)
+        "TRUSTED_PROXIES": 0,  # reverse proxies in front whose X-Forwarded-* headers are believed
         "DISPATCH_INTERVAL_SECONDS": 30,
+        "DISPATCH_LEASE_SECONDS": 60,  # a dead dispatcher's reminders are taken over after this
+        "TEST_SEND_TIMEOUT_SECONDS": 5,  # "Send a test reminder" never holds a web thread longer
+        "TEST_SENDS_AT_ONCE": 2,  # beyond this many at once, a test send answers 503
+        "MAX_REQUEST_BODY_BYTES": 16384,  # waitress refuses bigger bodies before the app reads them
     }

@@ -7,16 +7,19 @@ which `calmcalf serve` and `calmcalf dispatch` call before they start.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
+import sqlite3
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
 from flask import Flask, current_app
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .config import ROOT
@@ -46,7 +49,8 @@ def database_url(app: Flask) -> str:
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     """WAL lets readers and one writer work at once; wait for a lock instead of failing."""
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
+    with contextlib.suppress(sqlite3.OperationalError):  # read-only: check_writable says what is wrong
+        cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
 
@@ -57,6 +61,8 @@ def init_app(app: Flask) -> None:
     options: dict[str, Any] = {"pool_pre_ping": True}
     if url.startswith("sqlite"):
         options["connect_args"] = {"check_same_thread": False, "timeout": 10}
+    elif url.startswith("postgresql"):
+        options["connect_args"] = {"connect_timeout": 10}  # an unreachable server is an error, not a hang
     engine = create_engine(url, **options)
     if url.startswith("sqlite"):
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -69,7 +75,10 @@ def get_db(app: Flask | None = None) -> Database:
     return database
 
 
-def alembic_config(engine: Engine) -> Config:
+def alembic_config(engine: Engine) -> Any:
+    """Alembic's configuration for this engine (alembic is imported only when there is work for it)."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(ROOT / "migrations"))
     config.attributes["engine"] = engine
@@ -79,20 +88,95 @@ def alembic_config(engine: Engine) -> Config:
 MIGRATION_LOCK = 0x6361_6C66  # any fixed number: PostgreSQL advisory locks are named by integers
 
 
+REVISION = re.compile(r"^(down_revision|revision)\s*=\s*['\"]?(\w+)", re.MULTILINE)
+
+
+def newest_revision() -> str | None:
+    """The one revision in migrations/versions/ that no other revision builds on (None if unclear)."""
+    revisions, parents = set(), set()
+    for script in (ROOT / "migrations" / "versions").glob("*.py"):
+        found = dict(REVISION.findall(script.read_text()))
+        if "revision" in found:
+            revisions.add(found["revision"])
+        if found.get("down_revision") not in (None, "None"):
+            parents.add(found["down_revision"])
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
+def is_current(engine: Engine) -> bool:
+    """Whether the database already has every migration: a cheap look before asking Alembic."""
+    head = newest_revision()
+    try:
+        with engine.connect() as connection:
+            stamped = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    except SQLAlchemyError:
+        return False  # no table yet, or unreadable: let Alembic decide
+    return head is not None and stamped == [head]
+
+
 def upgrade(app: Flask) -> None:
     """Apply every migration not yet applied (safe to run from many processes).
 
     On PostgreSQL, servers and dispatchers starting together take turns on an
-    advisory lock, so two of them never create the same table at once.
+    advisory lock, so two of them never create the same table at once. Alembic (a
+    large import) is loaded only when the database is behind, so a `dispatch --once`
+    on an up-to-date database starts quickly.
     """
     engine = get_db(app).engine
-    if engine.dialect.name != "postgresql":
-        command.upgrade(alembic_config(engine), "head")
+    if is_current(engine):
         return
-    with engine.connect() as lock:
-        lock.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
-        try:
+    from alembic import command
+
+    try:
+        if engine.dialect.name != "postgresql":
             command.upgrade(alembic_config(engine), "head")
-        finally:
-            lock.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
-            lock.commit()
+            return
+        with engine.connect() as lock:
+            lock.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+            try:
+                command.upgrade(alembic_config(engine), "head")
+            finally:
+                lock.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
+                lock.commit()
+    except SQLAlchemyError as error:
+        raise DatabaseProblem(describe_problem(error, safe_url(engine))) from None
+
+
+class DatabaseProblem(RuntimeError):
+    """The database cannot be used: one line that names it and says why."""
+
+
+def describe_problem(error: BaseException, url: str = "") -> str:
+    """One line for a database error: what is wrong, without SQL or a traceback."""
+    cause = getattr(error, "orig", None) or error
+    first = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+    lower = first.lower()
+    if "read-only" in lower or "readonly" in lower:
+        what = "is read-only"
+    elif "unable to open" in lower or "does not exist" in lower:
+        what = "cannot be opened"
+    elif "connect" in lower or "connection" in lower or "timeout" in lower:
+        what = "cannot be reached"
+    else:
+        what = "cannot be used"
+    name = f"the database {url}" if url else "the database"
+    return f"{name} {what}: {first}"
+
+
+def safe_url(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=True)
+
+
+def check_writable(app: Flask, named: bool = True) -> None:
+    """Write a row and roll it back: raises DatabaseProblem when the database is missing, read-only or away."""
+    engine = get_db(app).engine
+    try:
+        with engine.connect() as connection:
+            transaction = connection.begin()
+            connection.execute(
+                text("INSERT INTO settings (key, value) VALUES (:key, '')"), {"key": f"probe-{uuid.uuid4().hex}"}
+            )
+            transaction.rollback()
+    except SQLAlchemyError as error:
+        raise DatabaseProblem(describe_problem(error, safe_url(engine) if named else "")) from None

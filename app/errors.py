@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 BODY_LIMIT = 4096  # an API request body: a subscription and settings fit in well under 1 KB
@@ -28,6 +29,15 @@ def http_error(error: HTTPException) -> ResponseReturnValue:
     return error
 
 
+def database_error(error: SQLAlchemyError) -> ResponseReturnValue:
+    """The database went read-only or away while running: a 503 that says so, not a 500."""
+    cause = str(getattr(error, "orig", None) or error).strip().splitlines()
+    current_app.logger.error("database unavailable: %s", cause[0] if cause else type(error).__name__)
+    message = "the database is not available right now (read-only or unreachable); try again later"
+    return jsonify(error=message), 503, {"Retry-After": "30"}
+
+
 def init_app(app: Flask) -> None:
-    """Register the handler for every HTTP error."""
+    """Register the handlers for every HTTP error and for a database that cannot be used."""
     app.register_error_handler(HTTPException, http_error)
+    app.register_error_handler(SQLAlchemyError, database_error)

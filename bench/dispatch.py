@@ -1,22 +1,24 @@
-"""Reminder sending speed: `calmcalf dispatch --once` against a naive pywebpush loop.
+"""Reminder sending speed: `calmcalf dispatch --once` against Node's web-push and the crypto floor.
 
-    .venv/bin/python bench/dispatch.py [--n 5000] [--rounds 5] [--plain-http]
-    .venv/bin/python bench/dispatch.py --scaling [--n 5000] [--rounds 3]   # 1, 2, 4 processes on PostgreSQL
+    .venv/bin/python bench/dispatch.py [--n 5000] [--rounds 5] [--transport both|https|http] [--naive]
 
-Both send to the same counting push service on 127.0.0.1 (its own process, HTTP/1.1
-with keep-alive). Like every real push service it speaks HTTPS (a certificate made
-for 127.0.0.1 that both clients are told to trust); --plain-http compares over
-plain HTTP instead.
+Every sender posts to the same counting push service on 127.0.0.1 (its own process,
+HTTP/1.1 with keep-alive), over HTTPS like every real push service (a certificate
+made for 127.0.0.1 that every client is told to trust) and over plain HTTP.
 
-N reminders are made due in a fresh SQLite database. Each round runs the real
-command twice, first with nothing due (its start-up time alone: imports,
-migrations, keys) and then with all N due; then the naive loop, which calls
-pywebpush.webpush() once per subscription as many apps do, on the round's share
-of the subscriptions (N / rounds, so the naive loop meets every subscription once
-over the whole run). The machine's speed drifts from minute to minute, so the two
-are measured side by side, round after round, and compared per round as well as
-overall. Prints both rates, the ratio (goal: at least 8x) and the CPU time each
-side spends per message.
+N reminders are made due in a fresh SQLite database. Each round, interleaved so the
+machine's drift from minute to minute hits every side alike:
+1. the real command with nothing due: its start-up alone (imports, migrations, keys);
+2. the real command with all N due;
+3. the peer: Node's web-push 3.6, tuned (VAPID header made once per origin,
+   keep-alive, 128 in flight), installed from the npm registry into a temporary
+   folder, sending to the same N subscriptions;
+4. the crypto floor: RFC 8291 for each of the N messages with `cryptography` alone;
+5. with --naive, the usual naive loop of pywebpush.webpush() on N / rounds of them.
+Printed: rates, CPU per message (all processes of each sender), Calm Calf's CPU per
+message against the floor (goal: at most 2x) and its rate per core against the
+peer's (CPU per message, inverted; goal: at least 2x), per round (median, range) and
+overall, and the start-up time (goal: under 0.5 s).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import base64
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -36,6 +39,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import peers  # noqa: E402
 
 # A push service that only counts: asyncio, keep-alive, answers 201 to every POST.
 COUNTER = r"""
@@ -195,13 +201,12 @@ def process_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def run_dispatch(env: dict, now: datetime, processes: int | None = None) -> tuple[float, float, str]:
+def run_dispatch(env: dict, now: datetime, command: list[str]) -> tuple[float, float, str]:
     """Run `calmcalf dispatch --once --now`: wall time, CPU time (all its processes), summary line."""
     cpu = children_cpu()
     start = time.perf_counter()
-    extra = ["--processes", str(processes)] if processes else []
     result = subprocess.run(
-        [sys.executable, "-m", "app.cli", "dispatch", "--once", "--now", now.isoformat(), *extra],
+        [sys.executable, "-m", "app.cli", *command, "--now", now.isoformat()],
         env=env,
         capture_output=True,
         text=True,
@@ -244,166 +249,186 @@ def naive_loop(subs: list[dict], private_key: str) -> tuple[float, float]:
     return time.perf_counter() - start, time.process_time() - cpu
 
 
-def scaling(args, env: dict, url: str, origin: str, cafile: Path | None) -> int:
-    """The same N reminders sent by 1, 2 and 4 dispatcher processes on PostgreSQL, in interleaved rounds."""
-    counts = (1, 2, 4)
-    rates: dict[int, list[float]] = {p: [] for p in counts}
-    expected = count(origin, cafile)
-    print(f"dispatch scaling on PostgreSQL: {args.n} due, {args.rounds} rounds of 1, 2 and 4 processes")
-    for number in range(1, args.rounds + 1):
-        for processes in counts:
-            make_due(url)
-            startup, _, line = run_dispatch(env, DUE - timedelta(minutes=1), processes)
-            assert line.startswith("sent=0"), line
-            total, _, line = run_dispatch(env, DUE, processes)
-            expected += args.n
-            assert line.startswith(f"sent={args.n} ") and count(origin, cafile) == expected, line
-            rates[processes].append(args.n / max(total - startup, 1e-6))
-            print(
-                f"round {number}: {processes} processes: {rates[processes][-1]:6.0f}/s (start-up {startup:.2f} s)",
-                flush=True,
-            )
-    base = statistics.median(rates[1])
-    print("\n| dispatcher processes | sending, per second (median) | rounds | vs 1 process |")
-    print("| --- | --- | --- | --- |")
-    for processes in counts:
-        median = statistics.median(rates[processes])
-        low, high = min(rates[processes]), max(rates[processes])
-        print(f"| {processes} | {median:,.0f} | {low:,.0f} to {high:,.0f} | {median / base:.2f}x |")
-    return 0
+MESSAGE = json.dumps(
+    {
+        "title": "Bedtime stretches",
+        "body": "Three minutes of calf stretches before bed?",
+        "url": "/bedtime",
+        "tag": "bedtime",
+    }
+)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=5000, help="reminders due in each round (default 5000)")
-    parser.add_argument("--rounds", type=int, default=5, help="rounds, each measuring both sides (default 5)")
-    parser.add_argument("--plain-http", action="store_true", help="no TLS (unlike real push services)")
-    parser.add_argument(
-        "--scaling", action="store_true", help="instead: 1, 2 and 4 dispatcher processes on PostgreSQL, as a table"
-    )
-    args = parser.parse_args()
-    if args.n < args.rounds:
-        parser.error("--n must be at least --rounds")
+def vapid_keys(app) -> tuple[str, str]:
+    """This database's VAPID key as base64url (public point, raw private value), for the peers."""
+    from cryptography.hazmat.primitives import serialization
 
-    folder = Path(tempfile.mkdtemp(prefix="calmcalf-bench-"))
-    cafile = None if args.plain_http else make_certificate(folder)[0]
-    tls_args = [] if args.plain_http else [str(cafile), str(folder / "push.key")]
+    from app.reminders.vapid import load_vapid
+
+    vapid = load_vapid(app)
+    public = vapid.public_key.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    return b64(public), b64(vapid.private_key.private_numbers().private_value.to_bytes(32, "big"))
+
+
+def in_process_cpu(dispatcher, n: int) -> float:
+    """CPU seconds per message of one run of the real dispatcher in this process."""
+    started = time.process_time()
+    summary = dispatcher.run_once(DUE)
+    used = time.process_time() - started
+    assert summary.sent == n, summary.line()
+    return used / n
+
+
+def spread(values: list[float]) -> str:
+    return f"median {statistics.median(values):.2f}, {min(values):.2f} to {max(values):.2f}"
+
+
+def measure(transport: str, args, modules: Path) -> dict:
+    """Every round for one transport; returns the figures for the closing table."""
+    plain = transport == "http"
+    folder = Path(tempfile.mkdtemp(prefix=f"calmcalf-bench-{transport}-"))
+    cafile = None if plain else make_certificate(folder)[0]
+    tls_args = [] if plain else [str(cafile), str(folder / "push.key")]
     counter = subprocess.Popen([sys.executable, "-c", COUNTER, *tls_args], stdout=subprocess.PIPE, text=True)
-    postgres = None
+    saved = {name: os.environ.get(name) for name in ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE")}
     try:
-        scheme = "http" if args.plain_http else "https"
-        origin = f"{scheme}://127.0.0.1:{int(counter.stdout.readline())}"
+        origin = f"{transport}://127.0.0.1:{int(counter.stdout.readline())}"
         url = f"sqlite:///{folder / 'bench.db'}"
-        if args.scaling:
-            from tests.postgres import PostgresServer, server_binaries
-
-            binaries = server_binaries()
-            if binaries is None:
-                raise SystemExit("--scaling needs PostgreSQL: apt-get install -y postgresql")
-            postgres = PostgresServer(binaries).start()
-            url = postgres.new_database()
         subs = subscriptions(origin, args.n)
         app = fill_database(url, subs)
-        from app.reminders.vapid import load_vapid
-
-        # The raw private key as a base64url string, the way apps usually hand it to webpush().
-        private_key = b64(load_vapid(app).private_key.private_numbers().private_value.to_bytes(32, "big"))
+        keys = vapid_keys(app)
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("CALMCALF_")},
             "CALMCALF_DATABASE_URL": url,
-            "CALMCALF_PUSH_ALLOW_HTTP": json.dumps(args.plain_http),
+            "CALMCALF_PUSH_ALLOW_HTTP": json.dumps(plain),
             "CALMCALF_PUSH_SERVICE_HOSTS": '["127.0.0.1"]',
             "CALMCALF_VAPID_SUBJECT": SUBJECT,
         }
+        for name in saved:
+            os.environ.pop(name, None)
         if cafile:
-            # Trust the local push service's certificate (OpenSSL and requests both read these).
+            # Trust the local push service's certificate (OpenSSL, libcurl through Calm Calf, requests).
             env["SSL_CERT_FILE"] = os.environ["SSL_CERT_FILE"] = str(cafile)
             os.environ["REQUESTS_CA_BUNDLE"] = str(cafile)
+        from app import create_app
+        from app.reminders.dispatch import Dispatcher
 
-        print(f"push service: {origin} ({'plain HTTP' if args.plain_http else 'HTTPS, like real push services'})")
-        if args.scaling:
-            return scaling(args, env, url, origin, cafile)
+        config = {"DATABASE_URL": url, "PUSH_ALLOW_HTTP": plain, "PUSH_SERVICE_HOSTS": ["127.0.0.1"]}
+        dispatcher = Dispatcher(create_app({**config, "VAPID_SUBJECT": SUBJECT}, http=False))
+        command = ["dispatch", "--once"] + (["--processes", str(args.processes)] if args.processes else [])
+        print(f"\n== {transport.upper()}: push service {origin}; {args.n} messages a round, {args.rounds} rounds")
         print(
-            f"{args.rounds} rounds; each: calmcalf dispatch --once with {args.n} due, then the naive loop "
-            f"on {args.n // args.rounds} subscriptions"
+            "round  start-up | calmcalf: rate, CPU/msg | web-push (Node, tuned): rate, CPU/msg | floor CPU/msg |"
+            " ours/floor  per-core vs Node"
         )
-        print("round  start-up  dispatch sending        naive loop           ratio")
-        share = args.n // args.rounds
-        totals = {
-            "startup": 0.0,
-            "sending": 0.0,
-            "sent": 0,
-            "naive": 0.0,
-            "naive_sent": 0,
-            "ours_cpu": 0.0,
-            "naive_cpu": 0.0,
-            "service_ours": 0.0,
-            "service_naive": 0.0,
-        }
-        ratios, expected = [], 0
+        rows, expected = [], 0
         for number in range(1, args.rounds + 1):
             make_due(url)
-            startup, startup_cpu, line = run_dispatch(env, DUE - timedelta(minutes=1))  # nothing due yet
+            startup, _cpu, line = run_dispatch(env, DUE - timedelta(minutes=1), command)
             assert line.startswith("sent=0"), line
-            service = process_cpu(counter.pid)
-            total, total_cpu, line = run_dispatch(env, DUE)
-            totals["service_ours"] += process_cpu(counter.pid) - service
+            total, _cpu, line = run_dispatch(env, DUE, command)
             expected += args.n
             delivered = count(origin, cafile)
             assert line.startswith(f"sent={args.n} ") and delivered == expected, (
                 f"push service counted {delivered}, expected {expected}: {line}"
             )
-            sending = total - startup
-            ours = args.n / sending
-
-            naive_subs = subs[(number - 1) * share : number * share]
-            service = process_cpu(counter.pid)
-            naive_time, naive_cpu = naive_loop(naive_subs, private_key)
-            totals["service_naive"] += process_cpu(counter.pid) - service
-            expected += len(naive_subs)
+            ours_s = total - startup
+            # CPU per message from the same dispatcher code run in this process (one process, no
+            # start-up in the figure): exact, where subtracting a separate start-up run is noisy.
+            make_due(url)
+            ours_cpu = in_process_cpu(dispatcher, args.n)
+            expected += args.n
             assert count(origin, cafile) == expected
-            naive = len(naive_subs) / naive_time
-            ratios.append(ours / naive)
+            node = peers.node_sender(modules, folder, subs, MESSAGE, SUBJECT, keys, cafile)
+            expected += node["sent"]
+            assert node["sent"] == args.n and count(origin, cafile) == expected, node
+            node_cpu = node["cpu_s"] / args.n
+            floor = peers.crypto_floor(subs, MESSAGE.encode())
+            row = {
+                "startup": startup,
+                "ours_rate": args.n / ours_s,
+                "ours_cpu": ours_cpu,
+                "node_rate": args.n / node["wall_s"],
+                "node_cpu": node_cpu,
+                "floor": floor,
+                "vs_floor": ours_cpu / floor,
+                "per_core": node_cpu / ours_cpu,
+            }
+            if args.naive:
+                share = subs[(number - 1) * (args.n // args.rounds) : number * (args.n // args.rounds)]
+                naive_s, naive_cpu = naive_loop(share, keys[1])
+                expected += len(share)
+                row["naive_rate"], row["naive_cpu"] = len(share) / naive_s, naive_cpu / len(share)
+            rows.append(row)
             print(
-                f"{number:>5}  {startup:6.2f} s  {args.n} in {sending:5.2f} s = {ours:5.0f}/s  "
-                f"{len(naive_subs)} in {naive_time:5.2f} s = {naive:4.0f}/s  {ours / naive:5.1f}x",
+                f"{number:>5}  {startup:5.2f} s | {row['ours_rate']:6.0f}/s {1e6 * ours_cpu:5.0f} us |"
+                f" {row['node_rate']:6.0f}/s {1e6 * node_cpu:5.0f} us | {1e6 * floor:4.0f} us |"
+                f" {row['vs_floor']:5.2f}x {row['per_core']:5.2f}x"
+                + (f" | naive {row['naive_rate']:.0f}/s {1e6 * row['naive_cpu']:.0f} us" if args.naive else ""),
                 flush=True,
             )
-            for key, value in (
-                ("startup", startup),
-                ("sending", sending),
-                ("sent", args.n),
-                ("naive", naive_time),
-                ("naive_sent", len(naive_subs)),
-                ("ours_cpu", total_cpu - startup_cpu),
-                ("naive_cpu", naive_cpu),
-            ):
-                totals[key] += value
-
-        ours = totals["sent"] / totals["sending"]
-        naive = totals["naive_sent"] / totals["naive"]
-        ratio = ours / naive
-        with_startup = totals["sent"] / (totals["sending"] + totals["startup"])
-        print(
-            f"calmcalf dispatch --once: {ours:.0f} per second sending "
-            f"({with_startup:.0f}/s including start-up, which took {totals['startup'] / args.rounds:.2f} s a run)"
-        )
-        print(f"naive loop of pywebpush.webpush(): {naive:.0f} per second")
-        print(
-            f"CPU per message: dispatcher {1000 * totals['ours_cpu'] / totals['sent']:.2f} ms, "
-            f"naive loop {1000 * totals['naive_cpu'] / totals['naive_sent']:.2f} ms; push service "
-            f"{1000 * totals['service_ours'] / totals['sent']:.2f} ms and "
-            f"{1000 * totals['service_naive'] / totals['naive_sent']:.2f} ms"
-        )
-        print(
-            f"ratio: {ratio:.1f}x overall; per round: median {statistics.median(ratios):.1f}x, "
-            f"lowest {min(ratios):.1f}x, highest {max(ratios):.1f}x (goal: at least 8x)"
-        )
-        return 0 if ratio >= 8 else 1
+        return {"transport": transport, "rows": rows, "peak_kb": peak_child_kb()}
     finally:
         counter.terminate()
-        if postgres:
-            postgres.stop()
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def peak_child_kb() -> int:
+    """The largest resident size any child process reached (the dispatcher's processes among them)."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+
+
+def report(result: dict) -> bool:
+    """Print one transport's figures; whether both goals were met overall."""
+    rows = result["rows"]
+    ours = statistics.median(r["ours_cpu"] for r in rows)
+    node = statistics.median(r["node_cpu"] for r in rows)
+    floor = statistics.median(r["floor"] for r in rows)
+    vs_floor, per_core = ours / floor, node / ours
+    print(f"\n{result['transport'].upper()} (medians of {len(rows)} rounds; ranges per round):")
+    print(
+        f"  calmcalf dispatch --once: {statistics.median(r['ours_rate'] for r in rows):.0f}/s, "
+        f"CPU {1e6 * ours:.0f} us per message; start-up {spread([r['startup'] for r in rows])} s"
+    )
+    print(
+        f"  web-push (Node, tuned):   {statistics.median(r['node_rate'] for r in rows):.0f}/s, "
+        f"CPU {1e6 * node:.0f} us per message"
+    )
+    print(f"  crypto floor:             CPU {1e6 * floor:.0f} us per message ({1 / floor:.0f} messages/s on one core)")
+    if "naive_rate" in rows[0]:
+        print(
+            f"  naive pywebpush loop:     {statistics.median(r['naive_rate'] for r in rows):.0f}/s, "
+            f"CPU {1e6 * statistics.median(r['naive_cpu'] for r in rows):.0f} us per message"
+        )
+    print(f"  calmcalf CPU / floor: {vs_floor:.2f}x (goal <= 2; rounds {spread([r['vs_floor'] for r in rows])})")
+    print(
+        f"  calmcalf per core / Node per core: {per_core:.2f}x (goal >= 2; rounds {spread([r['per_core'] for r in rows])})"
+    )
+    return vs_floor <= 2 and per_core >= 2
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=5000, help="messages per sender per round (default 5000)")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (default 5)")
+    parser.add_argument("--transport", choices=("both", "https", "http"), default="both")
+    parser.add_argument("--processes", type=int, default=0, help="dispatcher processes (default: one per CPU)")
+    parser.add_argument("--naive", action="store_true", help="also run the naive pywebpush.webpush() loop")
+    args = parser.parse_args()
+    if args.n < args.rounds:
+        parser.error("--n must be at least --rounds")
+    if not shutil.which("node") or not shutil.which("npm"):
+        parser.error("the Node peer needs node and npm (Debian: apt-get install nodejs npm)")
+    modules = peers.install_web_push(Path(tempfile.mkdtemp(prefix="calmcalf-bench-node-")))
+    transports = ("https", "http") if args.transport == "both" else (args.transport,)
+    results = [measure(transport, args, modules) for transport in transports]
+    met = [report(result) for result in results]
+    print(f"\npeak resident memory of a child process: {results[-1]['peak_kb'] / 1024:.0f} MB")
+    return 0 if all(met) else 1
 
 
 if __name__ == "__main__":

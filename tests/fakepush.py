@@ -4,16 +4,23 @@ It listens on 127.0.0.1 and speaks HTTP/1.1 with keep-alive. For each POST it
 verifies the VAPID JWT (ES256 signature with the key in the header, `aud` equal to
 its own origin, `exp` within 24 hours, a `sub`), decrypts the aes128gcm body with
 http_ece using the subscriber's private key, and records the message. Tests
-program answers per endpoint (e.g. 410, or 429 with Retry-After, then 201).
+program answers per endpoint (e.g. 410, or 429 with Retry-After, then 201), and
+faults for everyone: one answer for every request (`outage`, e.g. 503), a delay
+before each answer (`delay`), or no listening socket at all (`refuse()`, then
+`restore()` on the same port).
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
+import socket
+import sys
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -85,6 +92,21 @@ def verify_vapid(authorization: str, audience: str) -> dict:
     return claims
 
 
+class QuietServer(ThreadingHTTPServer):
+    """A sender that was killed or timed out drops its connection: not an error worth a traceback.
+
+    The listen backlog is as deep as a real push service's: with the default of 5, a burst of
+    new connections waits in SYN retries, a sender times out, and the request is still read
+    and delivered later, which no real push service does to a burst this small.
+    """
+
+    request_queue_size = 1024
+
+    def handle_error(self, request, client_address):
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 class FakePushService:
     """Start with `with FakePushService() as push:`; `push.subscriber()` makes a subscription."""
 
@@ -96,6 +118,9 @@ class FakePushService:
         self.answers: dict[str, list[tuple[int, dict]]] = {}
         self.subscribers: dict[str, Subscriber] = {}
         self.lock = threading.Lock()
+        self.outage: tuple[int, dict] | None = None  # answered to every request while set
+        self.delay = 0.0  # seconds before each answer
+        self.connections: set = set()
         service = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -103,6 +128,16 @@ class FakePushService:
 
             def log_message(self, *args):
                 pass
+
+            def setup(self):
+                super().setup()
+                with service.lock:
+                    service.connections.add(self.connection)
+
+            def finish(self):
+                with service.lock:
+                    service.connections.discard(self.connection)
+                super().finish()
 
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
@@ -114,17 +149,45 @@ class FakePushService:
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.origin = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.handler = Handler
+        self.server: ThreadingHTTPServer | None = self.listen(0)
+        self.port = self.server.server_address[1]
+        self.origin = f"http://127.0.0.1:{self.port}"
+
+    def listen(self, port: int) -> ThreadingHTTPServer:
+        server = QuietServer(("127.0.0.1", port), self.handler)
+        server.daemon_threads = True
+        return server
 
     def __enter__(self):
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        self.start()
         return self
 
+    def start(self) -> None:
+        assert self.server is not None
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+
     def __exit__(self, *exc):
+        self.refuse()
+
+    def refuse(self) -> None:
+        """Stop listening and drop every open connection: senders get "connection refused"."""
+        if self.server is None:
+            return
         self.server.shutdown()
         self.server.server_close()
+        self.server = None
+        with self.lock:
+            for connection in list(self.connections):
+                with contextlib.suppress(OSError):
+                    connection.shutdown(socket.SHUT_RDWR)
+            self.connections.clear()
+
+    def restore(self) -> None:
+        """Listen again on the same port."""
+        if self.server is None:
+            self.server = self.listen(self.port)
+            self.start()
 
     def subscriber(self, name: str | None = None) -> Subscriber:
         name = name or b64e(os.urandom(9))
@@ -137,8 +200,12 @@ class FakePushService:
         self.answers[subscriber.endpoint.removeprefix(self.origin)] = list(answers)
 
     def handle(self, path: str, headers: dict, body: bytes) -> tuple[int, dict]:
+        if self.delay:
+            time.sleep(self.delay)
         with self.lock:
             self.attempts[path] = self.attempts.get(path, 0) + 1
+            if self.outage is not None:
+                return self.outage
             queued = self.answers.get(path)
             if queued:
                 return queued.pop(0)
@@ -162,6 +229,17 @@ class FakePushService:
         with self.lock:
             self.messages.append(message)
         return 201, {}
+
+    def tally(self, subscribers: list[Subscriber]) -> dict[str, int]:
+        """From the messages this service decrypted: how many subscribers got 1, 0 or more than 1."""
+        with self.lock:
+            counts = Counter(m.path for m in self.messages)
+        paths = [s.endpoint.removeprefix(self.origin) for s in subscribers]
+        return {
+            "delivered": sum(1 for p in paths if counts[p] >= 1),
+            "lost": sum(1 for p in paths if counts[p] == 0),
+            "doubled": sum(1 for p in paths if counts[p] > 1),
+        }
 
     def received(self, subscriber: Subscriber) -> list[Message]:
         path = subscriber.endpoint.removeprefix(self.origin)

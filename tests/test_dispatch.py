@@ -75,7 +75,7 @@ def test_sent_at_the_right_minute_in_three_time_zones(app, push, zone, before, d
     assert run(app, before).sent == 0
     assert push.received(sub) == []
     summary = run(app, due)
-    assert summary.line() == "sent=1 pruned=0 retried=0 failed=0 skipped=0"
+    assert summary.line() == "sent=1 pruned=0 retrying=0 skipped-late=0 failed=0"
     (message,) = push.received(sub)
     assert message.payload == {
         "title": "Bedtime stretches",
@@ -140,7 +140,7 @@ def test_a_reminder_over_2_hours_late_is_skipped_not_sent_at_night(app, push):
     sub = push.subscriber()
     subscribe(app, sub, "2026-11-22T00:00")
     summary = run(app, "2026-11-22T23:31")  # the server was down since before 21:30
-    assert summary.line() == "sent=0 pruned=0 retried=0 failed=0 skipped=1"
+    assert summary.line() == "sent=0 pruned=0 retrying=0 skipped-late=1 failed=0"
     assert push.received(sub) == []
     assert run(app, "2026-11-23T21:30").sent == 1  # the next evening is normal
 
@@ -157,7 +157,7 @@ def test_gone_subscriptions_are_pruned(app, push, status):
     sub = push.subscriber()
     subscribe(app, sub, "2026-11-22T00:00")
     push.answer(sub, (status, {}))
-    assert run(app, "2026-11-22T21:30").line() == "sent=0 pruned=1 retried=0 failed=0 skipped=0"
+    assert run(app, "2026-11-22T21:30").line() == "sent=0 pruned=1 retrying=0 skipped-late=0 failed=0"
     assert reminders(app) == []
 
 
@@ -166,9 +166,9 @@ def test_429_with_retry_after_is_retried_once_later_without_sending_twice(app, p
     subscribe(app, sub, "2026-11-22T00:00")
     subscribe(app, other, "2026-11-22T00:00")
     push.answer(sub, (429, {"Retry-After": "120"}))
-    assert run(app, "2026-11-22T21:30").line() == "sent=1 pruned=0 retried=1 failed=0 skipped=0"
-    assert run(app, "2026-11-22T21:31").line() == "sent=0 pruned=0 retried=0 failed=0 skipped=0"
-    assert run(app, "2026-11-22T21:32").line() == "sent=1 pruned=0 retried=0 failed=0 skipped=0"
+    assert run(app, "2026-11-22T21:30").line() == "sent=1 pruned=0 retrying=1 skipped-late=0 failed=0"
+    assert run(app, "2026-11-22T21:31").line() == "sent=0 pruned=0 retrying=0 skipped-late=0 failed=0"
+    assert run(app, "2026-11-22T21:32:01").line() == "sent=1 pruned=0 retrying=0 skipped-late=0 failed=0"
     assert run(app, "2026-11-22T21:40").sent == 0
     assert len(push.received(sub)) == 1 and len(push.received(other)) == 1
     assert push.attempts[sub.endpoint.removeprefix(push.origin)] == 2
@@ -179,8 +179,8 @@ def test_a_server_error_is_retried_with_a_backoff(app, push):
     sub = push.subscriber()
     subscribe(app, sub, "2026-11-22T00:00")
     push.answer(sub, (503, {}))
-    assert run(app, "2026-11-22T21:30").retried == 1
-    assert run(app, "2026-11-22T21:30:30").sent == 0
+    assert run(app, "2026-11-22T21:30").retrying == 1
+    assert run(app, "2026-11-22T21:30:10").sent == 0  # the first back-off is 15 to 30 s
     assert run(app, "2026-11-22T21:31").sent == 1
 
 
@@ -189,7 +189,7 @@ def test_a_rejected_message_is_logged_and_not_retried(app, push, status):
     sub = push.subscriber()
     subscribe(app, sub, "2026-11-22T00:00")
     push.answer(sub, (status, {}))
-    assert run(app, "2026-11-22T21:30").line() == "sent=0 pruned=0 retried=0 failed=1 skipped=0"
+    assert run(app, "2026-11-22T21:30").line() == "sent=0 pruned=0 retrying=0 skipped-late=0 failed=1"
     run(app, "2026-11-22T22:30")
     assert push.attempts[sub.endpoint.removeprefix(push.origin)] == 1
     assert run(app, "2026-11-23T21:30").sent == 1  # tomorrow is a new try
@@ -292,7 +292,7 @@ def test_the_dispatch_command_prints_one_summary_line(app, push, tmp_path):
     command = [sys.executable, "-m", "app.cli", "dispatch", "--once", "--now"]
     result = subprocess.run([*command, "2026-11-22T21:30:00Z"], env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "sent=1 pruned=0 retried=0 failed=0 skipped=0"
+    assert result.stdout.strip() == "sent=1 pruned=0 retrying=0 skipped-late=0 failed=0"
     assert len(push.received(sub)) == 1
     bad = subprocess.run([*command, "tonight"], env=env, capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "--now must be an ISO-8601" in bad.stderr
@@ -312,3 +312,18 @@ def test_dispatch_works_where_an_event_loop_is_already_running(app, push):
     # The outer loop gets a thread of its own, whatever this thread is already running.
     with ThreadPoolExecutor(max_workers=1) as thread:
         assert thread.submit(asyncio.run, inside_a_loop()).result().sent == 1
+
+
+def test_the_log_says_why_for_each_class(app, push, caplog):
+    retried, refused, late = push.subscriber(), push.subscriber(), push.subscriber()
+    for sub in (retried, refused):
+        subscribe(app, sub, "2026-11-22T00:00")
+    subscribe(app, late, "2026-11-22T00:00", time="19:00")
+    push.answer(retried, (503, {}))
+    push.answer(refused, (400, {}))
+    with caplog.at_level("INFO", logger="calmcalf.dispatch"):
+        summary = run(app, "2026-11-22T21:30")
+    assert summary.line() == "sent=0 pruned=0 retrying=1 skipped-late=1 failed=1"
+    assert "retrying: HTTP 503 ×1" in caplog.text
+    assert "failed: HTTP 400 ×1" in caplog.text
+    assert "skipped-late: more than 2 hours late" in caplog.text

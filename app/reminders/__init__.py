@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import api, openapi, vapid
-
 
 def init_app(app: Flask) -> None:
     """The VAPID key check and the reminders API."""
+    from . import api, openapi, vapid
+
     vapid.init_app(app)
     api.init_app(app)
     openapi.init_app(app)
+
+
+def init_dispatcher(app: Flask) -> None:
+    """What a process that only sends needs: the VAPID key check (no HTTP API)."""
+    from . import vapid
+
+    vapid.init_app(app)

@@ -6,21 +6,20 @@ Every error is {"error": "<what is wrong, naming the field>"} with a 4xx status.
 from __future__ import annotations
 
 import json
+import threading
 from datetime import UTC, datetime
 
 from flask import Blueprint, Flask, current_app, jsonify, request
 from flask_babel import get_locale
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..db import get_db
 from ..errors import BODY_LIMIT
 from .models import Reminder
-from .schedule import next_due, to_naive_utc
-from .sending import payload, run_coroutine, send_now
-from .validation import Invalid, check_endpoint_only, check_reminder
+from .sending import payload, send_now
+from .store import upsert
+from .validation import Invalid, check_depth, check_endpoint_only, check_reminder
 from .vapid import public_key, shared_vapid
 
 bp = Blueprint("reminders", __name__, url_prefix="/api")
@@ -37,9 +36,10 @@ def json_body():
         raw = request.get_data(cache=True)
     except RequestEntityTooLarge:
         raise Invalid(f"the request body is larger than {BODY_LIMIT} bytes", 413) from None
+    check_depth(raw)
     try:
         return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise Invalid("the request body is not valid JSON") from None
 
 
@@ -50,25 +50,10 @@ def get_public_key():
 
 @bp.post("/reminders")
 def save_reminder():
-    """Create a reminder, or update the one with the same endpoint."""
+    """Create a reminder, or update the one with the same endpoint (one atomic upsert)."""
     clean = check_reminder(json_body(), current_app.config["PUSH_SERVICE_HOSTS"], current_app.config["PUSH_ALLOW_HTTP"])
-    now = datetime.now(UTC)
     with get_db().session() as session:
-        found = session.execute(select(Reminder).where(Reminder.endpoint == clean["endpoint"])).scalar_one_or_none()
-        created = found is None
-        reminder = found or Reminder(endpoint=clean["endpoint"], created_at=to_naive_utc(now), attempts=0)
-        if created:
-            session.add(reminder)
-        reminder.p256dh, reminder.auth = clean["p256dh"], clean["auth"]
-        reminder.local_time, reminder.timezone = clean["time"], clean["timezone"]
-        reminder.days = ",".join(clean["days"])
-        reminder.lang = str(get_locale() or "en")
-        reminder.retry_after = None
-        reminder.next_due_at = to_naive_utc(
-            next_due(clean["time"], clean["timezone"], clean["days"], now, reminder.done_through)
-        )
-        reminder.updated_at = to_naive_utc(now)
-        session.flush()
+        created, reminder = upsert(session, clean, str(get_locale() or "en"), datetime.now(UTC))
         body = reminder.to_json()
     return jsonify(body), 201 if created else 200
 
@@ -94,12 +79,27 @@ def send_test():
             raise Invalid("endpoint: no reminder is stored for this subscription", 404)
         subscription = {"endpoint": reminder.endpoint, "keys": {"p256dh": reminder.p256dh, "auth": reminder.auth}}
         lang = reminder.lang
-    # The app itself, not the proxy: the send may run on another thread (where a loop already runs).
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    outcome = run_coroutine(send_now(app, subscription, payload(lang), ttl=600))
+    # A push service that never answers must not hold the web threads: a short timeout, and
+    # only a few test sends at once; beyond that, a 503 at once.
+    if not send_gate(current_app).acquire(blocking=False):
+        message = "endpoint: too many test reminders are being sent right now; try again in a minute"
+        return jsonify(error=message), 503, {"Retry-After": "30"}
+    try:
+        timeout = float(current_app.config["TEST_SEND_TIMEOUT_SECONDS"])
+        outcome = send_now(current_app, subscription, payload(lang), ttl=600, timeout_s=timeout)
+    finally:
+        send_gate(current_app).release()
+    if outcome.kind == "retry" and outcome.status is None:
+        raise Invalid("endpoint: the push service did not answer in time; try again later", 502)
     if outcome.kind != "sent":
         raise Invalid(f"endpoint: the push service did not take the message ({outcome.status or outcome.detail})", 502)
     return jsonify(result="sent"), 202
+
+
+def send_gate(app: Flask) -> threading.BoundedSemaphore:
+    """How many test sends may run at once in this process (CALMCALF_TEST_SENDS_AT_ONCE)."""
+    gate: threading.BoundedSemaphore = app.extensions["calmcalf_test_sends"]
+    return gate
 
 
 @bp.errorhandler(Invalid)
@@ -108,11 +108,5 @@ def invalid(error: Invalid):
 
 
 def init_app(app: Flask) -> None:
-    app.register_blueprint(bp)
-    limiter = Limiter(
-        get_remote_address,
-        app=app,
-        storage_uri=app.config.get("RATELIMIT_STORAGE_URI", "memory://"),
-        headers_enabled=True,
-    )
-    limiter.limit(lambda: current_app.config["API_RATE_LIMIT"])(bp)
+    app.extensions["calmcalf_test_sends"] = threading.BoundedSemaphore(int(app.config["TEST_SENDS_AT_ONCE"]))
+    app.register_blueprint(bp)  # the factory gives /api/ its rate limit (app.limits)

@@ -1,32 +1,40 @@
 """The reminder dispatcher: send what is due, once per local date, and keep the schedule.
 
 Any number of dispatchers may run: each leases a batch of due reminders in one
-statement (FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite's write lock), sends
-them concurrently over one HTTP session (asyncio), then records the results in
-one transaction, only for the rows it still holds.
+statement (FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite's write lock) for a
+short time, renewed while it works. The batches form one stream into the sender
+(libcurl's multi interface): the next batch is claimed while the last messages
+of the one before are still in flight. Answers are recorded in small
+groups as they come in, only for rows the dispatcher still holds, so a crash
+can re-send at most what was in flight and not yet recorded, and a dead
+dispatcher's rows are free again once its short lease runs out.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
+import random
+import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask import Flask
-from sqlalchemy import bindparam, delete, or_, select, update
+from sqlalchemy import or_, select, update
 
 from ..db import get_db
+from .backoff import Origins, retry_after
 from .models import Reminder
-from .schedule import LATE_LIMIT, advance, end_of_evening, from_naive_utc, to_naive_utc
-from .sending import Outcome, Sender, encode, payload, run_coroutine, sender_for, vapid_headers
+from .outcomes import Summary, record
+from .schedule import LATE_LIMIT, end_of_evening, from_naive_utc, to_naive_utc
+from .sending import Job, Outcome, encode, key_bytes, origin_of, payload, sender_for, vapid_headers
 
 log = logging.getLogger("calmcalf.dispatch")
 
-LEASE = timedelta(minutes=10)
 BATCH = 250  # per claim: processes share the work evenly to the end
-MAX_ATTEMPTS = 5
+RECORD_GROUP = 16  # answers recorded together; a crash re-sends at most these plus what is in flight
+RECORD_EVERY_S = 0.25  # and at least this often, however slowly answers come
 
 
 @dataclass(frozen=True)
@@ -35,49 +43,83 @@ class Claimed:
 
     id: int
     token: str  # the lease: results are written only while this dispatcher still holds the row
-    subscription: dict
+    endpoint: str
+    p256dh: str
+    auth: str
     due: datetime
     timezone: str
     lang: str
 
 
-@dataclass
-class Summary:
-    sent: int = 0
-    pruned: int = 0
-    retried: int = 0
-    failed: int = 0
-    skipped: int = 0
-
-    def line(self) -> str:
-        return (
-            f"sent={self.sent} pruned={self.pruned} retried={self.retried} failed={self.failed} skipped={self.skipped}"
-        )
-
-
 class Dispatcher:
-    """Sends due reminders for one app (one database)."""
+    """Sends due reminders for one app (one database). Keep one per process: it remembers push services."""
 
-    def __init__(self, app: Flask, workers: int = 64):
+    def __init__(self, app: Flask, workers: int = 64, rng: random.Random | None = None):
         self.app = app
         self.db = get_db(app)
         self.concurrency = workers
+        self.lease = timedelta(seconds=int(app.config["DISPATCH_LEASE_SECONDS"]))
+        self.rng = rng or random.Random()
+        self.origins = Origins(self.rng)  # kept across runs: a failing push service stays paused
         self.headers = vapid_headers(app)  # kept across runs: signed once per push service
-        self.messages: dict[str, str] = {}  # the message per language, translated once per run
+        self.messages: dict[str, bytes] = {}  # the message per language, translated once per run
+        self.in_flight_bound = workers + RECORD_GROUP - 1  # the most a SIGKILL can make us send twice
+        self.started = (datetime.now(UTC), time.monotonic())
+
+    def clock(self) -> datetime:
+        """The run's `now`, moved on by the real time elapsed since the run began."""
+        start, mono = self.started
+        return start + timedelta(seconds=time.monotonic() - mono)
 
     def run_once(self, now: datetime | None = None) -> Summary:
         """Send everything due at or before `now` (aware UTC; default: the real now)."""
-        summary: Summary = run_coroutine(self.run(now or datetime.now(UTC)))
+        run = _Run(self, Summary())
+        self.started = (now or datetime.now(UTC), time.monotonic())
+        self.messages.clear()  # translations may have been reloaded since the last run
+        with sender_for(self.app, self.headers, self.concurrency) as sender:
+            for job, outcome in sender.send_all(self.jobs(run, sender.refusal), on_idle=run.tick):
+                run.answer(job.tag, outcome)
+        run.flush()
+        summary = run.summary
+        if summary.reasons:
+            log.info("%s (%s)", summary.line(), summary.why())
         return summary
 
-    async def run(self, now: datetime) -> Summary:
-        summary = Summary()
-        self.messages.clear()  # translations may have been reloaded since the last run
-        async with sender_for(self.app, self.headers, self.concurrency) as sender:
-            while batch := self.claim(now):
-                outcomes = await asyncio.gather(*(self.deliver(sender, row, now) for row in batch))
-                self.record(batch, outcomes, now, summary)
-        return summary
+    def jobs(self, run: _Run, refusal) -> Iterator[Job]:
+        """Every due reminder as a message, claiming the next batch only when the sender asks for more.
+
+        What needs no sending is answered at once: too late to be welcome, no longer
+        allowed, or its push service paused (deferred).
+        """
+        while batch := self.claim(self.clock()):
+            run.leased(batch)
+            for row in batch:
+                outcome, probe = self.screen(row, refusal)
+                if outcome is not None:
+                    run.answer((row, probe), outcome)
+                    continue
+                ttl = round((end_of_evening(row.due, row.timezone) - self.clock()).total_seconds())
+                try:
+                    job = Job(row.endpoint, key_bytes(row.p256dh), key_bytes(row.auth), self.message(row.lang), ttl)
+                except ValueError as exc:  # a broken subscription must not stop the others
+                    run.answer((row, probe), Outcome("failed", detail=f"bad keys ({exc})"))
+                    continue
+                job.tag = (row, probe)
+                yield job
+
+    def screen(self, row: Claimed, refusal) -> tuple[Outcome | None, bool]:
+        """(An outcome without sending, or None to send; whether the send is a probe of a paused service)."""
+        now = self.clock()
+        ttl = round((end_of_evening(row.due, row.timezone) - now).total_seconds())
+        if now - row.due > LATE_LIMIT or ttl <= 0:
+            return Outcome("late", detail="more than 2 hours late or past local midnight"), False
+        refused = refusal(row.endpoint)
+        if refused:
+            return refused, False
+        wait, probe = self.origins.gate(origin_of(row.endpoint), now)
+        if wait is not None:
+            return Outcome("deferred", retry_at=wait, detail="push service paused"), False
+        return None, probe
 
     def claim(self, now: datetime) -> list[Claimed]:
         """Take a batch of due reminders for this dispatcher alone."""
@@ -98,7 +140,7 @@ class Dispatcher:
             leased = session.execute(
                 update(Reminder)
                 .where(Reminder.id.in_(due.scalar_subquery()), free)
-                .values(lease_until=to_naive_utc(now + LEASE), lease_token=token)
+                .values(lease_until=to_naive_utc(now + self.lease), lease_token=token)
                 .returning(
                     Reminder.id,
                     Reminder.endpoint,
@@ -109,106 +151,73 @@ class Dispatcher:
                     Reminder.lang,
                 )
             ).all()
-        return [
-            Claimed(
-                r.id,
-                token,
-                {"endpoint": r.endpoint, "keys": {"p256dh": r.p256dh, "auth": r.auth}},
-                from_naive_utc(r.next_due_at),
-                r.timezone,
-                r.lang,
-            )
-            for r in leased
-        ]
+        return [Claimed(r[0], token, *r[1:4], from_naive_utc(r[4]), *r[5:]) for r in leased]
 
-    def message(self, lang: str) -> str:
-        """The message in this language, as JSON text (made once per run)."""
+    def renew(self, tokens: list[str]) -> None:
+        """Hold on to the rows of these batches not yet recorded: this dispatcher is alive."""
+        with self.db.session() as session:
+            session.execute(
+                update(Reminder)
+                .where(Reminder.lease_token.in_(tokens))
+                .values(lease_until=to_naive_utc(self.clock() + self.lease))
+            )
+
+    def message(self, lang: str) -> bytes:
+        """The message in this language, as JSON bytes (made once per run)."""
         if lang not in self.messages:
             with self.app.app_context():
-                self.messages[lang] = encode(payload(lang))
+                self.messages[lang] = encode(payload(lang)).encode()
         return self.messages[lang]
 
-    async def deliver(self, sender: Sender, row: Claimed, now: datetime) -> Outcome:
-        """Send one reminder, unless it is too late to be welcome."""
-        if now - row.due > LATE_LIMIT:
-            return Outcome("skipped")
-        ttl = int((end_of_evening(row.due, row.timezone) - now).total_seconds())
-        if ttl <= 0:
-            return Outcome("skipped")
-        try:
-            return await sender.send(row.subscription, self.message(row.lang), ttl)
-        except Exception as exc:  # a broken subscription must not stop the others
-            log.warning("send to %s failed: %r", row.subscription["endpoint"][:60], exc)
-            return Outcome("failed", detail=repr(exc))
 
-    def record(self, batch: list[Claimed], outcomes: list[Outcome], now: datetime, summary: Summary) -> None:
-        """Move each schedule on, prune dead subscriptions, and plan retries, in one transaction."""
-        with self.db.session() as session:
-            # Read again: a reminder may have been changed, deleted or re-leased while it was being sent.
-            found = session.execute(
-                select(
-                    Reminder.id,
-                    Reminder.lease_token,
-                    Reminder.attempts,
-                    Reminder.local_time,
-                    Reminder.timezone,
-                    Reminder.days,
-                    Reminder.done_through,
-                ).where(Reminder.id.in_([row.id for row in batch]))
-            ).all()
-            reminders = {r.id: r for r in found}
-            token = batch[0].token  # one claim, one token
-            gone, changes = [], []
-            for row, outcome in zip(batch, outcomes, strict=True):
-                reminder = reminders.get(row.id)
-                if reminder is None or reminder.lease_token != token:
-                    continue  # deleted or re-leased meanwhile
-                if outcome.kind == "gone":
-                    gone.append(reminder.id)
-                    summary.pruned += 1
-                    continue
-                if outcome.kind == "retry":
-                    retry_at = now + timedelta(seconds=outcome.retry_after_s or 60)
-                    if reminder.attempts + 1 < MAX_ATTEMPTS and retry_at - row.due <= LATE_LIMIT:
-                        changes.append(
-                            {
-                                "row_id": reminder.id,
-                                "token": token,
-                                "next_due_at": to_naive_utc(row.due),
-                                "done_through": reminder.done_through,
-                                "retry_after": to_naive_utc(retry_at),
-                                "attempts": reminder.attempts + 1,
-                            }
-                        )
-                        summary.retried += 1
-                        continue
-                    outcome = Outcome("failed", outcome.status, detail="gave up retrying")
-                if outcome.kind == "failed":
-                    log.warning("reminder %s not delivered: %s %s", reminder.id, outcome.status, outcome.detail)
-                setattr(summary, outcome.kind, getattr(summary, outcome.kind) + 1)
-                changes.append(
-                    {
-                        "row_id": reminder.id,
-                        "token": token,
-                        **advance(reminder.local_time, reminder.timezone, reminder.days, row.due, now),
-                    }
-                )
-            if changes:
-                session.execute(RECORD, changes)  # one executemany; only rows still leased by this dispatcher
-            if gone:
-                session.execute(delete(Reminder).where(Reminder.id.in_(gone), Reminder.lease_token == token))
+class _Run:
+    """One run's bookkeeping: answers waiting to be recorded, and the leases still held."""
 
+    def __init__(self, dispatcher: Dispatcher, summary: Summary):
+        self.dispatcher = dispatcher
+        self.summary = summary
+        self.answered: list[tuple[Claimed, Outcome]] = []
+        self.open: dict[str, int] = {}  # lease token → rows not yet recorded
+        self.flushed = self.renewed = time.monotonic()
 
-REMINDERS = Reminder.__table__
-RECORD = (
-    update(REMINDERS)  # type: ignore[arg-type]
-    .where(Reminder.__table__.c.id == bindparam("row_id"), Reminder.__table__.c.lease_token == bindparam("token"))
-    .values(
-        lease_until=None,
-        lease_token=None,
-        next_due_at=bindparam("next_due_at"),
-        done_through=bindparam("done_through"),
-        retry_after=bindparam("retry_after"),
-        attempts=bindparam("attempts"),
-    )
-)
+    def leased(self, batch: list[Claimed]) -> None:
+        self.open[batch[0].token] = len(batch)
+
+    def answer(self, tag: tuple[Claimed, bool], outcome: Outcome) -> None:
+        """Learn from one answer (the push service's state too) and record it soon."""
+        row, probe = tag
+        if outcome.status is not None or outcome.kind == "retry":  # the push service answered, or did not
+            now = self.dispatcher.clock()
+            if outcome.kind == "retry":
+                outcome.retry_at = retry_after(outcome.header, now)
+            self.dispatcher.origins.answered(
+                origin_of(row.endpoint), outcome.kind == "retry", outcome.retry_at, now, probe
+            )
+        elif probe:
+            self.dispatcher.origins.answered(origin_of(row.endpoint), None, None, self.dispatcher.clock(), probe)
+        self.answered.append((row, outcome))
+        if len(self.answered) >= RECORD_GROUP:
+            self.flush()
+        else:
+            self.tick()
+
+    def tick(self) -> None:
+        """Called while waiting, too: record what is in at least every RECORD_EVERY_S; keep the leases."""
+        clock = time.monotonic()
+        if clock - self.flushed >= RECORD_EVERY_S:
+            self.flush()
+        if self.open and clock - self.renewed > self.dispatcher.lease.total_seconds() / 4:
+            self.dispatcher.renew(list(self.open))
+            self.renewed = clock
+
+    def flush(self) -> None:
+        """Write the answers in so far, in one transaction."""
+        self.flushed = time.monotonic()
+        if not self.answered:
+            return
+        group, self.answered = self.answered, []
+        record(self.dispatcher.db, group, self.dispatcher.clock(), self.summary, self.dispatcher.rng)
+        for row, _ in group:
+            self.open[row.token] -= 1
+            if not self.open[row.token]:
+                del self.open[row.token]

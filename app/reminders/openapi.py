@@ -37,7 +37,8 @@ def _errors(*codes: int) -> dict:
         404: "no reminder is stored for this endpoint",
         413: f"the request body is larger than {BODY_LIMIT} bytes",
         415: "Content-Type is not application/json",
-        502: "the push service did not take the test message",
+        502: "the push service did not take the test message, or did not answer in time",
+        503: "too many test reminders are being sent right now (Retry-After says when to try again)",
     }
     answers = {str(code): _error(texts[code]) for code in codes}
     answers["429"] = _error(
@@ -163,7 +164,7 @@ def description() -> dict:
                 "operationId": "sendTestReminder",
                 "summary": "Send one reminder now to a stored subscription",
                 "requestBody": _json_body("EndpointOnly"),
-                "responses": {"202": _ok("the push service took it", "TestSent"), **_errors(400, 404, 413, 415, 502)},
+                "responses": {"202": _ok("the push service took it", "TestSent"), **_errors(400, 404, 413, 415, 502, 503)},
             }
         },
         "/api/openapi.json": {

@@ -1,49 +1,48 @@
-"""Sending web push messages with pywebpush, efficiently and safely.
+"""Sending web push messages: encrypt each with http_ece, post them all with libcurl.
 
-One aiohttp session with keep-alive for every send (pywebpush's send_async),
-bounded concurrency, explicit timeouts, no redirects followed, and a VAPID
-Authorization header cached per push-service origin and signed again well
-before it expires (a fresh claims dict each time: py_vapid and pywebpush change
-the dict they are given).
+Per message, only what must differ is done: a fresh ephemeral key and the
+aes128gcm encryption (RFC 8291, through http_ece, the library pywebpush uses),
+and one POST handed to libcurl's multi interface (`posting`), which keeps the
+connections alive, speaks HTTP/2 where a push service offers it, follows no
+redirect and times out. The VAPID Authorization header and every other header line
+are made once per push-service origin (and TTL), and signed again well before they
+expire, with a fresh claims dict each time (py_vapid changes the dict it is given).
+The allow-list is checked again for every message.
 """
 
 from __future__ import annotations
 
-import asyncio
+import base64
 import json
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
+from datetime import datetime
+from typing import Any
 from urllib.parse import urlsplit
 
-import aiohttp
+import http_ece
+from cryptography.hazmat.primitives.asymmetric import ec
 from flask import Flask
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from py_vapid import Vapid02
-from pywebpush import WebPusher
 
-from .validation import host_allowed
+from .posting import Answer, Post, Poster
+from .validation import Invalid, check_endpoint
 from .vapid import shared_vapid
 
 VAPID_LIFETIME_S = 12 * 3600  # push services accept up to 24 h
 VAPID_RESIGN_BEFORE_S = 3600  # sign again when less than this is left
-TIMEOUT = aiohttp.ClientTimeout(total=20, connect=5, sock_read=15)
-
-
-class NoRedirects:
-    """The session as pywebpush sees it: every post refuses redirects.
-
-    A push service that redirects is not trusted with the message.
-    """
-
-    def __init__(self, session: aiohttp.ClientSession):
-        self.session = session
-
-    def post(self, url, **kwargs):
-        return self.session.post(url, allow_redirects=False, **kwargs)
+CONSTANT_HEADERS = (
+    b"Content-Type: application/octet-stream",
+    b"Content-Encoding: aes128gcm",
+    b"Urgency: normal",
+    b"Topic: bedtime",
+    b"Expect:",  # no "100-continue" round trip for a small body
+)
+P256 = ec.SECP256R1()
 
 
 class VapidHeaders:
@@ -57,102 +56,170 @@ class VapidHeaders:
         self.signed = 0
 
     def for_endpoint(self, endpoint: str, now: float | None = None) -> dict:
+        """The headers for this endpoint's push service (a copy the caller may change)."""
         parts = urlsplit(endpoint)
-        origin = f"{parts.scheme}://{parts.netloc}"
+        return dict(self.for_origin(f"{parts.scheme}://{parts.netloc}", now))
+
+    def for_origin(self, origin: str, now: float | None = None) -> dict:
+        """The cached headers for one origin: the same object until they are signed again. Do not change it."""
         now = time.time() if now is None else now
         with self.lock:
             cached = self.cache.get(origin)
             if cached and cached[1] - now > VAPID_RESIGN_BEFORE_S:
-                return dict(cached[0])
+                return cached[0]
             expires = int(now) + VAPID_LIFETIME_S
             claims = {"sub": self.subject, "aud": origin, "exp": expires}  # a fresh dict each time
-            headers = self.vapid.sign(claims)
+            headers: dict = self.vapid.sign(claims)
             self.cache[origin] = (headers, expires)
             self.signed += 1
-            return dict(headers)
+            return headers
 
 
 @dataclass
 class Outcome:
-    """What became of one send: sent, gone (prune), retry (with a delay) or failed."""
+    """What became of one send: sent, gone (prune), retry (429, 5xx, no answer) or failed.
+
+    The dispatcher adds its own kinds: deferred (push service paused) and late (past the window).
+    """
 
     kind: str
     status: int | None = None
-    retry_after_s: int | None = None
     detail: str = ""
+    header: str | None = None  # Retry-After, as the push service sent it
+    retry_at: datetime | None = None
 
 
-def retry_after_seconds(value: str | None, default: int) -> int:
-    """Retry-After as seconds (it may be a number or an HTTP date)."""
-    if not value:
-        return default
-    value = value.strip()
-    if value.isdigit():
-        return int(value)
-    try:
-        return max(0, int(parsedate_to_datetime(value).timestamp() - time.time()))
-    except (TypeError, ValueError):
-        return default
+def origin_of(endpoint: str) -> str:
+    """The "scheme://host[:port]" of an endpoint URL (stored endpoints are validated absolute URLs)."""
+    start = endpoint.find("//") + 2
+    end = endpoint.find("/", start)
+    return endpoint if end < 0 else endpoint[:end]
+
+
+def key_bytes(text: str) -> bytes:
+    """A stored base64url key (unpadded) as bytes."""
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+@dataclass
+class Job:
+    """One message for one subscription: keys already decoded, `tag` is the caller's own."""
+
+    endpoint: str
+    p256dh: bytes
+    auth: bytes
+    message: bytes
+    ttl: int
+    tag: Any = None
+
+    @classmethod
+    def for_subscription(cls, subscription: dict, message: str | bytes, ttl: int, tag: Any = None) -> Job:
+        """A job from a subscription as the browser gives it (base64url keys)."""
+        keys = subscription["keys"]
+        body = message.encode() if isinstance(message, str) else message
+        return cls(subscription["endpoint"], key_bytes(keys["p256dh"]), key_bytes(keys["auth"]), body, ttl, tag)
+
+
+def classify(answer: Answer) -> Outcome:
+    """What the push service's answer means for this reminder."""
+    status = answer.status
+    if status == 0:
+        return Outcome("retry", detail=f"no answer ({answer.error})")
+    if 200 <= status < 300:
+        return Outcome("sent", status)
+    if status in (404, 410):
+        return Outcome("gone", status)
+    if status == 429 or status >= 500:
+        return Outcome("retry", status, f"HTTP {status}", answer.retry_after)
+    return Outcome("failed", status, detail=f"HTTP {status}")
 
 
 class Sender:
-    """Sends encrypted messages to subscriptions; use `async with Sender(...) as sender`."""
+    """Encrypts and posts messages, at most `in_flight` at once; use `with Sender(...) as sender`."""
 
-    def __init__(self, headers: VapidHeaders, allowed_hosts: list[str], allow_http: bool, concurrency: int = 64):
+    def __init__(
+        self,
+        headers: VapidHeaders,
+        allowed_hosts: list[str],
+        allow_http: bool,
+        in_flight: int = 64,
+        timeout_ms: int = 20_000,
+    ):
         self.headers = headers
         self.allowed_hosts = allowed_hosts
         self.allow_http = allow_http
-        self.concurrency = concurrency
-        self.session: aiohttp.ClientSession | None = None
-        self.slots: asyncio.Semaphore | None = None
+        self.poster = Poster(allow_http, in_flight, timeout_ms)
+        self.lines: dict[tuple[str, int], tuple[list[bytes], dict]] = {}
+        self.refusals: dict[str, Outcome | None] = {}
 
-    async def __aenter__(self) -> Sender:
-        connector = aiohttp.TCPConnector(limit=self.concurrency, ttl_dns_cache=300)
-        # trust_env=False: push services are contacted directly, never through a proxy from the environment.
-        self.session = aiohttp.ClientSession(connector=connector, timeout=TIMEOUT, trust_env=False)
-        self.slots = asyncio.Semaphore(self.concurrency)
+    def __enter__(self) -> Sender:
         return self
 
-    async def __aexit__(self, *exc: object) -> None:
-        if self.session is not None:
-            await self.session.close()
+    def __exit__(self, *exc: object) -> None:
+        self.poster.close()
 
     def refusal(self, endpoint: str) -> Outcome | None:
         """The allow-list is checked again at send time: the configuration may have changed."""
-        parts = urlsplit(endpoint)
-        if parts.scheme != "https" and not (self.allow_http and parts.scheme == "http"):
-            return Outcome("failed", detail="endpoint is not https")
-        if not host_allowed(parts.hostname or "", self.allowed_hosts):
-            return Outcome("failed", detail="endpoint host is not an allowed push service")
+        origin = origin_of(endpoint)
+        if origin not in self.refusals:  # one check per push service and run, not per message
+            self.refusals[origin] = self._check(origin)
+        return self.refusals[origin]
+
+    def _check(self, origin: str) -> Outcome | None:
+        """Scheme, host, port and allow-list of one push service (each path was checked when it was stored)."""
+        try:
+            check_endpoint(origin + "/", self.allowed_hosts, self.allow_http)
+        except Invalid as problem:
+            return Outcome("failed", detail=problem.message)
         return None
 
-    async def send(self, subscription: dict, message: str, ttl: int, backoff_s: int = 60) -> Outcome:
-        """Encrypt (aes128gcm) and post one message (JSON text); classify the push service's answer."""
-        refused = self.refusal(subscription["endpoint"])
-        if refused:
-            return refused
-        headers = self.headers.for_endpoint(subscription["endpoint"])
-        headers.update({"Urgency": "normal", "Topic": "bedtime"})
-        assert self.session is not None and self.slots is not None, "use: async with Sender(...)"
-        async with self.slots:
+    def header_lines(self, endpoint: str, ttl: int) -> list[bytes]:
+        """Every header line for this origin and TTL, made again only when the VAPID header is re-signed."""
+        origin = origin_of(endpoint)
+        vapid = self.headers.for_origin(origin)
+        cached = self.lines.get((origin, ttl))
+        if cached and cached[1] is vapid:
+            return cached[0]
+        lines = [f"{name}: {value}".encode("latin-1") for name, value in vapid.items()]
+        lines += [b"TTL: %d" % max(60, ttl), *CONSTANT_HEADERS]
+        self.lines[(origin, ttl)] = (lines, vapid)
+        return lines
+
+    def _posts(self, jobs: Iterable[Job], refused: list[tuple[Job, Outcome]]) -> Iterator[Post]:
+        """Encrypt each job as libcurl asks for more (so memory stays flat whatever the count)."""
+        for job in jobs:
+            refusal = self.refusal(job.endpoint)
+            if refusal:
+                refused.append((job, refusal))
+                continue
             try:
-                response = await WebPusher(subscription, aiohttp_session=NoRedirects(self.session)).send_async(
-                    message,
-                    headers=headers,
-                    ttl=max(60, ttl),
-                    content_encoding="aes128gcm",
-                    timeout=TIMEOUT,
+                body = http_ece.encrypt(
+                    job.message,
+                    private_key=ec.generate_private_key(P256),
+                    dh=job.p256dh,
+                    auth_secret=job.auth,
+                    version="aes128gcm",
                 )
-            except (TimeoutError, aiohttp.ClientError) as exc:
-                return Outcome("retry", retry_after_s=backoff_s, detail=type(exc).__name__)
-        status = response.status
-        if 200 <= status < 300:
-            return Outcome("sent", status)
-        if status in (404, 410):
-            return Outcome("gone", status)
-        if status == 429 or status >= 500:
-            return Outcome("retry", status, retry_after_seconds(response.headers.get("Retry-After"), backoff_s))
-        return Outcome("failed", status, detail=f"HTTP {status}")
+            except ValueError as exc:  # keys that are not a P-256 point: this one fails, the others go on
+                refused.append((job, Outcome("failed", detail=f"cannot encrypt ({exc})")))
+                continue
+            yield Post(job.endpoint, body, self.header_lines(job.endpoint, job.ttl), job)
+
+    def send_all(self, jobs: Iterable[Job], on_idle: Callable[[], None] | None = None) -> Iterator[tuple[Job, Outcome]]:
+        """Send every job; yield each with its outcome as soon as it is known (in any order).
+
+        `on_idle` is called whenever the sender waits for answers (to keep leases, say).
+        """
+        refused: list[tuple[Job, Outcome]] = []
+        for answer in self.poster.post_all(self._posts(jobs, refused), on_idle):
+            while refused:
+                yield refused.pop()
+            yield answer.post.tag, classify(answer)
+        yield from refused
+
+    def send(self, job: Job) -> Outcome:
+        """Send one message and wait for its outcome."""
+        return next(iter(self.send_all([job])))[1]
 
 
 def payload(lang: str) -> dict:
@@ -167,21 +234,8 @@ def payload(lang: str) -> dict:
 
 
 def encode(message: dict) -> str:
+    """The message as compact JSON text."""
     return json.dumps(message, separators=(",", ":"))
-
-
-def run_coroutine(coroutine):
-    """Run a coroutine to completion from synchronous code.
-
-    Where this thread already runs an event loop (an async server, or a test
-    harness), asyncio.run() is refused, so a fresh thread runs it instead.
-    """
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coroutine)
-    with ThreadPoolExecutor(max_workers=1) as runner:
-        return runner.submit(asyncio.run, coroutine).result()
 
 
 def vapid_headers(app: Flask) -> VapidHeaders:
@@ -189,11 +243,12 @@ def vapid_headers(app: Flask) -> VapidHeaders:
     return VapidHeaders(shared_vapid(app), app.config["VAPID_SUBJECT"])
 
 
-def sender_for(app: Flask, headers: VapidHeaders, concurrency: int = 64) -> Sender:
-    return Sender(headers, app.config["PUSH_SERVICE_HOSTS"], bool(app.config["PUSH_ALLOW_HTTP"]), concurrency)
+def sender_for(app: Flask, headers: VapidHeaders, in_flight: int = 64, timeout_ms: int = 20_000) -> Sender:
+    """A sender with this app's allow-list."""
+    return Sender(headers, app.config["PUSH_SERVICE_HOSTS"], bool(app.config["PUSH_ALLOW_HTTP"]), in_flight, timeout_ms)
 
 
-async def send_now(app: Flask, subscription: dict, message: dict, ttl: int) -> Outcome:
-    """Send one message at once (the "Send a test reminder" button)."""
-    async with sender_for(app, vapid_headers(app), concurrency=1) as sender:
-        return await sender.send(subscription, encode(message), ttl)
+def send_now(app: Flask, subscription: dict, message: dict, ttl: int, timeout_s: float) -> Outcome:
+    """Send one message at once (the "Send a test reminder" button), giving up after timeout_s."""
+    with sender_for(app, vapid_headers(app), in_flight=1, timeout_ms=int(timeout_s * 1000)) as sender:
+        return sender.send(Job.for_subscription(subscription, encode(message), ttl))

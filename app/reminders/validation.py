@@ -6,16 +6,30 @@ import base64
 import binascii
 import re
 from functools import lru_cache
-from urllib.parse import urlsplit
-from zoneinfo import available_timezones
+from pathlib import Path
+from urllib.parse import unquote
+from zoneinfo import TZPATH, available_timezones
 
 from cryptography.hazmat.primitives.asymmetric import ec
 from py_vapid import b64urlencode
 
 from .schedule import DAYS
 
-TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+# ASCII only: \d would also take Arabic-Indic or fullwidth digits, which no clock reads.
+TIME = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]", re.ASCII)
 BASE64URL = re.compile(r"^[A-Za-z0-9_-]+={0,2}$")
+# A push endpoint, read strictly: no user info, an ASCII host (IDNA-encoded names are ASCII),
+# an optional port, a path and query of URL-safe characters (RFC 3986), no fragment.
+ENDPOINT = re.compile(
+    r"(?P<scheme>https?)://(?P<host>[A-Za-z0-9.-]{1,253})(?::(?P<port>[0-9]{1,5}))?"
+    r"(?P<path>/[A-Za-z0-9._~!$&'()*+,;=:@/%-]*)(?:\?(?P<query>[A-Za-z0-9._~!$&'()*+,;=:@/?%-]*))?",
+    re.ASCII,
+)
+LABEL = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?", re.ASCII)
+BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+DEFAULT_PORTS = {"https": 443, "http": 80}
+LOCAL_TEST_HOSTS = {"127.0.0.1", "localhost"}
+MAX_DEPTH = 8  # a reminder body is 3 levels deep; deeper input is refused before it is parsed
 
 
 class Invalid(ValueError):
@@ -29,7 +43,48 @@ class Invalid(ValueError):
 
 @lru_cache(maxsize=1)
 def _zones() -> frozenset[str]:
-    return frozenset(available_timezones())
+    """The IANA zones by name (from tzdata.zi), plus Area/Location links that browsers still report.
+
+    Not "localtime" (the server's own zone), "Factory", "posixrules", posix/ or right/ copies,
+    nor old one-word links such as "GB" or "Japan"; "UTC" is kept.
+    """
+    for folder in TZPATH:
+        index = Path(folder) / "tzdata.zi"
+        if index.is_file():
+            names = set()
+            for line in index.read_text(encoding="utf-8").splitlines():
+                fields = line.split()
+                if fields[:1] == ["Z"]:
+                    names.add(fields[1])
+                elif fields[:1] == ["L"] and "/" in fields[2]:
+                    names.add(fields[2])
+            break
+    else:  # no index: every name zoneinfo knows, in Area/Location form
+        names = {name for name in available_timezones() if "/" in name}
+    names = {n for n in names if not n.startswith(("posix/", "right/"))} - {"Factory", "localtime", "posixrules"}
+    return frozenset(names | {"UTC"})
+
+
+def check_depth(raw: bytes, limit: int = MAX_DEPTH) -> None:
+    """Refuse JSON nested deeper than `limit` before parsing it (deep input exhausts the parser)."""
+    depth = 0
+    in_string = escaped = False
+    for byte in raw:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            if depth > limit:
+                raise Invalid(f"the request body is nested deeper than {limit} levels")
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
 
 
 def b64url_bytes(value, field: str) -> bytes:
@@ -56,13 +111,24 @@ def check_url_text(value, field: str) -> str:
     return value
 
 
+def valid_host(host: str) -> bool:
+    """Dot-separated labels of ASCII letters, digits and inner hyphens; no empty label, no trailing dot."""
+    labels = host.lower().split(".")
+    return len(host) <= 253 and all(LABEL.fullmatch(label) for label in labels)
+
+
 def host_allowed(host: str, allowed: list[str]) -> bool:
-    host = host.lower().rstrip(".")
+    """Equal to an allowed host, or a real subdomain of a "*." entry, compared label by label."""
+    if not valid_host(host):
+        return False
+    labels = host.lower().split(".")
     for entry in allowed:
         entry = entry.lower()
-        if entry.startswith("*.") and host.endswith(entry[1:]) and host != entry[2:]:
-            return True
-        if host == entry:
+        if entry.startswith("*."):
+            suffix = entry[2:].split(".")
+            if len(labels) > len(suffix) and labels[-len(suffix) :] == suffix:
+                return True
+        elif labels == entry.split("."):
             return True
     return False
 
@@ -71,18 +137,23 @@ def check_endpoint(endpoint, allowed_hosts: list[str], allow_http: bool) -> str:
     """An https URL on an allow-listed push service (plain http only when allowed, for tests)."""
     field = "subscription.endpoint"
     check_url_text(endpoint, field)
-    try:
-        parts = urlsplit(endpoint)
-        port = parts.port
-    except ValueError:
-        raise Invalid(f"{field} is not a valid URL") from None
-    schemes = {"https", "http"} if allow_http else {"https"}
-    if parts.scheme not in schemes:
+    parts = ENDPOINT.fullmatch(endpoint)
+    if parts is None:
+        raise Invalid(f"{field} must be https://<push service host>/<path> in URL-safe ASCII characters")
+    scheme, host, port = parts["scheme"], parts["host"], parts["port"]
+    if scheme != "https" and not allow_http:
         raise Invalid(f"{field} must use https")
-    if not parts.hostname or parts.username or parts.password or port == 0:
-        raise Invalid(f"{field} is not a valid push service URL")
-    if not host_allowed(parts.hostname, allowed_hosts):
-        raise Invalid(f"{field} host {parts.hostname} is not a known push service")
+    if not valid_host(host):
+        raise Invalid(f"{field} host must be letters, digits, hyphens and dots (IDNA), with no trailing dot")
+    local = host.lower() in LOCAL_TEST_HOSTS  # a fake push service in tests (still only if allow-listed)
+    if port is not None and int(port) != DEFAULT_PORTS[scheme] and not (local and 0 < int(port) < 65536):
+        raise Invalid(f"{field} must not name a port other than {DEFAULT_PORTS[scheme]}")
+    if BAD_PERCENT.search(endpoint):
+        raise Invalid(f"{field} has a % that is not followed by two hex digits")
+    if any(unquote(segment) in (".", "..") for segment in parts["path"].split("/")):
+        raise Invalid(f"{field} path must not contain . or .. segments")
+    if not host_allowed(host, allowed_hosts):
+        raise Invalid(f"{field} host {host} is not a known push service")
     return str(endpoint)
 
 
@@ -104,12 +175,14 @@ def check_keys(keys) -> tuple[str, str]:
 
 
 def check_time(value) -> str:
+    """ASCII HH:MM, 00:00 to 23:59."""
     if not isinstance(value, str) or not TIME.fullmatch(value):
         raise Invalid("time must be HH:MM, from 00:00 to 23:59")
     return value
 
 
 def check_timezone(value) -> str:
+    """A real IANA zone name (not localtime, Factory or posix/…)."""
     if not isinstance(value, str) or value not in _zones():
         raise Invalid("timezone must be an IANA time zone name, such as Europe/London")
     return value

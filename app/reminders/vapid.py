@@ -10,6 +10,7 @@ from flask import Flask
 from py_vapid import Vapid02, b64urlencode
 from sqlalchemy.exc import IntegrityError
 
+from ..config import ConfigError
 from ..db import get_db
 from .models import Setting
 
@@ -17,10 +18,6 @@ KEY_SETTING = "vapid_private_key_pem"
 _loading = threading.Lock()
 DEFAULT_SUBJECT = "mailto:webpush@localhost"
 SUBJECT = re.compile(r"^(mailto:[^@\s/]+@[^@\s/]+|https://[^\s/?#]+\.[^\s/?#]+(/\S*)?)$")
-
-
-class ConfigError(RuntimeError):
-    """The server cannot start with this configuration."""
 
 
 def check_subject(subject: str) -> str:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import assets, caching, i18n, pages, pwa, security
-
 
 def init_app(app: Flask) -> None:
     """Language, headers and the page and PWA blueprints."""
+    from . import assets, caching, i18n, pages, pwa, security
+
     i18n.init_app(app)
     security.init_app(app)
     caching.init_app(app)

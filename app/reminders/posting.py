@@ -1,0 +1,170 @@
+"""Posting encrypted messages to push services with libcurl's multi interface (pycurl).
+
+libcurl does the HTTP in C: keep-alive connections shared by every request, HTTP/2
+multiplexing where the push service offers it (ALPN), TLS verification, timeouts.
+Python only hands it a URL, a body and a header list per message, and reads the
+status (and Retry-After) when the answer is in. No redirect is followed, no proxy
+from the environment is used, and only https (or http, for local tests) is allowed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pycurl
+
+CONNECT_TIMEOUT_MS = 5_000
+TOTAL_TIMEOUT_MS = 20_000
+MAX_HOST_CONNECTIONS = 32
+
+
+@dataclass
+class Post:
+    """One HTTP POST to make: `tag` is the caller's own, handed back with the answer."""
+
+    url: str
+    body: bytes
+    headers: list[bytes]
+    tag: Any = None
+
+
+@dataclass
+class Answer:
+    """The push service's answer (status 0: no answer, with curl's error in `error`)."""
+
+    post: Post
+    status: int
+    retry_after: str | None = None
+    error: str = ""
+
+
+@dataclass
+class _Handle:
+    """A reusable easy handle and what its current transfer has heard."""
+
+    curl: Any
+    post: Post | None = None
+    retry_after: list[bytes] = field(default_factory=list)
+
+
+class Poster:
+    """Makes POSTs concurrently, at most `in_flight` at a time, on shared connections."""
+
+    def __init__(self, allow_http: bool = False, in_flight: int = 128, timeout_ms: int = TOTAL_TIMEOUT_MS):
+        self.in_flight = in_flight
+        self.timeout_ms = timeout_ms
+        self.protocols = pycurl.PROTO_HTTPS | (pycurl.PROTO_HTTP if allow_http else 0)
+        # libcurl does not read SSL_CERT_FILE itself; OpenSSL-based clients do, so honour it the same way.
+        self.ca_file = os.environ.get("SSL_CERT_FILE")
+        self.multi = pycurl.CurlMulti()
+        self.multi.setopt(pycurl.M_PIPELINING, pycurl.PIPE_MULTIPLEX)
+        self.multi.setopt(pycurl.M_MAXCONNECTS, max(16, in_flight))
+        # At most this many connections to one push service (HTTP/1.1; HTTP/2 shares one): more
+        # would only cost handshakes. Posts beyond them wait inside libcurl for a free connection.
+        self.multi.setopt(pycurl.M_MAX_HOST_CONNECTIONS, min(in_flight, MAX_HOST_CONNECTIONS))
+        self.idle: list[_Handle] = []
+        self.busy: dict[Any, _Handle] = {}
+
+    def close(self) -> None:
+        """Close every connection and handle."""
+        for handle in list(self.busy.values()):
+            self.multi.remove_handle(handle.curl)
+        for handle in self.idle + list(self.busy.values()):
+            handle.curl.close()
+        self.idle.clear()
+        self.busy.clear()
+        self.multi.close()
+
+    def __enter__(self) -> Poster:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _new_handle(self) -> _Handle:
+        """An easy handle with every option that is the same for all posts set once."""
+        curl = pycurl.Curl()
+        handle = _Handle(curl)
+        curl.setopt(pycurl.POST, 1)
+        curl.setopt(pycurl.FOLLOWLOCATION, 0)  # a push service that redirects is not trusted with the message
+        curl.setopt(pycurl.PROTOCOLS, self.protocols)
+        curl.setopt(pycurl.PROXY, "")  # never a proxy from the environment
+        curl.setopt(pycurl.NOSIGNAL, 1)
+        curl.setopt(pycurl.CONNECTTIMEOUT_MS, CONNECT_TIMEOUT_MS)
+        curl.setopt(pycurl.TIMEOUT_MS, self.timeout_ms)
+        curl.setopt(pycurl.HTTP_VERSION, pycurl.CURL_HTTP_VERSION_2TLS)
+        curl.setopt(pycurl.PIPEWAIT, 1)  # wait to share an HTTP/2 connection rather than open another
+        curl.setopt(pycurl.WRITEFUNCTION, _discard)
+        curl.setopt(pycurl.HEADERFUNCTION, lambda line: _keep_retry_after(handle, line))
+        if self.ca_file:
+            curl.setopt(pycurl.CAINFO, self.ca_file)
+        return handle
+
+    def _start(self, post: Post) -> None:
+        handle = self.idle.pop() if self.idle else self._new_handle()
+        handle.post = post
+        handle.retry_after.clear()
+        curl = handle.curl
+        curl.setopt(pycurl.URL, post.url)
+        curl.setopt(pycurl.POSTFIELDS, post.body)
+        curl.setopt(pycurl.HTTPHEADER, post.headers)
+        self.busy[curl] = handle
+        self.multi.add_handle(curl)
+
+    def _finish(self, curl: Any, error: str = "") -> Answer:
+        handle = self.busy.pop(curl)
+        self.multi.remove_handle(curl)
+        post = handle.post
+        assert post is not None
+        status = 0 if error else int(curl.getinfo(pycurl.RESPONSE_CODE))
+        retry_after = handle.retry_after[-1].decode("latin-1").strip() if handle.retry_after else None
+        handle.post = None
+        self.idle.append(handle)
+        return Answer(post, status, retry_after, error)
+
+    def post_all(self, posts: Iterable[Post], on_idle: Callable[[], None] | None = None) -> Iterator[Answer]:
+        """Make every post, yielding each answer as soon as it is in (not in the order given).
+
+        `on_idle` is called each time it waits for the network with no answer in.
+        """
+        queue = iter(posts)
+        more = True
+        while True:
+            while more and len(self.busy) < self.in_flight:
+                post = next(queue, None)
+                if post is None:
+                    more = False
+                    break
+                self._start(post)
+            if not self.busy:
+                return
+            while self.multi.perform()[0] == pycurl.E_CALL_MULTI_PERFORM:
+                pass
+            finished = False
+            while True:
+                remaining, done, failed = self.multi.info_read()
+                for curl in done:
+                    finished = True
+                    yield self._finish(curl)
+                for curl, _code, message in failed:
+                    finished = True
+                    yield self._finish(curl, message or "no answer")
+                if not remaining:
+                    break
+            if not finished:
+                if on_idle:
+                    on_idle()
+                self.multi.select(0.1)
+
+
+def _discard(_data: bytes) -> None:
+    """Push services answer with an empty or tiny body that nobody reads."""
+
+
+def _keep_retry_after(handle: _Handle, line: bytes) -> None:
+    """Keep the Retry-After header of the answer (the only one the sender needs)."""
+    if line[:12].lower() == b"retry-after:":
+        handle.retry_after.append(line[12:])

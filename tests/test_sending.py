@@ -1,0 +1,165 @@
+"""The send path on its own: libcurl posts, encryption the push service can undo, timeouts and bounds."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from py_vapid import Vapid02
+
+from app.reminders.sending import Job, Sender, VapidHeaders
+from tests.fakepush import FakePushService
+from tests.net import free_port
+
+SUBJECT = "mailto:tests@calmcalf.example"
+MESSAGE = b'{"title":"Bedtime stretches","body":"Hello","url":"/bedtime","tag":"bedtime"}'
+
+
+def make_sender(in_flight: int = 8, timeout_ms: int = 20_000, hosts=("127.0.0.1", "push.example")) -> Sender:
+    vapid = Vapid02()
+    vapid.generate_keys()
+    return Sender(VapidHeaders(vapid, SUBJECT), list(hosts), True, in_flight, timeout_ms)
+
+
+def job(endpoint: str, subscription: dict | None = None, ttl: int = 3600, tag=None) -> Job:
+    subscription = subscription or {"endpoint": endpoint, "keys": FAKE_KEYS}
+    return Job.for_subscription(subscription, MESSAGE, ttl, tag)
+
+
+FAKE_KEYS = {
+    # A real P-256 point and auth secret: the encryption needs valid keys even if nobody decrypts.
+    "p256dh": "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM",
+    "auth": "tBHItJI5svbpez7KI4CCXg",
+}
+
+
+def test_every_message_arrives_decryptable_with_one_vapid_signature_and_the_right_headers():
+    with FakePushService() as push, make_sender(in_flight=8) as sender:
+        subscribers = [push.subscriber() for _ in range(40)]
+        jobs = [job(s.endpoint, s.subscription(), ttl=5400, tag=i) for i, s in enumerate(subscribers)]
+        outcomes = dict((j.tag, o.kind) for j, o in sender.send_all(jobs))
+        assert outcomes == {i: "sent" for i in range(40)}
+        assert push.rejected == []
+        assert sorted(m.path for m in push.messages) == sorted(
+            s.endpoint.removeprefix(push.origin) for s in subscribers
+        )
+        assert all(m.payload["title"] == "Bedtime stretches" for m in push.messages)
+        headers = push.messages[0].headers
+        assert headers["TTL"] == "5400"
+        assert headers["Urgency"] == "normal"
+        assert headers["Topic"] == "bedtime"
+        assert headers["Content-Encoding"] == "aes128gcm"
+        assert sender.headers.signed == 1
+
+
+def test_a_push_service_that_never_answers_is_given_up_within_the_timeout():
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)  # accepts connections (the kernel does) and never says a word
+        port = silent.getsockname()[1]
+        with make_sender(timeout_ms=1000) as sender:
+            started = time.monotonic()
+            outcome = sender.send(job(f"http://127.0.0.1:{port}/push/x"))
+            elapsed = time.monotonic() - started
+    assert outcome.kind == "retry" and outcome.status is None
+    assert elapsed < 5
+
+
+def test_a_refused_connection_is_retried_later():
+    with make_sender() as sender:
+        outcome = sender.send(job(f"http://127.0.0.1:{free_port()}/push/x"))
+    assert outcome.kind == "retry"
+    assert outcome.detail.startswith("no answer")
+
+
+class Slow(BaseHTTPRequestHandler):
+    """Answers 201 after a pause, counting how many requests are open at once."""
+
+    protocol_version = "HTTP/1.1"
+    lock = threading.Lock()
+    open_now = 0
+    most = 0
+    seen = 0
+
+    def log_message(self, *args):
+        pass
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        with Slow.lock:
+            Slow.open_now += 1
+            Slow.seen += 1
+            Slow.most = max(Slow.most, Slow.open_now)
+        time.sleep(0.1)
+        with Slow.lock:
+            Slow.open_now -= 1
+        self.send_response(201)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+
+def test_no_more_than_the_in_flight_bound_are_sent_at_once():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        port = server.server_address[1]
+        with make_sender(in_flight=4) as sender:
+            outcomes = [o.kind for _, o in sender.send_all(job(f"http://127.0.0.1:{port}/push/{i}") for i in range(24))]
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert outcomes == ["sent"] * 24
+    assert Slow.seen == 24
+    assert 2 <= Slow.most <= 4
+
+
+def test_a_proxy_in_the_environment_is_never_used(monkeypatch):
+    dead = f"http://127.0.0.1:{free_port()}"
+    for name in ("http_proxy", "https_proxy", "HTTPS_PROXY", "ALL_PROXY", "all_proxy"):
+        monkeypatch.setenv(name, dead)
+    with FakePushService() as push, make_sender() as sender:
+        subscriber = push.subscriber()
+        assert sender.send(job(subscriber.endpoint, subscriber.subscription())).kind == "sent"
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "why"),
+    [
+        ("https://evil.example/push/1", "host evil.example is not a known push service"),
+        ("https://push.example:8443/push/1", "must not name a port"),
+        ("ftp://127.0.0.1/push/1", "must be https://"),
+    ],
+)
+def test_the_allow_list_is_checked_for_every_message(endpoint, why):
+    with make_sender() as sender:
+        outcome = sender.send(job(endpoint))
+    assert outcome.kind == "failed"
+    assert why in outcome.detail
+
+
+def test_over_https_a_push_service_that_offers_http2_gets_every_message_on_http2(monkeypatch):
+    from tests.nginx import Nginx
+
+    with FakePushService() as push:
+        upstream = int(push.origin.rsplit(":", 1)[1])
+        with Nginx(upstream) as nginx:
+            # Subscriptions as the browser would hand them out for this HTTPS push service.
+            push.origin = nginx.origin
+            monkeypatch.setenv("SSL_CERT_FILE", str(nginx.cert))
+            vapid = Vapid02()
+            vapid.generate_keys()
+            with Sender(VapidHeaders(vapid, SUBJECT), ["127.0.0.1"], False, 16) as sender:
+                subscribers = [push.subscriber() for _ in range(30)]
+                kinds = [o.kind for _, o in sender.send_all(job(s.endpoint, s.subscription()) for s in subscribers)]
+            deadline = time.monotonic() + 5
+            while len(nginx.protocols()) < 30 and time.monotonic() < deadline:
+                time.sleep(0.05)  # nginx writes its log after answering
+            protocols = nginx.protocols()
+    assert kinds == ["sent"] * 30
+    assert push.rejected == []  # VAPID verified (aud is the HTTPS origin) and every message decrypted
+    assert len(push.messages) == 30
+    assert protocols == ["HTTP/2.0"] * 30
