@@ -164,7 +164,10 @@ def description() -> dict:
                 "operationId": "sendTestReminder",
                 "summary": "Send one reminder now to a stored subscription",
                 "requestBody": _json_body("EndpointOnly"),
-                "responses": {"202": _ok("the push service took it", "TestSent"), **_errors(400, 404, 413, 415, 502, 503)},
+                "responses": {
+                    "202": _ok("the push service took it", "TestSent"),
+                    **_errors(400, 404, 413, 415, 502, 503),
+                },
             }
         },
         "/api/openapi.json": {
