@@ -47,10 +47,21 @@ async function answerNavigation(request) {
   }
 }
 
+// Static files live at versioned URLs (/static/<version>/js/x.js); an unversioned
+// /static/js/x.js is answered with this version's copy.
+function versionedUrl(url) {
+  const rest = url.pathname.slice('/static/'.length);
+  return PRECACHE_URLS.find((u) => u.startsWith('/static/') && u.endsWith(`/${rest}`) && u.split('/').length === url.pathname.split('/').length + 1);
+}
+
 // Other files: cache first, then the network.
 async function answerFile(request) {
   const cached = await caches.match(request, { cacheName: STATIC_CACHE });
-  return cached || fetch(request);
+  if (cached) return cached;
+  const url = new URL(request.url);
+  const versioned = url.pathname.startsWith('/static/') && versionedUrl(url);
+  const copy = versioned && (await caches.match(versioned, { cacheName: STATIC_CACHE }));
+  return copy || fetch(request);
 }
 
 // --- reminders ---

@@ -23,9 +23,10 @@ def create_app(test_config: dict[str, Any] | None = None, *, http: bool = True) 
     app = Flask(
         __name__,
         template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
+        static_folder=None,  # web.assets serves static/ at versioned URLs
         instance_relative_config=True,
     )
+    app.static_folder = str(ROOT / "static")
     app.config.from_mapping(defaults())
     if test_config is None:
         app.config.from_prefixed_env("CALMCALF")

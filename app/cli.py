@@ -36,6 +36,13 @@ def _number(option: str, low: int, high: int):
 _port = _number("--port", 1, 65535)
 
 
+def _workers(text: str) -> int:
+    """A number of web server processes, 1 to 64."""
+    if not text.isdigit() or not 1 <= int(text) <= 64:
+        raise argparse.ArgumentTypeError(f"--workers must be a whole number from 1 to 64, not {text!r}")
+    return int(text)
+
+
 def _instant(text: str) -> datetime:
     """An ISO-8601 date and time; without an offset it is taken as UTC."""
     try:
@@ -54,6 +61,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=_port, default=8000, help="port to listen on (default 8000)")
     serve.add_argument("--threads", type=_number("--threads", 1, 256), default=8, help="worker threads (default 8)")
     serve.add_argument("--no-dispatch", action="store_true", help="do not send reminders from this process")
+    serve.add_argument(
+        "--workers",
+        type=_workers,
+        default=1,
+        help="web server processes (default 1: one waitress process; more: gunicorn, behind nginx)",
+    )
     dispatch = commands.add_parser("dispatch", help="send the reminders that are due")
     dispatch.add_argument("--once", action="store_true", help="send what is due now, print a summary and exit")
     dispatch.add_argument("--now", type=_instant, help="the time to dispatch for (ISO-8601; for tests)")
@@ -105,12 +118,23 @@ def schedule_dispatch(app, scheduler) -> None:
     )
 
 
-def serve(host: str, port: int, threads: int, dispatch: bool) -> None:
-    """Run the app with waitress (not Flask's development server), dispatching in the background."""
+def serve(host: str, port: int, threads: int, dispatch: bool, workers: int = 1) -> None:
+    """Run the app with waitress (not Flask's development server), dispatching in the background.
+
+    With more than one worker, gunicorn runs that many processes (app.prefork).
+    """
     from apscheduler.schedulers.background import BackgroundScheduler
     from waitress.server import create_server
 
     app = ready_app()
+    if workers > 1:
+        from .prefork import serve_prefork
+
+        try:
+            serve_prefork(app, host, port, workers, threads, dispatch)
+        except OSError as exc:
+            raise CannotListen(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+        return
     try:
         server = create_server(
             app,
@@ -181,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("alembic").setLevel(logging.WARNING)  # "Context impl …" at every start says nothing
     try:
         if args.command == "serve":
-            serve(args.host, args.port, args.threads, not args.no_dispatch)
+            serve(args.host, args.port, args.threads, not args.no_dispatch, args.workers)
         elif args.command == "dispatch":
             dispatch(args.once, args.now, args.workers, args.processes)
     except ConfigError as exc:

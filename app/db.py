@@ -85,6 +85,9 @@ def alembic_config(engine: Engine) -> Any:
     return config
 
 
+MIGRATION_LOCK = 0x6361_6C66  # any fixed number: PostgreSQL advisory locks are named by integers
+
+
 REVISION = re.compile(r"^(down_revision|revision)\s*=\s*['\"]?(\w+)", re.MULTILINE)
 
 
@@ -115,8 +118,10 @@ def is_current(engine: Engine) -> bool:
 def upgrade(app: Flask) -> None:
     """Apply every migration not yet applied (safe to run from many processes).
 
-    Alembic (a large import) is loaded only when the database is behind, so a
-    `dispatch --once` on an up-to-date database starts quickly.
+    On PostgreSQL, servers and dispatchers starting together take turns on an
+    advisory lock, so two of them never create the same table at once. Alembic (a
+    large import) is loaded only when the database is behind, so a `dispatch --once`
+    on an up-to-date database starts quickly.
     """
     engine = get_db(app).engine
     if is_current(engine):
@@ -124,7 +129,16 @@ def upgrade(app: Flask) -> None:
     from alembic import command
 
     try:
-        command.upgrade(alembic_config(engine), "head")
+        if engine.dialect.name != "postgresql":
+            command.upgrade(alembic_config(engine), "head")
+            return
+        with engine.connect() as lock:
+            lock.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+            try:
+                command.upgrade(alembic_config(engine), "head")
+            finally:
+                lock.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
+                lock.commit()
     except SQLAlchemyError as error:
         raise DatabaseProblem(describe_problem(error, safe_url(engine))) from None
 

@@ -19,7 +19,11 @@ def http_error(error: HTTPException) -> ResponseReturnValue:
             413: f"the request body is larger than {BODY_LIMIT} bytes",
             429: "too many requests: slow down and try again in a minute",
         }
-        return jsonify(error=messages.get(error.code or 500, error.description)), error.code or 500
+        response = jsonify(error=messages.get(error.code or 500, error.description))
+        allow = dict(error.get_headers()).get("Allow")
+        if allow:  # a 405 says which methods are allowed
+            response.headers["Allow"] = allow
+        return response, error.code or 500
     if error.code == 404:
         return render_template("not_found.html"), 404
     return error

@@ -7,10 +7,11 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """The VAPID key check and the reminders API."""
-    from . import api, vapid
+    from . import api, openapi, vapid
 
     vapid.init_app(app)
     api.init_app(app)
+    openapi.init_app(app)
 
 
 def init_dispatcher(app: Flask) -> None:

@@ -6,11 +6,13 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Language, plural forms, headers and the page and PWA blueprints."""
-    from . import i18n, pages, plurals, pwa, security
+    """Language, plural forms, headers, page caching, versioned static files, and the page and PWA blueprints."""
+    from . import assets, caching, i18n, pages, plurals, pwa, security
 
     i18n.init_app(app)
     plurals.init_app(app)
     security.init_app(app)
+    caching.init_app(app)
+    assets.init_app(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(pwa.bp)

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
-from functools import lru_cache
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, send_file, url_for
+from flask import Blueprint, Response, current_app, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from ..config import ROOT
+from .assets import PRECOMPRESSED, hash_files
 from .pages import OFFLINE_PAGES
 
 bp = Blueprint("pwa", __name__)
@@ -23,23 +22,9 @@ BACKGROUND = "#140909"
 VERSIONED = ("app", "static", "templates", "translations", "service_worker.js")
 
 
-@lru_cache(maxsize=8)
-def _hash_tree(root: Path) -> str:
-    """A short hash of every file the app ships, so any change is a new version."""
-    digest = hashlib.sha256()
-    for name in VERSIONED:
-        path = root / name
-        files = [path] if path.is_file() else sorted(path.rglob("*"))
-        for file in files:
-            if file.is_file() and "__pycache__" not in file.parts:
-                digest.update(str(file.relative_to(root)).encode())
-                digest.update(file.read_bytes())
-    return digest.hexdigest()[:12]
-
-
 def asset_version() -> str:
     """The configured version, or a hash of the app's files."""
-    return current_app.config["ASSET_VERSION"] or _hash_tree(ROOT)
+    return current_app.config["ASSET_VERSION"] or hash_files(ROOT, VERSIONED)
 
 
 def precache_urls() -> list[str]:
@@ -48,7 +33,7 @@ def precache_urls() -> list[str]:
     files = sorted(
         url_for("static", filename=p.relative_to(static).as_posix())
         for p in static.rglob("*")
-        if p.is_file() and not p.name.startswith(".")
+        if p.is_file() and not p.name.startswith(".") and p.suffix not in PRECOMPRESSED
     )
     return [*OFFLINE_PAGES, "/manifest.webmanifest", *files]
 
@@ -97,8 +82,9 @@ def manifest() -> Response:
 @bp.get("/service_worker.js")
 def service_worker() -> Response:
     """The worker, from the root so its scope covers every page."""
-    response = send_file(ROOT / "service_worker.js", mimetype="text/javascript", max_age=0)
-    return _no_cache(response)
+    # Bytes, not a file response, so it is kept, compressed and tagged like the pages.
+    script = (ROOT / "service_worker.js").read_bytes()
+    return _no_cache(Response(script, mimetype="text/javascript"))
 
 
 @bp.get("/sw-precache.js")

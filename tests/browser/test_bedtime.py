@@ -69,7 +69,7 @@ def test_the_routine_uses_the_same_timer_as_cramp_now(page, live_server):
     """One implementation: the same player module, with its wake lock and controls."""
     page.goto(live_server.url + "/bedtime")
     scripts = page.evaluate("[...document.querySelectorAll('link[rel=modulepreload]')].map((l) => l.href)")
-    assert any(s.endswith("/static/js/player.js") for s in scripts)
+    assert any(s.endswith("/js/player.js") for s in scripts)
     page.clock.install()
     page.get_by_role("button", name="Start").click()
     page.get_by_role("button", name="Next").click()

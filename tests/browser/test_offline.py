@@ -109,7 +109,7 @@ def test_an_unknown_page_offline_falls_back_to_the_app(offline_page, live_server
 
 def test_no_white_flash_the_first_paint_is_dark(page, live_server):
     """The canvas is dark even without the stylesheet (the color-scheme meta)."""
-    page.route("**/static/css/app.css", lambda route: route.abort())
+    page.route("**/static/*/css/app.css", lambda route: route.abort())
     page.goto(live_server.url + "/")
     assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgba(0, 0, 0, 0)"
     canvas = page.screenshot(clip={"x": 0, "y": 0, "width": 10, "height": 10})

@@ -1,0 +1,311 @@
+"""Load: today's default `calmcalf serve` against the scaled-out arrangement, side by side.
+
+    .venv/bin/python bench/load.py [--rounds 3] [--duration 8] [--connections 200]
+
+Starts, on loopback only:
+- default: `calmcalf serve` as it comes (waitress, SQLite, the dispatcher inside);
+- scaled out: PostgreSQL, `--servers` x `calmcalf serve --workers N --no-dispatch`, and
+  nginx with deploy/nginx/calmcalf.conf over HTTPS (a throwaway certificate).
+Then, in interleaved rounds, wrk (Debian's; installed with apt-get if missing) runs at
+200 connections against each, for `/`, a static asset, a conditional `GET /` (304) and
+`POST /api/reminders` (real P-256 keys; the rate limit raised for the run). Prints
+requests/s, p50, p99 and errors per round and their medians, the peak memory of each
+arrangement's server processes, and the ratios against the goals: through the
+scaled-out arrangement `/` at least 5x the default, static files at least 10x, p99
+under 250 ms for pages and under 500 ms for the POST, with zero errors.
+Everything is bounded: rounds x targets x 2 runs of `--duration` seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import requests  # noqa: E402
+
+from tests.arrangement import Nginx, calmcalf, stop, wait_until  # noqa: E402
+from tests.net import free_port  # noqa: E402
+from tests.postgres import PostgresServer, server_binaries  # noqa: E402
+
+UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
+GOALS = {"/": 5.0, "static": 10.0}
+
+
+def ensure_wrk() -> str:
+    """wrk from Debian, installed if missing (as root)."""
+    found = shutil.which("wrk")
+    if found:
+        return found
+    if os.geteuid() != 0:
+        sys.exit("bench/load.py needs wrk: apt-get install -y wrk")
+    subprocess.run(["apt-get", "update", "-qq"], check=True)
+    subprocess.run(
+        ["apt-get", "install", "-y", "-qq", "wrk"], check=True, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    )
+    return shutil.which("wrk") or "/usr/bin/wrk"
+
+
+def post_bodies(count: int) -> list[str]:
+    """Valid reminder bodies with real P-256 keys, on the (allowed) loopback push host."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    def b64(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    bodies = []
+    for i in range(count):
+        point = ec.generate_private_key(ec.SECP256R1()).public_key()
+        raw = point.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+        subscription = {
+            "endpoint": f"http://127.0.0.1:9/push/{i}",
+            "keys": {"p256dh": b64(raw), "auth": b64(os.urandom(16))},
+        }
+        bodies.append(
+            json.dumps(
+                {"subscription": subscription, "time": "21:30", "timezone": "Europe/London", "days": ["mon", "fri"]}
+            )
+        )
+    return bodies
+
+
+def lua_script(folder: Path, method: str, headers: dict, bodies: list[str] | None) -> Path:
+    """A wrk script: the headers, and for POST a different body on each request."""
+    lines = [f'wrk.method = "{method}"']
+    lines += [f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in headers.items()]
+    if bodies:
+        lines.append("local bodies = {" + ",".join(json.dumps(b) for b in bodies) + "}")
+        # Each wrk thread posts its own half of the bodies, so no two requests in flight share an endpoint.
+        lines.append("local threads = 0")
+        lines.append('function setup(thread) thread:set("id", threads); threads = threads + 1 end')
+        lines.append("local i = 0")
+        lines.append(
+            "request = function() i = i + 2; return wrk.format(nil, nil, nil, bodies[(i + id) % #bodies + 1]) end"
+        )
+    path = folder / f"{method.lower()}-{len(list(folder.iterdir()))}.lua"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def run_wrk(wrk: str, url: str, script: Path, connections: int, duration: int) -> dict:
+    """One wrk run: requests/s, p50 and p99 in ms, and errors (socket errors and non-2xx/3xx)."""
+    out = subprocess.run(
+        [
+            wrk,
+            "-t",
+            "2",
+            "-c",
+            str(connections),
+            "-d",
+            f"{duration}s",
+            "--timeout",
+            "10s",
+            "--latency",
+            "-s",
+            str(script),
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=duration + 60,
+    ).stdout
+    latency = {
+        m[0]: float(m[1]) * UNITS[m[2]] for m in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s|m)\s*$", out, re.M)
+    }
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = (sum(map(int, socket.groups())) if socket else 0) + (int(non2xx.group(1)) if non2xx else 0)
+    if not rate or "50" not in latency:
+        raise RuntimeError(f"wrk printed no figures:\n{out}")
+    return {"rps": float(rate.group(1)), "p50": latency["50"], "p99": latency.get("99", float("nan")), "errors": errors}
+
+
+def tree_rss(pids: list[int]) -> int:
+    """Resident memory (bytes) of these processes and all their descendants (Linux /proc)."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            parents[int(entry)] = int(fields[1])
+            rss[int(entry)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, IndexError, ValueError):
+            continue
+    chosen, frontier = set(pids), list(pids)
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent and pid not in chosen]
+        chosen.update(children)
+        frontier.extend(children)
+    return sum(rss.get(pid, 0) for pid in chosen)
+
+
+class PeakMemory:
+    """Samples the memory of a set of process trees in the background; keeps the peak."""
+
+    def __init__(self, pids: list[int]):
+        self.pids, self.peak, self.running = pids, 0, True
+        self.thread = threading.Thread(target=self.sample, daemon=True)
+        self.thread.start()
+
+    def sample(self) -> None:
+        while self.running:
+            self.peak = max(self.peak, tree_rss(self.pids))
+            time.sleep(0.25)
+
+    def stop(self) -> int:
+        self.running = False
+        self.thread.join()
+        return self.peak
+
+
+def bench_env(database_url: str | None) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CALMCALF_")}
+    env.update(
+        CALMCALF_API_RATE_LIMIT="100000000 per minute",  # the benchmark is one client sending everything
+        CALMCALF_PUSH_ALLOW_HTTP="true",
+        CALMCALF_PUSH_SERVICE_HOSTS='["127.0.0.1"]',
+        CALMCALF_TRUSTED_PROXIES="1",
+    )
+    if database_url:
+        env["CALMCALF_DATABASE_URL"] = database_url
+    return env
+
+
+def summary(rows: list[dict]) -> str:
+    rps = [r["rps"] for r in rows]
+    return (
+        f"{statistics.median(rps):8.0f}/s ({min(rps):.0f}–{max(rps):.0f})  p50 {statistics.median(r['p50'] for r in rows):7.1f} ms"
+        f"  p99 {statistics.median(r['p99'] for r in rows):7.1f} ms (worst {max(r['p99'] for r in rows):.0f})"
+        f"  errors {sum(r['errors'] for r in rows)}"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--duration", type=int, default=8, help="seconds per wrk run")
+    parser.add_argument("--connections", type=int, default=200)
+    parser.add_argument("--servers", type=int, default=2, help="calmcalf serve processes behind nginx")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per server")
+    args = parser.parse_args()
+    if server_binaries() is None:
+        sys.exit("bench/load.py needs PostgreSQL: apt-get install -y postgresql")
+    wrk = ensure_wrk()
+    folder = Path(tempfile.mkdtemp(prefix="calmcalf-load-"))
+    postgres = PostgresServer(server_binaries()).start()
+    processes: list[subprocess.Popen] = []
+    nginx = None
+    try:
+        default_port = free_port()
+        default = calmcalf(
+            ["serve", "--port", str(default_port)], bench_env(f"sqlite:///{folder}/default.db"), folder / "default.log"
+        )
+        processes.append(default)
+        scaled_env = bench_env(postgres.new_database())
+        ports = [free_port() for _ in range(args.servers)]
+        scaled = []
+        for port in ports:
+            command = ["serve", "--port", str(port), "--no-dispatch", "--workers", str(args.workers), "--threads", "4"]
+            scaled.append(calmcalf(command, scaled_env, folder / f"scaled-{port}.log"))
+        processes += scaled
+        for port in [default_port, *ports]:
+            wait_until(lambda p=port: requests.get(f"http://127.0.0.1:{p}/", timeout=5).ok, 120, f"server on {port}")
+        nginx = Nginx(free_port(), ports, workers=2).start()
+        bases = {"default": f"http://127.0.0.1:{default_port}", "scaled": f"https://127.0.0.1:{nginx.port}"}
+        wait_until(lambda: requests.get(bases["scaled"] + "/", verify=False, timeout=5).ok, 30, "nginx")
+
+        page = requests.get(bases["default"] + "/", headers={"Accept-Encoding": "gzip"}, timeout=10)
+        static = re.search(r'href="(/static/[0-9a-f]{12}/css/app\.css)"', page.text).group(1)
+        gzip = {"Accept-Encoding": "gzip"}
+        scripts = folder / "lua"
+        scripts.mkdir()
+        bodies = post_bodies(2000)
+        targets = {
+            "/": ("/", lua_script(scripts, "GET", gzip, None)),
+            "static": (static, lua_script(scripts, "GET", gzip, None)),
+            "GET / (304)": ("/", lua_script(scripts, "GET", {**gzip, "If-None-Match": page.headers["ETag"]}, None)),
+            "POST /api/reminders": (
+                "/api/reminders",
+                lua_script(scripts, "POST", {"Content-Type": "application/json"}, bodies),
+            ),
+        }
+        for base in bases.values():  # warm up: pages rendered, caches filled, connections made
+            for path, script in targets.values():
+                run_wrk(wrk, base + path, script, 20, 1)
+
+        memory = {
+            "default": PeakMemory([default.pid]),
+            "scaled": PeakMemory([p.pid for p in scaled] + [nginx.process.pid]),
+        }
+        results: dict[tuple[str, str], list[dict]] = {}
+        for round_number in range(1, args.rounds + 1):
+            for name, (path, script) in targets.items():
+                for arrangement, base in bases.items():
+                    row = run_wrk(wrk, base + path, script, args.connections, args.duration)
+                    results.setdefault((name, arrangement), []).append(row)
+                    print(
+                        f"round {round_number} {name:22} {arrangement:8} {row['rps']:8.0f}/s  p50 {row['p50']:7.1f} ms"
+                        f"  p99 {row['p99']:7.1f} ms  errors {row['errors']}",
+                        flush=True,
+                    )
+        peaks = {name: sampler.stop() for name, sampler in memory.items()}
+    finally:
+        stop(processes)
+        if nginx:
+            nginx.stop()
+        postgres.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+    return report(results, peaks, args)
+
+
+def report(results: dict, peaks: dict, args) -> int:
+    """Medians, ratios per round and overall, and the goals."""
+    ok = True
+    print(
+        f"\n{args.connections} connections, {args.rounds} rounds of {args.duration} s; wrk shares the 2 cores with the servers"
+    )
+    print(
+        f"scaled out: nginx (2 workers, HTTPS) + {args.servers} x calmcalf serve --workers {args.workers} on PostgreSQL"
+    )
+    for name in ("/", "static", "GET / (304)", "POST /api/reminders"):
+        default, scaled = results[(name, "default")], results[(name, "scaled")]
+        ratios = [s["rps"] / d["rps"] for s, d in zip(scaled, default, strict=True)]
+        ratio = statistics.median(s["rps"] for s in scaled) / statistics.median(d["rps"] for d in default)
+        print(f"{name}\n  default {summary(default)}\n  scaled  {summary(scaled)}")
+        print(f"  ratio {ratio:.1f}x (rounds {min(ratios):.1f}x–{max(ratios):.1f}x)")
+        goal = GOALS.get(name)
+        budget = 500.0 if name.startswith("POST") else 250.0
+        worst = max(s["p99"] for s in scaled)
+        errors = sum(s["errors"] for s in scaled)
+        passed = (goal is None or ratio >= goal) and worst < budget and errors == 0
+        ok = ok and passed
+        goal_text = f"ratio >= {goal:.0f}x, " if goal else ""
+        print(f"  goal: {goal_text}p99 < {budget:.0f} ms, zero errors: {'PASS' if passed else 'FAIL'}")
+    print(
+        f"peak memory: default {peaks['default'] / 2**20:.0f} MB; scaled out (app servers + nginx) {peaks['scaled'] / 2**20:.0f} MB"
+    )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    requests.packages.urllib3.disable_warnings()  # the throwaway certificate
+    sys.exit(main())
