@@ -12,6 +12,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from ..config import ROOT
+from .i18n import DEFAULT_LOCALE
 from .pages import OFFLINE_PAGES
 
 bp = Blueprint("pwa", __name__)
@@ -43,14 +44,19 @@ def asset_version() -> str:
 
 
 def precache_urls() -> list[str]:
-    """Every page, script, style, icon and illustration the app needs offline."""
+    """Every script, style, icon and illustration the app needs offline (the same in every language)."""
     static = Path(str(current_app.static_folder))
     files = sorted(
         url_for("static", filename=p.relative_to(static).as_posix())
         for p in static.rglob("*")
         if p.is_file() and not p.name.startswith(".")
     )
-    return [*OFFLINE_PAGES, "/manifest.webmanifest", *files]
+    return files
+
+
+def precache_pages() -> list[str]:
+    """Every page and the manifest: the worker caches each in every language (PATH?lang=xx)."""
+    return [*OFFLINE_PAGES, "/manifest.webmanifest"]
 
 
 def _no_cache(response: Response) -> Response:
@@ -68,7 +74,8 @@ def manifest() -> Response:
         "name": "Calm Calf",
         "short_name": "Calm Calf",
         "description": _("Guided relief for night-time calf cramps, even offline."),
-        "lang": str(get_locale()),
+        "lang": str(get_locale()).replace("_", "-"),
+        "dir": "ltr",
         "start_url": "/",
         "scope": "/",
         "display": "standalone",
@@ -108,6 +115,12 @@ def sw_precache() -> Response:
     The browser compares imported scripts byte for byte when it checks for an
     update, so a new version here installs a new worker.
     """
-    data = {"version": asset_version(), "urls": precache_urls()}
+    data = {
+        "version": asset_version(),
+        "urls": precache_urls(),
+        "pages": precache_pages(),
+        "languages": current_app.config["LOCALES"],
+        "defaultLanguage": DEFAULT_LOCALE,
+    }
     script = f"self.CALMCALF_PRECACHE = {json.dumps(data)};\n"
     return _no_cache(Response(script, mimetype="text/javascript"))

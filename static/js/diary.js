@@ -1,12 +1,14 @@
 // The diary: an 8-week chart, routine nights against the rest, every episode
 // (add, edit, delete), and export/import of everything on the device.
 
-import { message, setText } from './text.js';
+import { message, plural, setText } from './text.js';
 import {
   ImportProblem, addEpisode, dateKey, deleteEpisode, exportData, importData,
   listChecklist, listEpisodes, updateEpisode,
 } from './store.js';
-import { compare, download, episodesCsv, nightly, weekly, windowNights } from './diarydata.js';
+import {
+  CSV_COLUMNS, compare, download, episodesCsv, nightly, weekly, windowNights,
+} from './diarydata.js';
 
 const $ = (id) => document.getElementById(id);
 const SVG = 'http://www.w3.org/2000/svg';
@@ -89,8 +91,8 @@ export async function initDiary() {
   const describe = {
     rate(figure) {
       if (!figure.nights) return message(root, 'too-few');
-      return message(root, 'per-night', {
-        rate: figure.perNight.toLocaleString(lang(), { maximumFractionDigits: 2 }), nights: figure.nights,
+      return plural(root, 'per-night', figure.nights, {
+        rate: figure.perNight.toLocaleString(lang(), { maximumFractionDigits: 2 }),
       });
     },
     duration(seconds) {
@@ -148,9 +150,9 @@ export async function initDiary() {
     drawChart(rows);
     drawTable(rows);
     setText('chart-summary', message(root, 'summary', {
-      cramps: rows.reduce((s, r) => s + r.cramps, 0),
-      nights: rows.filter((r) => r.cramps).length,
-      routine: rows.filter((r) => r.routine).length,
+      cramps: plural(root, 'summary-cramps', rows.reduce((s, r) => s + r.cramps, 0)),
+      nights: plural(root, 'summary-nights', rows.filter((r) => r.cramps).length),
+      routine: plural(root, 'summary-routine', rows.filter((r) => r.routine).length),
     }));
     const figures = compare(rows);
     setText('compare-routine', describe.rate(figures.routine));
@@ -254,22 +256,27 @@ export async function initDiary() {
   // --- export and import ---
 
   const today = () => dateKey(new Date());
+  // The CSV is for people and spreadsheets: headers and words in the page's language.
+  const csvLabels = () => ({
+    headers: CSV_COLUMNS.map((column) => message(root, `csv-${column.replace(/_/g, '-')}`)),
+    values: Object.fromEntries(['left', 'right', 'cramp-now', 'manual'].map((v) => [v, message(root, `csv-${v}`)])),
+  });
   $('export-csv').addEventListener('click', async () => {
     const all = await listEpisodes();
-    download(`calmcalf-diary-${today()}.csv`, episodesCsv(all), 'text/csv;charset=utf-8');
-    setText('data-status', message(root, 'exported', { n: all.length }));
+    download(`calmcalf-diary-${today()}.csv`, episodesCsv(all, csvLabels()), 'text/csv;charset=utf-8');
+    setText('data-status', plural(root, 'exported', all.length));
   });
   $('export-json').addEventListener('click', async () => {
     const data = await exportData();
     download(`calmcalf-diary-${today()}.json`, `${JSON.stringify(data, null, 2)}\n`, 'application/json');
-    setText('data-status', message(root, 'exported', { n: data.episodes.length }));
+    setText('data-status', plural(root, 'exported', data.episodes.length));
   });
   $('import-file').addEventListener('change', async (event) => {
     const file = event.target.files[0];
     if (!file) return;
     try {
       const counts = await importData(await file.text());
-      setText('data-status', message(root, 'imported', counts));
+      setText('data-status', `${plural(root, 'imported', counts.episodes)} ${plural(root, 'imported-nights', counts.nights)}`);
       await refresh();
     } catch (error) {
       const code = error instanceof ImportProblem ? error.code : 'failed';

@@ -1,7 +1,7 @@
 // Cramp now: one tap starts the guided relief steps; "It's gone" saves the episode.
 
 import { StepPlayer } from './player.js';
-import { message, setText } from './text.js';
+import { message, plural, setText } from './text.js';
 import { formatClock } from './timer.js';
 import { chime, saveSettings, vibrate } from './cues.js';
 import { addEpisode, updateEpisode } from './store.js';
@@ -135,7 +135,7 @@ export function initRelief() {
     forgetSession();
     const seconds = Math.max(0, Math.round((end - start) / 1000));
     $('done-duration').textContent = seconds < 60
-      ? message(done, 'duration-short', { s: seconds })
+      ? plural(done, 'duration-short', seconds, { s: seconds })
       : message(done, 'duration', { m: Math.floor(seconds / 60), s: seconds % 60 });
     done.querySelectorAll('[data-severity]').forEach((b) => b.setAttribute('aria-pressed', 'false'));
     $('severity-saved').textContent = '';

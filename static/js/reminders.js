@@ -2,6 +2,7 @@
 
 import { message, setText } from './text.js';
 import { isIOS, isStandalone } from './install.js';
+import { REMINDER_LANG_KEY } from './language.js';
 
 const $ = (id) => document.getElementById(id);
 // Where the page and the service worker share the chosen time, days and zone
@@ -35,6 +36,41 @@ async function api(method, path, body) {
   const answer = response.status === 204 ? null : await response.json().catch(() => null);
   if (!response.ok) throw new Error((answer && answer.error) || `HTTP ${response.status}`);
   return answer;
+}
+
+/** Note which language the server now sends this phone's reminders in (null: none are on). */
+function noteReminderLanguage(on) {
+  try {
+    if (on) localStorage.setItem(REMINDER_LANG_KEY, document.documentElement.lang);
+    else localStorage.removeItem(REMINDER_LANG_KEY);
+  } catch {
+    // Without storage the language is still right until the person changes it.
+  }
+}
+
+/**
+ * Save the reminder again with the same subscription and settings: the server
+ * stores the language of the request (the person's choice), so later reminders
+ * arrive in the language now chosen.
+ */
+export async function resaveReminder() {
+  if (!('serviceWorker' in navigator) || !('PushManager' in window)) return;
+  const registration = await navigator.serviceWorker.ready;
+  const sub = await registration.pushManager.getSubscription();
+  const settings = await readSettings();
+  if (!sub || !settings) {
+    noteReminderLanguage(false);
+    return;
+  }
+  await api('POST', '/api/reminders', { subscription: sub.toJSON(), ...settings });
+  noteReminderLanguage(true);
+}
+
+/** "21:30" the page's language's way (9:30 PM, 21:30). */
+function localTime(hhmm) {
+  const [hours, minutes] = hhmm.split(':').map(Number);
+  return new Intl.DateTimeFormat(document.documentElement.lang, { hour: 'numeric', minute: '2-digit' })
+    .format(new Date(2000, 0, 1, hours, minutes));
 }
 
 export async function initReminders() {
@@ -77,8 +113,9 @@ export async function initReminders() {
       setText('reminder-state', message(root, 'off'));
       return;
     }
-    const days = settings.days.length === 7 ? message(root, 'every-day') : settings.days.map((d) => dayNames[d]).join(', ');
-    setText('reminder-state', message(root, 'on', { time: settings.time, days, timezone: settings.timezone }));
+    const list = new Intl.ListFormat(document.documentElement.lang, { type: 'conjunction' });
+    const days = settings.days.length === 7 ? message(root, 'every-day') : list.format(settings.days.map((d) => dayNames[d]));
+    setText('reminder-state', message(root, 'on', { time: localTime(settings.time), days, timezone: settings.timezone }));
     form.elements.time.value = settings.time;
     zone.value = settings.timezone;
     dayBoxes.forEach((box) => { box.checked = settings.days.includes(box.value); });
@@ -110,6 +147,7 @@ export async function initReminders() {
         || (await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(publicKey) }));
       await api('POST', '/api/reminders', { subscription: sub.toJSON(), ...settings });
       await writeSettings(settings);
+      noteReminderLanguage(true);
       showState(settings);
     } catch (error) {
       fail(error);
@@ -134,6 +172,7 @@ export async function initReminders() {
         await sub.unsubscribe();
       }
       await writeSettings(null);
+      noteReminderLanguage(false);
       showState(null);
     } catch (error) {
       fail(error);

@@ -1,6 +1,6 @@
 // The printable report for a doctor, filled in from the data on this device.
 
-import { message, setText } from './text.js';
+import { message, plural, setText } from './text.js';
 import { listChecklist, listEpisodes } from './store.js';
 import { median, nightly, windowNights } from './diarydata.js';
 
@@ -35,18 +35,19 @@ export async function initReport() {
     const inPeriod = rows.flatMap((r) => r.episodes);
     const severities = inPeriod.map((e) => e.severity).filter((s) => s != null);
     const durations = inPeriod.map((e) => e.durationSeconds).filter((s) => s != null);
-    const minutes = (s) => (s == null ? none : number(s / 60));
-    setText('report-period', message(root, 'period', { from: longDate(nights[0]), to: longDate(nights.at(-1)), weeks }));
+    const minutes = (s) => (s == null ? none : message(root, 'minutes', { n: number(s / 60) }));
+    setText('report-period', plural(root, 'period', weeks, { from: longDate(nights[0]), to: longDate(nights.at(-1)) }));
     setText('r-count', String(inPeriod.length));
-    setText('r-nights', message(root, 'of-nights', { n: rows.filter((r) => r.cramps).length, total: rows.length }));
+    const ofNights = (n, total) => plural(root, 'of-nights', total, { n: number(n), total: number(total) });
+    setText('r-nights', ofNights(rows.filter((r) => r.cramps).length, rows.length));
     setText('r-per-week', number(inPeriod.length / weeks));
     setText('r-severity', severities.length ? number(severities.reduce((a, b) => a + b, 0) / severities.length) : none);
-    setText('r-duration', durations.length ? `${minutes(median(durations))} min` : none);
-    setText('r-longest', durations.length ? `${minutes(Math.max(...durations))} min` : none);
+    setText('r-duration', durations.length ? minutes(median(durations)) : none);
+    setText('r-longest', durations.length ? minutes(Math.max(...durations)) : none);
     const byNight = new Map(checklist.map((c) => [c.night, c.ticks]));
     root.querySelectorAll('[data-habit]').forEach((cell) => {
       const n = nights.filter((night) => byNight.get(night)?.[cell.dataset.habit]).length;
-      cell.textContent = message(root, 'of-nights', { n, total: nights.length });
+      cell.textContent = ofNights(n, nights.length);
     });
     const format = new Intl.DateTimeFormat(lang(), {
       weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit',

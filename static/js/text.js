@@ -13,3 +13,19 @@ export function setText(id, text) {
   const el = $(id);
   if (el && el.textContent !== text) el.textContent = text;
 }
+
+/**
+ * A counted message: the page holds one translated form per plural category of its
+ * language (data-msg-NAME-one, -few, -many, -other); Intl.PluralRules picks the form
+ * for n, and {n} is n written the language's way.
+ */
+export function plural(holder, name, n, values = {}) {
+  const lang = document.documentElement.lang;
+  const category = new Intl.PluralRules(lang).select(n);
+  const filled = { n: n.toLocaleString(lang), ...values };
+  for (const form of [category, 'other', 'many']) {
+    const text = message(holder, `${name}-${form}`, filled);
+    if (text) return text;
+  }
+  return '';
+}

@@ -1,0 +1,54 @@
+// The language choice, on every page: remembered on the device, so the server
+// (a cookie), the service worker (its own note) and evening reminders follow it,
+// also when the choice is made offline.
+
+const COOKIE = 'calmcalf_lang';
+const MAX_AGE = 400 * 24 * 3600; // the longest a browser keeps a cookie
+// Shared with the service worker, which answers pages offline in this language.
+const SETTINGS_CACHE = 'calmcalf-settings';
+const LANGUAGE_URL = '/__language';
+// The language the server last stored for this phone's evening reminders.
+export const REMINDER_LANG_KEY = 'calmcalf.reminder-lang';
+
+/** Keep the choice where the server and the worker look for it. */
+export async function rememberLanguage(lang) {
+  document.cookie = `${COOKIE}=${lang}; path=/; max-age=${MAX_AGE}; samesite=lax`;
+  if (!('caches' in window)) return;
+  try {
+    const cache = await caches.open(SETTINGS_CACHE);
+    await cache.put(LANGUAGE_URL, new Response(JSON.stringify({ lang }), { headers: { 'Content-Type': 'application/json' } }));
+  } catch {
+    // No cache storage (private mode): the cookie still carries the choice online.
+  }
+}
+
+/** Reminders saved in another language are saved again, so the next one arrives in this one. */
+function followWithReminders(lang) {
+  let saved = null;
+  try {
+    saved = localStorage.getItem(REMINDER_LANG_KEY);
+  } catch {
+    return;
+  }
+  if (!saved || saved === lang) return;
+  const resave = () => import('./reminders.js').then((m) => m.resaveReminder()).catch(() => {});
+  if (navigator.onLine) resave();
+  else window.addEventListener('online', resave, { once: true });
+}
+
+export function initLanguage() {
+  const lang = document.documentElement.lang;
+  document.querySelectorAll('#languages a[data-lang]').forEach((link) => {
+    link.addEventListener('click', () => {
+      rememberLanguage(link.dataset.lang);
+    });
+  });
+  const url = new URL(window.location.href);
+  if (url.searchParams.has('lang')) {
+    // Chosen by a language link: remember it, and keep the address clean.
+    rememberLanguage(lang);
+    url.searchParams.delete('lang');
+    history.replaceState(history.state, '', `${url.pathname}${url.search}${url.hash}`);
+  }
+  followWithReminders(lang);
+}
