@@ -47,7 +47,7 @@ async function chosenLanguage(url) {
     await rememberLanguage(asked);
     return asked;
   }
-  const stored = await (await caches.open(SETTINGS_CACHE)).match(LANGUAGE_URL);
+  const stored = await caches.match(LANGUAGE_URL, { cacheName: SETTINGS_CACHE }); // (open would create it)
   const { lang } = stored ? await stored.json().catch(() => ({})) : {};
   if (LANGUAGES.includes(lang)) return lang;
   for (const tag of self.navigator.languages || []) {

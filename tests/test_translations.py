@@ -41,23 +41,23 @@ def method_map():
     return [("app/**.py", "python"), ("templates/**.html", "jinja2")]
 
 
-def extracted() -> dict[str, tuple[str, ...]]:
-    """Every message in the source now: msgid -> (msgid,) or (singular, plural)."""
+def extracted() -> dict[tuple[str, str | None], tuple[str, ...]]:
+    """Every message in the source now: (msgid, context) -> (msgid,) or (singular, plural)."""
     found = {}
-    for _, _, message, _, _ in extract_from_dir(str(ROOT), method_map(), keywords=KEYWORDS):
+    for _, _, message, _, context in extract_from_dir(str(ROOT), method_map(), keywords=KEYWORDS):
         ids = (message,) if isinstance(message, str) else tuple(m for m in message if m)
-        found[ids[0]] = ids
+        found[ids[0], context] = ids
     return found
 
 
 @pytest.fixture(scope="module")
 def pseudo_app(tmp_path_factory):
     catalog = Catalog(locale=PSEUDO)
-    for ids in extracted().values():
+    for (_, context), ids in extracted().items():
         if len(ids) == 1:
-            catalog.add(ids[0], f"⟦{ids[0]}⟧")
+            catalog.add(ids[0], f"⟦{ids[0]}⟧", context=context)
         else:
-            catalog.add(ids, tuple(f"⟦{ids[min(i, 1)]}⟧" for i in range(catalog.num_plurals)))
+            catalog.add(ids, tuple(f"⟦{ids[min(i, 1)]}⟧" for i in range(catalog.num_plurals)), context=context)
     folder = tmp_path_factory.mktemp("translations")
     (folder / PSEUDO / "LC_MESSAGES").mkdir(parents=True)
     with open(folder / PSEUDO / "LC_MESSAGES" / "messages.mo", "wb") as mo:
@@ -162,8 +162,8 @@ def test_every_message_in_the_source_is_translated(lang):
     catalog = shipped(lang)
     assert not catalog.fuzzy, "the catalogue header is marked fuzzy"
     problems = []
-    for msgid, ids in extracted().items():
-        message = catalog.get(msgid)
+    for (msgid, context), ids in extracted().items():
+        message = catalog.get(msgid, context=context)
         if message is None:
             problems.append(f"missing: {msgid!r}")
             continue

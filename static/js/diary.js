@@ -276,7 +276,9 @@ export async function initDiary() {
     if (!file) return;
     try {
       const counts = await importData(await file.text());
-      setText('data-status', `${plural(root, 'imported', counts.episodes)} ${plural(root, 'imported-nights', counts.nights)}`);
+      setText('data-status', message(root, 'imported', {
+        episodes: plural(root, 'summary-cramps', counts.episodes), nights: plural(root, 'imported-nights', counts.nights),
+      }));
       await refresh();
     } catch (error) {
       const code = error instanceof ImportProblem ? error.code : 'failed';

@@ -66,10 +66,10 @@ export async function resaveReminder() {
   noteReminderLanguage(true);
 }
 
-/** "21:30" the page's language's way (9:30 PM, 21:30). */
+/** "21:30" written the page's language's way, on the 24-hour clock the reminder was set with. */
 function localTime(hhmm) {
   const [hours, minutes] = hhmm.split(':').map(Number);
-  return new Intl.DateTimeFormat(document.documentElement.lang, { hour: 'numeric', minute: '2-digit' })
+  return new Intl.DateTimeFormat(document.documentElement.lang, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
     .format(new Date(2000, 0, 1, hours, minutes));
 }
 
@@ -113,7 +113,7 @@ export async function initReminders() {
       setText('reminder-state', message(root, 'off'));
       return;
     }
-    const list = new Intl.ListFormat(document.documentElement.lang, { type: 'conjunction' });
+    const list = new Intl.ListFormat(document.documentElement.lang, { type: 'unit', style: 'short' });
     const days = settings.days.length === 7 ? message(root, 'every-day') : list.format(settings.days.map((d) => dayNames[d]));
     setText('reminder-state', message(root, 'on', { time: localTime(settings.time), days, timezone: settings.timezone }));
     form.elements.time.value = settings.time;
