@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from app.web.pages import OFFLINE_PAGES
 from tests.browser.conftest import PHONE, wait_for_offline_ready, wait_until
-from tests.test_translations import english_words, SHARED, WORD
+from tests.test_translations import SHARED, WORD, english_words
 
 LANGUAGES = ("es", "ru")
 CRAMP_NOW = {"en": "Cramp now", "es": "Tengo un calambre", "ru": "Свело ногу"}
