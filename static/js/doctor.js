@@ -29,13 +29,13 @@ function guessCountry(select) {
 }
 
 function showCountry(code) {
-  document.querySelectorAll('.country-numbers').forEach((block) => {
+  /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll('.country-numbers')).forEach((block) => {
     block.hidden = block.dataset.country !== code;
   });
 }
 
 export function initDoctor() {
-  const select = document.getElementById('country');
+  const select = /** @type {HTMLSelectElement | null} */ (document.getElementById('country'));
   if (!select) return;
   select.value = guessCountry(select);
   showCountry(select.value);

@@ -38,7 +38,7 @@ function followWithReminders(lang) {
 
 export function initLanguage() {
   const lang = document.documentElement.lang;
-  document.querySelectorAll('#languages a[data-lang]').forEach((link) => {
+  /** @type {NodeListOf<HTMLAnchorElement>} */ (document.querySelectorAll('#languages a[data-lang]')).forEach((link) => {
     link.addEventListener('click', () => {
       rememberLanguage(link.dataset.lang);
     });
