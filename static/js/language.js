@@ -7,12 +7,22 @@ const MAX_AGE = 400 * 24 * 3600; // the longest a browser keeps a cookie
 // Shared with the service worker, which answers pages offline in this language.
 const SETTINGS_CACHE = 'calmcalf-settings';
 const LANGUAGE_URL = '/__language';
+const CHOICE_KEY = 'calmcalf.lang';
 // The language the server last stored for this phone's evening reminders.
 export const REMINDER_LANG_KEY = 'calmcalf.reminder-lang';
 
+const setCookie = (lang) => {
+  document.cookie = `${COOKIE}=${lang}; path=/; max-age=${MAX_AGE}; samesite=lax`;
+};
+
 /** Keep the choice where the server and the worker look for it. */
 export async function rememberLanguage(lang) {
-  document.cookie = `${COOKIE}=${lang}; path=/; max-age=${MAX_AGE}; samesite=lax`;
+  setCookie(lang);
+  try {
+    localStorage.setItem(CHOICE_KEY, lang);
+  } catch {
+    // The cookie and the worker's note still hold it.
+  }
   if (!('caches' in window)) return;
   try {
     const cache = await caches.open(SETTINGS_CACHE);
@@ -50,5 +60,13 @@ export function initLanguage() {
     url.searchParams.delete('lang');
     history.replaceState(history.state, '', `${url.pathname}${url.search}${url.hash}`);
   }
+  // A cleared or expired cookie is set again, so the server (and reminders) keep following the choice.
+  let chosen = null;
+  try {
+    chosen = localStorage.getItem(CHOICE_KEY);
+  } catch {
+    // No storage: nothing to restore.
+  }
+  if (chosen && !document.cookie.split('; ').includes(`${COOKIE}=${chosen}`)) setCookie(chosen);
   followWithReminders(lang);
 }
