@@ -87,7 +87,10 @@ export async function initReminders() {
   };
   const fail = (error) => {
     const offline = !navigator.onLine || error instanceof TypeError;
-    setText('reminder-state', offline ? message(root, 'offline') : message(root, 'failed', { error: error.message }));
+    // The server names the field in English; the one a person can get wrong is said in their language.
+    const zoneRefused = String(error.message).startsWith('timezone');
+    const text = zoneRefused ? message(root, 'bad-timezone') : message(root, 'failed', { error: error.message });
+    setText('reminder-state', offline ? message(root, 'offline') : text);
   };
 
   // The zone this phone is in, and every zone the browser knows, to pick from.

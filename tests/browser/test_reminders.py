@@ -264,3 +264,21 @@ def test_reminders_follow_the_language_also_after_it_changes(phone, server, push
         "navigator.serviceWorker.ready.then((r) => r.getNotifications()).then(([n]) => [n.title, n.body])"
     )
     assert shown == ["Растяжка перед сном", "Три минуты растяжки икр перед сном?"]
+
+
+def test_a_refused_time_zone_is_explained_in_the_page_language(browser, server, push):
+    context = browser.new_context(**PHONE, locale="ru")
+    context.grant_permissions(["notifications"], origin=server.url)
+    try:
+        page = context.new_page()
+        page.add_init_script(f"({STUB})({json.dumps(push.subscriber().subscription())})")
+        page.goto(server.url + "/reminders")
+        page.wait_for_selector("#reminders[data-ready]")
+        page.locator("#reminder-timezone").fill("Mars/Olympus")
+        page.locator("#reminder-on").click()
+        expect(page.locator("#reminder-state")).to_have_text(
+            "Такой часовой пояс неизвестен. Выберите его из списка, например Europe/Moscow."
+        )
+        assert stored(server) == []
+    finally:
+        context.close()
