@@ -12,6 +12,7 @@ names them in `Vary` (see `vary_headers`, also used by the page cache).
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from babel import Locale
@@ -59,7 +60,13 @@ def plural_samples() -> list[tuple[str, int]]:
     A script picks a message's form with Intl.PluralRules; the page hands it
     one translated form per category (data-msg-NAME-one, -few, -many, -other).
     """
-    rule = Locale.parse(str(get_locale() or DEFAULT_LOCALE)).plural_form
+    return _samples(str(get_locale() or DEFAULT_LOCALE))
+
+
+@lru_cache(maxsize=16)
+def _samples(locale: str) -> list[tuple[str, int]]:
+    """The smallest whole number in each CLDR plural category (ru: one 1, few 2, many 0)."""
+    rule = Locale.parse(locale).plural_form
     samples: dict[str, int] = {}
     for n in range(0, 200):
         samples.setdefault(rule(n), n)
