@@ -7,7 +7,7 @@
 // imported script byte for byte, so a new app version installs a new worker,
 // which waits until the person taps "Update".
 
-importScripts('/sw-precache.js');
+importScripts('/sw-precache.js', '/static/js/base64url.js'); // base64url: shared with the Reminders page
 
 const {
   version: VERSION, urls: PRECACHE_URLS, pages: PAGES, languages: LANGUAGES, defaultLanguage: DEFAULT_LANGUAGE,
@@ -126,11 +126,6 @@ async function openFromNotification(url) {
   return self.clients.openWindow(url);
 }
 
-function keyBytes(base64url) {
-  const text = atob(base64url.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (base64url.length % 4)) % 4));
-  return Uint8Array.from(text, (c) => c.charCodeAt(0));
-}
-
 // The browser replaced the subscription: subscribe again and tell the server.
 async function renewSubscription(oldSubscription) {
   const stored = await (await caches.open(SETTINGS_CACHE)).match(SETTINGS_URL);
@@ -138,7 +133,7 @@ async function renewSubscription(oldSubscription) {
   const settings = await stored.json();
   const { publicKey } = await (await fetch('/api/push/public-key')).json();
   const subscription = await self.registration.pushManager.subscribe({
-    userVisibleOnly: true, applicationServerKey: keyBytes(publicKey),
+    userVisibleOnly: true, applicationServerKey: self.calmcalfBase64url.toBytes(publicKey),
   });
   const json = { 'Content-Type': 'application/json' };
   await fetch('/api/reminders', { method: 'POST', headers: json, body: JSON.stringify({ subscription: subscription.toJSON(), ...settings }) });

@@ -12,7 +12,6 @@ names them in `Vary` (see `vary_headers`, also used by the page cache).
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 
 from babel import Locale
@@ -54,25 +53,6 @@ def language_names(locales: list[str]) -> list[tuple[str, str]]:
     return [(code, (Locale.parse(code).get_display_name(code) or code).capitalize()) for code in locales]
 
 
-def plural_samples() -> list[tuple[str, int]]:
-    """One whole number for each plural category of the page's language.
-
-    A script picks a message's form with Intl.PluralRules; the page hands it
-    one translated form per category (data-msg-NAME-one, -few, -many, -other).
-    """
-    return _samples(str(get_locale() or DEFAULT_LOCALE))
-
-
-@lru_cache(maxsize=16)
-def _samples(locale: str) -> list[tuple[str, int]]:
-    """The smallest whole number in each CLDR plural category (ru: one 1, few 2, many 0)."""
-    rule = Locale.parse(locale).plural_form
-    samples: dict[str, int] = {}
-    for n in range(0, 200):
-        samples.setdefault(rule(n), n)
-    return sorted(samples.items())
-
-
 def init_app(app: Flask) -> None:
     """Pick the language, tell caches what it depends on, and remember a `?lang=` choice."""
     locales = available_locales(app)
@@ -94,4 +74,3 @@ def init_app(app: Flask) -> None:
     app.after_request(vary_and_remember)
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or DEFAULT_LOCALE)
     app.jinja_env.globals["languages"] = lambda: language_names(locales)
-    app.jinja_env.globals["plural_samples"] = plural_samples

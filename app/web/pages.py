@@ -10,16 +10,35 @@ from . import content
 
 bp = Blueprint("pages", __name__)
 
-# Each page's own script and the modules it imports (preloaded, so no waterfall).
-TIMER = ["player.js", "timer.js", "cues.js", "text.js", "store.js"]
-DIARY = ["diarydata.js", "text.js", "store.js"]
+# Each page's own script and every module it imports, directly or not (preloaded,
+# so there is no waterfall; tests/test_scripts.py checks the lists).
+_STORE = ["store.js", "db.js"]
+_PLAYER = ["player.js", "timer.js", "cues.js", "text.js", "dom.js"]
+_DIARY = ["diarydata.js", "nights.js", "text.js", "dom.js", *_STORE]
 SCRIPTS = {
-    "relief": {"entry": "relief.js", "imports": TIMER},
-    "bedtime": {"entry": "bedtime.js", "imports": TIMER},
-    "checklist": {"entry": "checklist.js", "imports": ["text.js", "store.js"]},
-    "diary": {"entry": "diary.js", "imports": DIARY},
-    "report": {"entry": "report.js", "imports": DIARY},
-    "reminders": {"entry": "reminders.js", "imports": ["text.js", "install.js"]},
+    "relief": {
+        "entry": "relief.js",
+        "imports": [*_PLAYER, "reliefsession.js", "reliefscreens.js", "reliefdone.js", *_STORE],
+    },
+    "bedtime": {"entry": "bedtime.js", "imports": [*_PLAYER, "nights.js", *_STORE]},
+    "checklist": {"entry": "checklist.js", "imports": ["text.js", "dom.js", "nights.js", *_STORE]},
+    "diary": {
+        "entry": "diary.js",
+        "imports": [
+            *_DIARY,
+            "diarychart.js",
+            "diarylist.js",
+            "diaryform.js",
+            "transfer.js",
+            "diaryfile.js",
+            "reliefsession.js",
+        ],
+    },
+    "report": {"entry": "report.js", "imports": _DIARY},
+    "reminders": {
+        "entry": "reminders.js",
+        "imports": ["text.js", "dom.js", "install.js", "base64url.js", "language.js"],
+    },
     "doctor": {"entry": "doctor.js", "imports": []},
 }
 

@@ -2,9 +2,9 @@
 
 import { StepPlayer } from './player.js';
 import { saveSettings } from './cues.js';
-import { nightOf, setTick } from './store.js';
-
-const $ = (id) => document.getElementById(id);
+import { setTick } from './store.js';
+import { nightOf } from './nights.js';
+import { $ } from './dom.js';
 
 export function initBedtime() {
   const root = $('routine');

@@ -1,7 +1,9 @@
 // Tonight's checklist: real checkboxes, kept per night (noon to noon) on the device.
 
 import { message, plural, setText } from './text.js';
-import { getChecklist, listChecklist, nightOf, setTick, shiftNight } from './store.js';
+import { getChecklist, listChecklist, setTick } from './store.js';
+import { nightDate, nightOf, shiftNight } from './nights.js';
+import { $ } from './dom.js';
 
 /** Nights in a row with the routine done, counting back from tonight (or last night, if tonight is still open). */
 export function routineStreak(records, tonight) {
@@ -16,15 +18,14 @@ export function routineStreak(records, tonight) {
 }
 
 function nightLabel(night) {
-  const [y, m, d] = night.split('-').map(Number);
   return new Intl.DateTimeFormat(document.documentElement.lang, { weekday: 'long', day: 'numeric', month: 'long' })
-    .format(new Date(y, m - 1, d));
+    .format(nightDate(night));
 }
 
 export async function initChecklist() {
-  const root = document.getElementById('checklist');
+  const root = $('checklist');
   if (!root) return;
-  const form = document.getElementById('checklist-form');
+  const form = $('checklist-form');
   const boxes = [...form.querySelectorAll('input[type="checkbox"]')];
 
   async function showStreak(tonight) {

@@ -1,7 +1,7 @@
 // Figures from the diary: per night, per week, and routine nights against the rest.
 // Pure functions over the stored records, shared by the diary and the printed report.
 
-import { nightOf, shiftNight } from './store.js';
+import { nightOf, shiftNight } from './nights.js';
 
 /** The nights of the last `weeks` weeks, oldest first, ending with the night we are in. */
 export function windowNights(weeks, now = new Date()) {

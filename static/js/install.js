@@ -1,5 +1,7 @@
 // "Install Calm Calf" where the browser offers it; Add to Home Screen steps on iOS.
 
+import { $ } from './dom.js';
+
 export function isStandalone() {
   return window.matchMedia('(display-mode: standalone)').matches || navigator.standalone === true;
 }
@@ -10,8 +12,8 @@ export function isIOS() {
 }
 
 export function initInstall() {
-  const box = document.getElementById('install');
-  const button = document.getElementById('install-button');
+  const box = $('install');
+  const button = $('install-button');
   if (!box || !button || isStandalone()) return;
   let offered = null;
   window.addEventListener('beforeinstallprompt', (event) => {
@@ -33,6 +35,6 @@ export function initInstall() {
   });
   if (isIOS()) {
     box.hidden = false;
-    document.getElementById('install-ios').hidden = false;
+    $('install-ios').hidden = false;
   }
 }

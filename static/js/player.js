@@ -9,9 +9,16 @@
 import { SequenceTimer, formatClock } from './timer.js';
 import { WakeLock, chime, loadSettings, saveSettings, speak, vibrate } from './cues.js';
 import { message, plural, setText } from './text.js';
+import { $ } from './dom.js';
 
 const TICK_MS = 250;
-const $ = (id) => document.getElementById(id);
+
+/** Tell the rest of the page (the update offer) whether a timer is running. */
+function announceTimer(running) {
+  if (running) document.documentElement.dataset.timer = 'running';
+  else delete document.documentElement.dataset.timer;
+  document.dispatchEvent(new Event(running ? 'calmcalf:timer-started' : 'calmcalf:timer-stopped'));
+}
 
 /** Run fn once the next frame is on screen (or soon, where no frame comes: hidden pages run no rAF). */
 export function afterNextFrame(fn) {
@@ -85,6 +92,7 @@ export class StepPlayer {
     this.render();
     clearInterval(this.ticking);
     this.ticking = setInterval(() => this.render(), TICK_MS);
+    announceTimer(true);
     // Paint first; the wake lock and the page's bookkeeping follow the first frame.
     afterNextFrame(() => {
       if (!this.timer) return;
@@ -97,7 +105,9 @@ export class StepPlayer {
   stop() {
     clearInterval(this.ticking);
     this.ticking = null;
+    const wasRunning = this.timer !== null;
     this.timer = null;
+    if (wasRunning) announceTimer(false);
     this.wake.release();
     if ('speechSynthesis' in window) window.speechSynthesis.cancel();
   }
@@ -122,8 +132,7 @@ export class StepPlayer {
     setText('step-count', message(this.root, 'step-count', { n: state.stepIndex + 1, total: this.steps.length }));
     const again = isChange && state.round > this.shown.round && state.stepIndex === 0
       ? `${message(this.root, 'again')} ` : '';
-    const stepSeconds = Math.round(state.stepMs / 1000);
-    const seconds = plural(this.root, 'seconds', stepSeconds, { s: stepSeconds });
+    const seconds = plural(this.root, 'seconds', Math.round(state.stepMs / 1000));
     this.announce(`${again}${this.describe(li)} ${seconds}`);
     if (isChange) {
       vibrate([180]);

@@ -1,215 +1,290 @@
 // Cramp now: one tap starts the guided relief steps; "It's gone" saves the episode.
+//
+// A tap always starts a fresh session. A session left without "It's gone" is
+// closed (kept in the diary, its length unknown); if it was on screen only
+// minutes ago, the timer offers to continue it. The pieces: reliefsession.js
+// (the stored session), reliefscreens.js (home, timer, after), reliefdone.js
+// (saving and rating the cramp).
 
+import { $ } from './dom.js';
 import { StepPlayer } from './player.js';
-import { message, plural, setText } from './text.js';
 import { formatClock } from './timer.js';
 import { chime, saveSettings, vibrate } from './cues.js';
-import { addEpisode, updateEpisode } from './store.js';
+import { plural, setText } from './text.js';
+import { deleteEpisode } from './store.js';
+import {
+  CONTINUOUS_GAP_MS, closeIfStale, closeUnended, forgetSession, isRecent, minutesAgo, readSession, saveSession,
+} from './reliefsession.js';
+import { ReliefScreens } from './reliefscreens.js';
+import { AfterCramp } from './reliefdone.js';
 
-// The running session is kept so that a reload (a phone that discarded the
-// tab while the screen was locked) comes back to the same, still-correct timer.
-const SESSION_KEY = 'calmcalf.relief-session';
-const RESUME_WITHIN_MS = 30 * 60 * 1000;
+const SEEN_EVERY_MS = 5000; // how often "still on screen" is noted while the timer shows
+const OFFER_FOR_MS = 2 * 60 * 1000; // how long "Continue the cramp…?" stays on offer
 
-const $ = (id) => document.getElementById(id);
+const whenIdle = (fn) => (window.requestIdleCallback || ((f) => setTimeout(f, 200)))(fn, { timeout: 1000 });
 
-function readSession() {
-  try {
-    const saved = JSON.parse(localStorage.getItem(SESSION_KEY) || 'null');
-    if (saved && Date.now() - saved.timer.startedAt < RESUME_WITHIN_MS) return saved;
-  } catch {
-    // A damaged entry is simply ignored.
-  }
-  return null;
+/**
+ * Whether this load brings back a timer the person already had open: a reload,
+ * Back or Forward, or a tab the phone discarded. Those keep the history entry's
+ * state; a new visit (the shortcut, a link) starts with none.
+ */
+function isReturn() {
+  if (history.state?.screen === 'timer') return true;
+  const [nav] = performance.getEntriesByType?.('navigation') ?? [];
+  return document.wasDiscarded === true || Boolean(nav && (nav.type === 'reload' || nav.type === 'back_forward'));
 }
 
-function forgetSession() {
-  try {
-    localStorage.removeItem(SESSION_KEY);
-  } catch {
-    // Nothing to clear.
+class Relief {
+  constructor(section) {
+    this.section = section;
+    this.redFlagMs = Number(section.dataset.redFlagMinutes) * 60 * 1000;
+    this.player = new StepPlayer(section, {
+      loop: true,
+      onRender: (state, t) => this.tick(state, t),
+      onChange: () => this.remember(),
+    });
+    this.settings = this.player.settings;
+    this.screens = new ReliefScreens($('home'), section, $('done'));
+    this.after = new AfterCramp($('done'));
+    this.leg = null;
+    this.alerting = false;
+    this.seenNotedAt = 0;
+    this.hiddenAt = null; // while the page is hidden (screen locked, another app)
+    this.offer = null; // {session, until, closing} while "Continue the cramp…?" is offered
+    this.homeTitle = document.title;
+  }
+
+  /** The steps for someone who can, or cannot, stand up. */
+  stepsFor(cantStand) {
+    const skip = cantStand ? 'standing' : 'in-bed';
+    return this.player.allSteps.filter((li) => li.dataset.where !== skip);
+  }
+
+  // --- sessions ---
+
+  /** Start afresh; a session left open before is closed, and offered back if it was recent. */
+  startFresh(afterFrame = () => {}) {
+    const old = readSession();
+    const now = Date.now();
+    forgetSession();
+    const offer = old && isRecent(old, now) ? { session: old, until: now + OFFER_FOR_MS, closing: null } : null;
+    this.setOffer(offer);
+    this.run(null, this.settings.leg, () => {
+      // Saving the old one waits for the first frame; skipped if it was continued meanwhile.
+      if (old && (!offer || this.offer === offer)) {
+        const closing = closeUnended(old);
+        if (offer) offer.closing = closing;
+      }
+      afterFrame();
+    });
+  }
+
+  /** Run the timer from a snapshot, or from now; afterFrame runs once it is on screen. */
+  run(snapshot, leg, afterFrame = () => {}) {
+    this.player.setSteps(this.stepsFor(this.settings.cantStand));
+    this.setLeg(leg);
+    this.setAlert(false);
+    this.screens.show('timer');
+    this.player.start(snapshot, () => {
+      this.screens.settle();
+      // Keyboard and screen-reader users continue inside the timer, not on the hidden button.
+      if (!this.section.contains(document.activeElement)) $('relief-title').focus({ preventScroll: true });
+      this.remember();
+      afterFrame();
+    });
+  }
+
+  /** Note the running session, with the moment it was last on screen. */
+  remember(t = Date.now()) {
+    if (!this.player.running) return;
+    saveSession(this.player.snapshot(), this.leg, t);
+    this.seenNotedAt = t;
+  }
+
+  /** "Continue the cramp from 3 minutes ago?" Yes: the earlier session carries on, and its diary entry is taken back. */
+  async continueOffered() {
+    const { offer } = this;
+    if (!offer) return;
+    this.setOffer(null);
+    this.run(offer.session.timer, offer.session.leg);
+    const saved = await offer.closing;
+    if (saved) await deleteEpisode(saved.id).catch(() => {});
+  }
+
+  setOffer(offer) {
+    this.offer = offer;
+    const button = $('continue');
+    if (offer) button.textContent = plural(this.section, 'continue', minutesAgo(offer.session));
+    button.hidden = !offer;
+  }
+
+  /** Every tick: cramp time, the 10-minute advice, the offer's end, and "still on screen". */
+  tick(state, t) {
+    setText('elapsed', formatClock(state.totalMs, false));
+    if (this.hiddenAt !== null) return; // back from hiding: onVisible decides first
+    if (state.totalMs >= this.redFlagMs && !this.alerting) this.raiseAlert();
+    if (this.offer && t > this.offer.until) this.setOffer(null);
+    if (t - this.seenNotedAt >= SEEN_EVERY_MS && document.visibilityState === 'visible') this.remember(t);
+  }
+
+  setAlert(on) {
+    this.alerting = on;
+    $('red-flag').hidden = !on;
+    this.section.classList.toggle('alerting', on);
+  }
+
+  /** At 10 minutes: the advice to get urgent help, with a buzz (and a tone if sound is on). */
+  raiseAlert() {
+    this.setAlert(true);
+    if (this.settings.sound) chime();
+    vibrate([300, 150, 300]);
+  }
+
+  /** Back on screen after a while away: a long absence is not one continuous cramp. */
+  onVisible() {
+    const away = this.hiddenAt === null ? 0 : Date.now() - this.hiddenAt;
+    this.hiddenAt = null;
+    if (this.player.running && away > CONTINUOUS_GAP_MS) this.startFresh();
+  }
+
+  onHidden() {
+    this.remember();
+    this.hiddenAt = Date.now();
+  }
+
+  // --- screens ---
+
+  setLeg(value) {
+    this.leg = value === 'left' || value === 'right' ? value : null;
+    this.section.classList.toggle('leg-left', this.leg === 'left');
+    this.section.querySelectorAll('input[name="leg"]').forEach((input) => {
+      input.checked = input.value === this.leg;
+    });
+  }
+
+  /** Lay the timer out unseen while nobody is waiting, so a tap only reveals it. */
+  prepareOffstage() {
+    if (this.player.running) return;
+    this.screens.offstage(() => {
+      this.player.setSteps(this.stepsFor(this.settings.cantStand));
+      this.setLeg(this.settings.leg);
+      this.player.preview();
+    });
+  }
+
+  /** "It's gone": save the episode, then ask how bad it was. */
+  finish() {
+    const end = Date.now();
+    const start = this.player.timer.startedAt;
+    this.player.stop();
+    forgetSession();
+    this.setOffer(null);
+    this.setAlert(false);
+    this.screens.show('done');
+    this.after.open(start, end, this.leg);
+    history.replaceState({ screen: 'done' }, '', location.pathname);
+    $('done-title').focus();
+  }
+
+  /** Home again (Back): the session stays stored, so a tap soon after can offer to continue it. */
+  showHome() {
+    if (this.player.running) {
+      this.remember();
+      this.player.stop();
+    }
+    this.setOffer(null);
+    this.screens.clearOffstage();
+    this.screens.show('home');
+    document.title = this.homeTitle;
+    whenIdle(() => this.prepareOffstage());
+  }
+
+  /** Back and Forward: the screen follows the address. */
+  onHistory(state) {
+    const screen = state?.screen ?? (location.pathname === '/relief' ? 'timer' : 'home');
+    if (screen === 'home') this.showHome();
+    else if (screen === 'done' && this.after.saving) this.screens.show('done');
+    else if (!this.player.running) this.startFresh();
+  }
+
+  // --- start-up ---
+
+  /** Cramp now on home: start in place on the same frame as the tap (the form works without script). */
+  onCrampNow(event) {
+    event.preventDefault();
+    const tappedAt = event.timeStamp;
+    this.startFresh(() => {
+      // After the first timer frame: measure it for the benchmark, then record the visit.
+      performance.measure('cramp-now:tap-to-frame', { start: tappedAt, end: performance.now() });
+      history.pushState({ screen: 'timer' }, '', '/relief');
+      this.showTimerTitle();
+    });
+  }
+
+  showTimerTitle() {
+    const name = $('cramp-now').textContent.trim();
+    document.title = name + this.homeTitle.slice(this.homeTitle.indexOf(' · '));
+  }
+
+  /** /relief (the home-screen shortcut): a fresh timer, or the same one after a reload. */
+  autostart() {
+    const saved = readSession();
+    if (isReturn() && history.state?.screen === 'done') {
+      // "After It's gone" cannot be rebuilt after a reload: home instead.
+      history.replaceState({ screen: 'home' }, '', '/');
+      this.showHome();
+      return;
+    }
+    const putHomeBehind = () => {
+      if (history.state?.screen === 'timer') return;
+      // Arrived straight at the timer: put home behind it, so Back shows home.
+      history.replaceState({ screen: 'home' }, '', '/');
+      history.pushState({ screen: 'timer' }, '', '/relief');
+    };
+    if (saved && isReturn() && isRecent(saved)) this.run(saved.timer, saved.leg, putHomeBehind);
+    else this.startFresh(putHomeBehind);
+  }
+
+  wire() {
+    $('cramp-now').addEventListener('click', (event) => this.onCrampNow(event));
+    $('gone').addEventListener('click', () => this.finish());
+    $('continue').addEventListener('click', () => this.continueOffered());
+    this.section.querySelectorAll('input[name="leg"]').forEach((input) => {
+      input.addEventListener('change', () => {
+        this.setLeg(input.value);
+        this.settings.leg = this.leg;
+        saveSettings(this.settings);
+        this.remember();
+      });
+    });
+    const cantStand = $('cant-stand');
+    cantStand.checked = this.settings.cantStand;
+    cantStand.addEventListener('change', () => {
+      this.settings.cantStand = cantStand.checked;
+      saveSettings(this.settings);
+      this.player.remap(this.stepsFor(this.settings.cantStand));
+    });
+    window.addEventListener('popstate', (event) => this.onHistory(event.state));
+    document.addEventListener('visibilitychange', () => {
+      if (document.visibilityState === 'visible') this.onVisible();
+      else this.onHidden();
+    });
+    window.addEventListener('pagehide', () => this.remember());
   }
 }
 
 export function initRelief() {
   const section = $('relief');
   if (!section) return null;
-  const home = $('home');
-  const done = $('done');
-  const redFlagMs = Number(section.dataset.redFlagMinutes) * 60 * 1000;
-  let leg = null;
-  let saving = null;
-
-  const player = new StepPlayer(section, {
-    loop: true,
-    onRender: showElapsed,
-    onChange: saveSession,
-  });
-  const { settings } = player;
-
-  /** The steps for someone who can, or cannot, stand up. */
-  function stepsFor(cantStand) {
-    const skip = cantStand ? 'standing' : 'in-bed';
-    return player.allSteps.filter((li) => li.dataset.where !== skip);
-  }
-
-  function saveSession() {
-    try {
-      localStorage.setItem(SESSION_KEY, JSON.stringify({ timer: player.snapshot(), leg }));
-    } catch {
-      // Storage full or blocked: the timer still runs.
-    }
-  }
-
-  /** Cramp time since the tap, and the red-flag advice at 10 minutes. */
-  function showElapsed(state) {
-    setText('elapsed', formatClock(state.totalMs, false));
-    if (state.totalMs >= redFlagMs && $('red-flag').hidden) {
-      $('red-flag').hidden = false;
-      if (settings.sound) chime();
-      vibrate([300, 150, 300]);
-    }
-  }
-
-  function setLeg(value) {
-    leg = value === 'left' || value === 'right' ? value : null;
-    section.classList.toggle('leg-left', leg === 'left');
-    section.querySelectorAll('input[name="leg"]').forEach((input) => {
-      input.checked = input.value === leg;
-    });
-  }
-
-  function show(which) {
-    if (which === section && section.classList.contains('ready-offstage')) {
-      // Fast path for the tap: reveal the painted layer, hide home without layout.
-      section.classList.replace('ready-offstage', 'revealing');
-      section.inert = false;
-      home.classList.add('leaving');
-      done.hidden = true;
-      return;
-    }
-    settle();
-    home.hidden = which !== home;
-    section.hidden = which !== section;
-    done.hidden = which !== done;
-  }
-
-  /** After the first frame: put the timer back in the page flow and drop home. */
-  function settle() {
-    if (!section.classList.contains('revealing')) return;
-    section.classList.remove('revealing');
-    home.classList.remove('leaving');
-    home.hidden = true;
-  }
-
-  /** Lay the timer out and paint it while nobody is waiting, so a tap only reveals it. */
-  function prepareOffstage() {
-    if (player.running || !section.hidden) return;
-    player.setSteps(stepsFor(settings.cantStand));
-    player.preview();
-    section.inert = true;
-    section.classList.add('ready-offstage');
-    section.hidden = false;
-  }
-
-  /** Begin (or resume) the relief steps; afterFrame runs once the timer is on screen. */
-  function start(saved = null, afterFrame = () => {}) {
-    player.setSteps(stepsFor(settings.cantStand));
-    setLeg(saved ? saved.leg : null);
-    $('red-flag').hidden = true;
-    show(section);
-    player.start(saved && saved.timer, () => {
-      settle();
-      // Keyboard and screen-reader users continue inside the timer, not on the hidden button.
-      if (!section.contains(document.activeElement)) $('relief-title').focus({ preventScroll: true });
-      saveSession();
-      afterFrame();
-    });
-  }
-
-  /** "It's gone": save the episode, then ask how bad it was. */
-  function finish() {
-    const end = Date.now();
-    const start = player.timer.startedAt;
-    player.stop();
-    forgetSession();
-    const seconds = Math.max(0, Math.round((end - start) / 1000));
-    $('done-duration').textContent = seconds < 60
-      ? plural(done, 'duration-short', seconds, { s: seconds })
-      : message(done, 'duration', { m: Math.floor(seconds / 60), s: seconds % 60 });
-    done.querySelectorAll('[data-severity]').forEach((b) => b.setAttribute('aria-pressed', 'false'));
-    $('severity-saved').textContent = '';
-    show(done);
-    $('done-title').focus();
-    saving = addEpisode({
-      start: new Date(start).toISOString(),
-      end: new Date(end).toISOString(),
-      durationSeconds: seconds,
-      leg,
-      source: 'cramp-now',
-    }).catch(() => {
-      $('done-stored').textContent = message(done, 'not-saved');
-      return null;
-    });
-  }
-
-  async function rateSeverity(button) {
-    const severity = Number(button.dataset.severity);
-    const episode = await saving;
-    if (!episode) return;
-    await updateEpisode(episode.id, { severity });
-    done.querySelectorAll('[data-severity]').forEach((b) => b.setAttribute('aria-pressed', String(b === button)));
-    $('severity-saved').textContent = message(done, 'saved', { n: severity });
-  }
-
-  // Wiring. The Cramp now form works without script (it opens /relief);
-  // with script, the timer starts in place on the same frame as the tap.
-  const crampNow = $('cramp-now');
-  crampNow.addEventListener('click', (event) => {
-    event.preventDefault(); // no form submission: start in place
-    const tappedAt = event.timeStamp;
-    start(null, () => {
-      // Runs after the first timer frame: measure it for the benchmark, then record the visit.
-      performance.measure('cramp-now:tap-to-frame', { start: tappedAt, end: performance.now() });
-      history.pushState({ relief: true }, '', '/relief');
-      document.title = crampNow.textContent.trim() + document.title.slice(document.title.indexOf(' · '));
-    });
-  });
-  $('gone').addEventListener('click', finish);
-  done.querySelectorAll('[data-severity]').forEach((button) => {
-    button.addEventListener('click', () => rateSeverity(button));
-  });
-  section.querySelectorAll('input[name="leg"]').forEach((input) => {
-    input.addEventListener('change', () => {
-      setLeg(input.value);
-      if (player.running) saveSession();
-    });
-  });
-  const cantStand = $('cant-stand');
-  cantStand.checked = settings.cantStand;
-  cantStand.addEventListener('change', () => {
-    settings.cantStand = cantStand.checked;
-    saveSettings(settings);
-    player.remap(stepsFor(settings.cantStand));
-  });
-
-  const whenIdle = (fn) => (window.requestIdleCallback || ((f) => setTimeout(f, 200)))(fn, { timeout: 1000 });
-  window.addEventListener('popstate', () => {
-    if (location.pathname === '/' && player.running) {
-      player.stop();
-      forgetSession();
-      show(home);
-      whenIdle(prepareOffstage);
-    }
-  });
-
+  const relief = new Relief(section);
+  relief.wire();
   if (section.dataset.autostart === 'true') {
-    start(readSession());
+    relief.autostart();
   } else {
-    forgetSession();
-    window.addEventListener('load', () => whenIdle(prepareOffstage), { once: true });
+    closeIfStale();
+    window.addEventListener('load', () => whenIdle(() => relief.prepareOffstage()), { once: true });
   }
-  return { start, finish };
+  return relief;
 }
 
 initRelief();

@@ -2,18 +2,45 @@
 
 import { message, setText } from './text.js';
 import { isIOS, isStandalone } from './install.js';
+import { $ } from './dom.js';
+import './base64url.js'; // a classic script shared with the service worker: self.calmcalfBase64url
 import { REMINDER_LANG_KEY } from './language.js';
-
-const $ = (id) => document.getElementById(id);
 // Where the page and the service worker share the chosen time, days and zone
 // (the worker needs them to renew a subscription the browser replaced).
 export const SETTINGS_CACHE = 'calmcalf-settings';
 export const SETTINGS_URL = '/__reminder-settings';
 
-/** The VAPID public key (base64url) as the bytes pushManager.subscribe wants. */
-function keyBytes(base64url) {
-  const text = atob(base64url.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (base64url.length % 4)) % 4));
-  return Uint8Array.from(text, (c) => c.charCodeAt(0));
+// Every wait on the browser or the network ends: a push service that never
+// answers must not leave "Setting up…" on screen for minutes.
+const WAIT_MS = 10_000;
+const ASK_MS = 120_000; // the permission question waits on the person, so longer
+
+/** A step that did not answer in time, or refused plainly; `code` picks the message. */
+class NoAnswer extends Error {
+  constructor(code) {
+    super(code);
+    this.code = code;
+  }
+}
+
+/** `promise`, or a NoAnswer(code) after `ms`. */
+function within(promise, code, ms = WAIT_MS) {
+  let timer;
+  const late = new Promise((_, reject) => { timer = setTimeout(() => reject(new NoAnswer(code)), ms); });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+/** A subscription from the phone's push service; its refusals become a plain message. */
+async function subscribe(registration, publicKey) {
+  try {
+    return await within(registration.pushManager.subscribe({
+      userVisibleOnly: true, applicationServerKey: self.calmcalfBase64url.toBytes(publicKey),
+    }), 'push-timeout');
+  } catch (error) {
+    // e.g. "Registration failed - permission denied" in a private window, with permission granted.
+    if (error instanceof DOMException) throw new NoAnswer('push-refused');
+    throw error;
+  }
 }
 
 async function readSettings() {
@@ -30,15 +57,23 @@ async function writeSettings(settings) {
 
 /** POST/DELETE JSON to the API; resolves with the parsed answer or throws the server's error text. */
 async function api(method, path, body) {
-  const response = await fetch(path, {
-    method, headers: { 'Content-Type': 'application/json' }, body: body ? JSON.stringify(body) : undefined,
-  });
+  let response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers: { 'Content-Type': 'application/json' },
+      body: body ? JSON.stringify(body) : undefined,
+      signal: AbortSignal.timeout(WAIT_MS),
+    });
+  } catch (error) {
+    throw error.name === 'TimeoutError' ? new NoAnswer('server-timeout') : error;
+  }
   const answer = response.status === 204 ? null : await response.json().catch(() => null);
   if (!response.ok) throw new Error((answer && answer.error) || `HTTP ${response.status}`);
   return answer;
 }
 
-/** Note which language the server now sends this phone's reminders in (null: none are on). */
+/** Note which language the server now sends this phone's reminders in (false: none are on). */
 function noteReminderLanguage(on) {
   try {
     if (on) localStorage.setItem(REMINDER_LANG_KEY, document.documentElement.lang);
@@ -55,8 +90,8 @@ function noteReminderLanguage(on) {
  */
 export async function resaveReminder() {
   if (!('serviceWorker' in navigator) || !('PushManager' in window)) return;
-  const registration = await navigator.serviceWorker.ready;
-  const sub = await registration.pushManager.getSubscription();
+  const registration = await within(navigator.serviceWorker.ready, 'worker-timeout');
+  const sub = await within(registration.pushManager.getSubscription(), 'push-timeout');
   const settings = await readSettings();
   if (!sub || !settings) {
     noteReminderLanguage(false);
@@ -89,8 +124,26 @@ export async function initReminders() {
     const offline = !navigator.onLine || error instanceof TypeError;
     // The server names the field in English; the one a person can get wrong is said in their language.
     const zoneRefused = String(error.message).startsWith('timezone');
-    const text = zoneRefused ? message(root, 'bad-timezone') : message(root, 'failed', { error: error.message });
-    setText('reminder-state', offline ? message(root, 'offline') : text);
+    const failed = zoneRefused ? message(root, 'bad-timezone') : message(root, 'failed', { error: error.message });
+    if (error instanceof NoAnswer) setText('reminder-state', message(root, error.code));
+    else setText('reminder-state', offline ? message(root, 'offline') : failed);
+  };
+  /** Run a step with the buttons disabled (no second tap starts it twice); any failure is said plainly. */
+  const busy = async (work) => {
+    const buttons = [...root.querySelectorAll('button')];
+    const focused = document.activeElement;
+    buttons.forEach((b) => { b.disabled = true; });
+    root.setAttribute('aria-busy', 'true');
+    try {
+      await work();
+    } catch (error) {
+      fail(error);
+    } finally {
+      buttons.forEach((b) => { b.disabled = false; });
+      root.removeAttribute('aria-busy');
+      $('reminder-state').scrollIntoView({ block: 'nearest' });
+      if (focused instanceof HTMLElement && !focused.hidden && document.activeElement === document.body) focused.focus();
+    }
   };
 
   // The zone this phone is in, and every zone the browser knows, to pick from.
@@ -105,7 +158,13 @@ export async function initReminders() {
     form.querySelector('button[type="submit"]').disabled = true;
     return;
   }
-  const registration = await navigator.serviceWorker.ready;
+  let registration;
+  try {
+    registration = await within(navigator.serviceWorker.ready, 'worker-timeout');
+  } catch (error) {
+    fail(error);
+    return;
+  }
 
   function showState(settings) {
     const on = Boolean(settings);
@@ -124,7 +183,7 @@ export async function initReminders() {
     dayBoxes.forEach((box) => { box.checked = settings.days.includes(box.value); });
   }
 
-  const subscription = await registration.pushManager.getSubscription();
+  const subscription = await within(registration.pushManager.getSubscription(), 'push-timeout').catch(() => null);
   const saved = await readSettings();
   showState(subscription && saved ? saved : null);
   root.dataset.ready = 'true';
@@ -137,50 +196,41 @@ export async function initReminders() {
     const settings = { time: form.elements.time.value, timezone: zone.value.trim(), days };
     problem('');
     setText('reminder-state', message(root, 'working'));
-    // Permission is asked here, after the tap, never on load.
-    const permission = await Notification.requestPermission();
-    if (permission !== 'granted') {
-      problem(message(root, 'denied'));
-      showState(null);
-      return;
-    }
-    try {
+    $('reminder-state').scrollIntoView({ block: 'nearest' }); // the status shows beside the button
+    await busy(async () => {
+      // Permission is asked here, after the tap, never on load.
+      const permission = await within(Notification.requestPermission(), 'ask-timeout', ASK_MS);
+      if (permission !== 'granted') {
+        problem(message(root, 'denied'));
+        showState(null);
+        return;
+      }
       const { publicKey } = await api('GET', '/api/push/public-key');
-      const sub = (await registration.pushManager.getSubscription())
-        || (await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(publicKey) }));
+      const sub = (await within(registration.pushManager.getSubscription(), 'push-timeout'))
+        || (await subscribe(registration, publicKey));
       await api('POST', '/api/reminders', { subscription: sub.toJSON(), ...settings });
       await writeSettings(settings);
       noteReminderLanguage(true);
       showState(settings);
-    } catch (error) {
-      fail(error);
-    }
+    });
   });
 
-  $('reminder-test').addEventListener('click', async () => {
-    try {
-      const sub = await registration.pushManager.getSubscription();
-      await api('POST', '/api/reminders/test', { endpoint: sub.endpoint });
-      setText('reminder-state', message(root, 'test-sent'));
-    } catch (error) {
-      fail(error);
-    }
-  });
+  $('reminder-test').addEventListener('click', () => busy(async () => {
+    const sub = await within(registration.pushManager.getSubscription(), 'push-timeout');
+    await api('POST', '/api/reminders/test', { endpoint: sub.endpoint });
+    setText('reminder-state', message(root, 'test-sent'));
+  }));
 
-  $('reminder-off').addEventListener('click', async () => {
-    try {
-      const sub = await registration.pushManager.getSubscription();
-      if (sub) {
-        await api('DELETE', '/api/reminders', { endpoint: sub.endpoint });
-        await sub.unsubscribe();
-      }
-      await writeSettings(null);
-      noteReminderLanguage(false);
-      showState(null);
-    } catch (error) {
-      fail(error);
+  $('reminder-off').addEventListener('click', () => busy(async () => {
+    const sub = await within(registration.pushManager.getSubscription(), 'push-timeout');
+    if (sub) {
+      await api('DELETE', '/api/reminders', { endpoint: sub.endpoint });
+      await within(sub.unsubscribe(), 'push-timeout');
     }
-  });
+    await writeSettings(null);
+    noteReminderLanguage(false);
+    showState(null);
+  }));
 }
 
 initReminders();

@@ -1,65 +1,74 @@
 // The printable report for a doctor, filled in from the data on this device.
 
-import { message, plural, setText } from './text.js';
+import { $, element } from './dom.js';
+import { duration, message, plural, setText } from './text.js';
 import { listChecklist, listEpisodes } from './store.js';
+import { nightDate } from './nights.js';
 import { median, nightly, windowNights } from './diarydata.js';
 
-const $ = (id) => document.getElementById(id);
 const lang = () => document.documentElement.lang;
 const number = (n, digits = 1) => n.toLocaleString(lang(), { maximumFractionDigits: digits });
 
 function longDate(night) {
-  const [y, m, d] = night.split('-').map(Number);
-  return new Intl.DateTimeFormat(lang(), { day: 'numeric', month: 'long', year: 'numeric' }).format(new Date(y, m - 1, d));
+  return new Intl.DateTimeFormat(lang(), { day: 'numeric', month: 'long', year: 'numeric' }).format(nightDate(night));
 }
 
 function cells(values) {
-  const tr = document.createElement('tr');
-  for (const value of values) {
-    const td = document.createElement('td');
-    td.textContent = value;
-    tr.append(td);
-  }
+  const tr = element('tr');
+  for (const value of values) tr.append(element('td', {}, value));
   return tr;
+}
+
+/** The summary table: how often, how bad, how long. */
+function fillSummary(root, rows, weeks) {
+  const inPeriod = rows.flatMap((r) => r.episodes);
+  const severities = inPeriod.map((e) => e.severity).filter((s) => s != null);
+  const durations = inPeriod.map((e) => e.durationSeconds).filter((s) => s != null);
+  const none = message(root, 'none');
+  setText('r-count', String(inPeriod.length));
+  setText('r-nights', plural(root, 'of-nights', rows.length, { n: rows.filter((r) => r.cramps).length, total: rows.length }));
+  setText('r-per-week', number(inPeriod.length / weeks));
+  setText('r-severity', severities.length ? number(severities.reduce((a, b) => a + b, 0) / severities.length) : none);
+  setText('r-duration', durations.length ? duration(root, median(durations)) : none);
+  setText('r-longest', durations.length ? duration(root, Math.max(...durations)) : none);
+}
+
+/** How many nights of the period each bedtime habit was ticked. */
+function fillHabits(root, checklist, nights) {
+  const byNight = new Map(checklist.map((c) => [c.night, c.ticks]));
+  root.querySelectorAll('[data-habit]').forEach((cell) => {
+    const n = nights.filter((night) => byNight.get(night)?.[cell.dataset.habit]).length;
+    cell.textContent = plural(root, 'of-nights', nights.length, { n, total: nights.length });
+  });
+}
+
+/** One row per cramp, in the same words for its length as everywhere else. */
+function fillEpisodes(root, episodes) {
+  const format = new Intl.DateTimeFormat(lang(), {
+    weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit',
+  });
+  $('r-episodes').replaceChildren(...episodes.map((e) => cells([
+    format.format(new Date(e.start)),
+    e.durationSeconds == null ? '' : duration(root, e.durationSeconds),
+    e.leg ? message(root, e.leg) : '',
+    e.severity == null ? '' : String(e.severity),
+    e.note || '',
+  ])));
+  if (!episodes.length) $('r-episodes').append(cells([message(root, 'none'), '', '', '', '']));
 }
 
 export async function initReport() {
   const root = $('report');
   if (!root) return;
-  const none = message(root, 'none');
   const [episodes, checklist] = await Promise.all([listEpisodes(), listChecklist()]);
 
   function fill(weeks) {
     const nights = windowNights(weeks);
     const rows = nightly(episodes, checklist, nights);
-    const inPeriod = rows.flatMap((r) => r.episodes);
-    const severities = inPeriod.map((e) => e.severity).filter((s) => s != null);
-    const durations = inPeriod.map((e) => e.durationSeconds).filter((s) => s != null);
-    const minutes = (s) => (s == null ? none : message(root, 'minutes', { n: number(s / 60) }));
-    setText('report-period', plural(root, 'period', weeks, { from: longDate(nights[0]), to: longDate(nights.at(-1)) }));
-    setText('r-count', String(inPeriod.length));
-    const ofNights = (n, total) => plural(root, 'of-nights', total, { n: number(n), total: number(total) });
-    setText('r-nights', ofNights(rows.filter((r) => r.cramps).length, rows.length));
-    setText('r-per-week', number(inPeriod.length / weeks));
-    setText('r-severity', severities.length ? number(severities.reduce((a, b) => a + b, 0) / severities.length) : none);
-    setText('r-duration', durations.length ? minutes(median(durations)) : none);
-    setText('r-longest', durations.length ? minutes(Math.max(...durations)) : none);
-    const byNight = new Map(checklist.map((c) => [c.night, c.ticks]));
-    root.querySelectorAll('[data-habit]').forEach((cell) => {
-      const n = nights.filter((night) => byNight.get(night)?.[cell.dataset.habit]).length;
-      cell.textContent = ofNights(n, nights.length);
-    });
-    const format = new Intl.DateTimeFormat(lang(), {
-      weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit',
-    });
-    $('r-episodes').replaceChildren(...inPeriod.map((e) => cells([
-      format.format(new Date(e.start)),
-      e.durationSeconds == null ? '' : number(e.durationSeconds / 60),
-      e.leg ? message(root, e.leg) : '',
-      e.severity == null ? '' : String(e.severity),
-      e.note || '',
-    ])));
-    if (!inPeriod.length) $('r-episodes').append(cells([none, '', '', '', '']));
+    setText('report-period', message(root, 'period', { from: longDate(nights[0]), to: longDate(nights.at(-1)), weeks }));
+    fillSummary(root, rows, weeks);
+    fillHabits(root, checklist, nights);
+    fillEpisodes(root, rows.flatMap((r) => r.episodes));
     root.dataset.ready = 'true';
   }
 

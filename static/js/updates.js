@@ -1,11 +1,31 @@
 // Registers the service worker and offers a new version when one is waiting.
+//
+// The offer floats over the top of the screen and takes no layout space, so
+// nothing moves under a thumb about to tap Cramp now; while a timer runs it
+// waits, and it can be put off with "Not now".
 
-/** Show the "Update available" bar; reload once the new worker has taken over. */
+import { $ } from './dom.js';
+
+const timerRunning = () => document.documentElement.dataset.timer === 'running';
+
+/** Show or hide the offer, never during a timer. */
+function placeOffer(bar) {
+  bar.hidden = bar.dataset.dismissed === 'true' || timerRunning();
+}
+
+/** Offer the waiting worker; reload once the new worker has taken over. */
 function offerUpdate(worker) {
-  const bar = document.getElementById('update-inner');
-  const button = document.getElementById('update-button');
+  const bar = $('update-inner');
+  const button = $('update-button');
   if (!bar || !button) return;
-  bar.hidden = false;
+  bar.dataset.offered = 'true';
+  placeOffer(bar);
+  document.addEventListener('calmcalf:timer-started', () => placeOffer(bar));
+  document.addEventListener('calmcalf:timer-stopped', () => placeOffer(bar));
+  $('update-later')?.addEventListener('click', () => {
+    bar.dataset.dismissed = 'true';
+    placeOffer(bar);
+  });
   button.onclick = () => {
     button.disabled = true;
     sessionStorage.setItem('calmcalf.updating', '1');

@@ -16,10 +16,10 @@ def assert_no_violations(page) -> None:
     assert results.violations_count == 0, results.generate_report()
 
 
-SAMPLE = """import('/static/js/store.js').then(async (s) => {
-  const night = s.nightOf(new Date());
-  await s.setTick(s.shiftNight(night, 1), 'stretch', true);
-  await s.setTick(s.shiftNight(night, 2), 'sheets', true);
+SAMPLE = """Promise.all([import('/static/js/store.js'), import('/static/js/nights.js')]).then(async ([s, n]) => {
+  const night = n.nightOf(new Date());
+  await s.setTick(n.shiftNight(night, 1), 'stretch', true);
+  await s.setTick(n.shiftNight(night, 2), 'sheets', true);
   await s.addEpisode({ start: new Date(Date.now() - 86400000).toISOString(), durationSeconds: 120,
                        severity: 6, leg: 'left', note: 'Woke me', source: 'manual' });
 })"""

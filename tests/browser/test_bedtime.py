@@ -138,7 +138,7 @@ def test_the_night_rule_holds_across_daylight_saving(browser, live_server):
         page = context.new_page()
         page.goto(live_server.url + "/checklist")
         nights = page.evaluate(
-            f"""{STORE}.then((s) => [
+            """import('/static/js/nights.js').then((s) => [
               '2026-10-25T00:30:00+01:00', '2026-10-25T01:30:00+01:00', '2026-10-25T01:30:00+00:00',
               '2026-10-25T11:59:00+00:00', '2026-10-25T12:00:00+00:00', '2026-03-29T00:30:00+00:00',
             ].map((t) => s.nightOf(new Date(t))))"""

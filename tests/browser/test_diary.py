@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from tests.browser.conftest import wait_for_offline_ready
 
 STORE = "import('/static/js/store.js')"
+TRANSFER = "import('/static/js/transfer.js')"
 
 
 def open_diary(page, base: str) -> None:
@@ -68,7 +69,7 @@ def test_a_cramp_now_session_appears_in_the_diary_and_the_csv(clocked, live_serv
     open_diary(page, live_server.url)
     item = page.locator("#episode-list li")
     expect(item).to_have_count(1)
-    expect(item).to_contain_text("2 min · right leg · severity 5/10 · from Cramp now")
+    expect(item).to_contain_text("2 min 10 s · right leg · severity 5/10 · from Cramp now")
     name, text = download(page, "Export CSV")
     assert name == "calmcalf-diary-2026-11-22.csv"
     rows = list(csv.DictReader(io.StringIO(text)))
@@ -222,12 +223,12 @@ def test_a_bad_import_is_refused_and_nothing_is_lost(clocked, live_server, tmp_p
     page = clocked
     seed(page, live_server.url)
     open_diary(page, live_server.url)
-    before = page.evaluate(f"{STORE}.then((s) => s.exportData())")
+    before = page.evaluate(f"{TRANSFER}.then((s) => s.exportData())")
     path = tmp_path / "bad.json"
     path.write_text(content)
     page.set_input_files("#import-file", str(path))
     expect(page.locator("#data-status")).to_have_text(error)
-    after = page.evaluate(f"{STORE}.then((s) => s.exportData())")
+    after = page.evaluate(f"{TRANSFER}.then((s) => s.exportData())")
     assert after["episodes"] == before["episodes"] and after["checklist"] == before["checklist"]
     expect(page.locator("#episode-list li")).to_have_count(2)
 
@@ -293,3 +294,69 @@ def test_the_report_for_a_doctor_lists_the_weeks(clocked, live_server):
     assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(255, 255, 255)"
     expect(page.get_by_role("button", name="Print")).to_be_hidden()
     expect(page.locator("header.bar")).to_be_hidden()
+
+
+def test_one_cramp_on_one_night_is_said_in_the_singular(clocked, live_server):
+    page = clocked
+    open_diary(page, live_server.url)
+    add_by_hand(page, when="2026-11-20T03:15", minutes="2")
+    expect(page.locator("#chart-summary")).to_have_text(
+        "Last 8 weeks: 1 cramp on 1 night. Stretch routine done on 0 nights."
+    )
+    expect(page.locator("#compare-other")).to_have_text("0.33 cramps a night over 3 nights")
+    _, _ = download(page, "Export CSV")
+    expect(page.locator("#data-status")).to_have_text("Exported 1 cramp.")
+
+
+def test_a_cramps_length_reads_the_same_in_the_diary_and_the_report(clocked, live_server):
+    page = clocked
+    cramp_now_session(page, live_server.url, 90)
+    open_diary(page, live_server.url)
+    expect(page.locator("#episode-list li")).to_contain_text("1 min 30 s ·")
+    page.goto(live_server.url + "/diary/report")
+    page.wait_for_selector("#report[data-ready]")
+    expect(page.locator("#r-episodes td").nth(1)).to_have_text("1 min 30 s")
+    expect(page.locator("#r-duration")).to_have_text("1 min 30 s")
+    expect(page.locator("#r-nights")).to_have_text("1 of 56 nights")
+
+
+def test_chart_labels_are_readable_at_phone_width(clocked, live_server):
+    page = clocked
+    open_diary(page, live_server.url)
+    add_by_hand(page)
+    ticks = page.locator("#chart text.tick")
+    assert ticks.count() >= 3
+    for tick in ticks.all():
+        size = tick.evaluate("el => el.getScreenCTM().a * parseFloat(getComputedStyle(el).fontSize)")
+        assert size >= 11
+    right = page.evaluate("document.getElementById('chart').getBoundingClientRect().right")
+    for tick in ticks.all():
+        assert tick.bounding_box()["x"] + tick.bounding_box()["width"] <= right + 1  # none cut off
+
+
+def test_log_a_cramp_from_home_in_one_short_form(clocked, live_server):
+    page = clocked
+    page.goto(live_server.url + "/")
+    page.get_by_role("link", name="Log a cramp").click()
+    expect(page.get_by_role("heading", name="Add a cramp")).to_be_visible()
+    expect(page.get_by_label("When did it start?")).to_be_focused()
+    page.get_by_label("Which leg?").select_option(label="Right")
+    page.get_by_label("How bad was it? (0 to 10)").select_option("6")
+    page.get_by_label("How many minutes did it last?").fill("3")
+    page.get_by_label("Note (optional)").fill("After a long walk")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#episodes-status")).to_have_text("Saved.")
+    expect(page.locator("#episode-list li")).to_contain_text("3 min · right leg · severity 6/10")
+    (stored,) = episodes(page)
+    assert stored["source"] == "manual" and stored["start"].startswith("2026-11-2")
+
+
+def test_a_cramp_now_closed_without_its_gone_shows_its_length_as_unknown(clocked, live_server):
+    page = clocked
+    page.goto(live_server.url + "/")
+    page.get_by_role("button", name="Cramp now").click()
+    page.clock.run_for(40_000)
+    page.goto(live_server.url + "/doctor")
+    page.clock.run_for(20 * 60_000)
+    open_diary(page, live_server.url)
+    expect(page.locator("#episode-list li")).to_contain_text("length unknown (closed without “It’s gone”)")

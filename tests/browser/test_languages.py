@@ -19,10 +19,10 @@ from tests.test_translations import SHARED, WORD, english_words
 LANGUAGES = ("es", "ru")
 CRAMP_NOW = {"en": "Cramp now", "es": "Tengo un calambre", "ru": "Свело ногу"}
 
-SAMPLE = """import('/static/js/store.js').then(async (s) => {
-  const night = s.nightOf(new Date());
-  await s.setTick(s.shiftNight(night, 1), 'stretch', true);
-  await s.setTick(s.shiftNight(night, 2), 'sheets', true);
+SAMPLE = """Promise.all([import('/static/js/store.js'), import('/static/js/nights.js')]).then(async ([s, n]) => {
+  const night = n.nightOf(new Date());
+  await s.setTick(n.shiftNight(night, 1), 'stretch', true);
+  await s.setTick(n.shiftNight(night, 2), 'sheets', true);
   await s.addEpisode({ start: new Date(Date.now() - 86400000).toISOString(), durationSeconds: 120,
                        severity: 6, leg: 'left', note: '', source: 'manual' });
   await s.addEpisode({ start: new Date(Date.now() - 2 * 86400000).toISOString(), durationSeconds: 45,
@@ -273,8 +273,9 @@ def test_the_report_writes_dates_and_numbers_the_language_s_way(browser, live_se
         page = context.new_page()
         open_state(page, live_server.url, "report")
         period = page.locator("#report-period").inner_text()
-        assert re.search(r"\(8 недель\)$", period) and " г." in period  # "1 декабря 2026 г."
-        assert page.locator("#r-duration").inner_text() == "1,4 мин"  # median of 120 s and 45 s, with a decimal comma
+        assert period.endswith("(недель: 8)") and " г." in period  # "1 декабря 2026 г."
+        assert page.locator("#r-duration").inner_text() == "1 мин 23 с"  # the median of 120 s and 45 s
+        assert page.locator("#r-per-week").inner_text() == "0,3"  # 2 cramps in 8 weeks, with a decimal comma
         assert page.locator("#r-nights").inner_text() == "2 из 56 ночей"
     finally:
         context.close()

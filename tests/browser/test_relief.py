@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import wait_until
+from tests.browser.conftest import PHONE, wait_until
 
 # Record every real wake lock and vibration the page asks for (the real APIs still run).
 SPY = """
@@ -32,7 +32,7 @@ START = "2026-11-22T03:00:00"
 def relief(page, live_server):
     """The home page with a controllable clock, ready for a tap on Cramp now."""
     page.add_init_script(SPY)
-    page.clock.install(time="2026-11-22T02:59:59")
+    page.clock.install(time="2026-11-22T02:59:00")  # a minute of slack for a slow load
     page.goto(live_server.url + "/")
     page.clock.pause_at(START)  # time moves only when a test moves it
     return page
@@ -280,3 +280,194 @@ def test_cramp_now_button_is_big_and_within_thumb_reach(page, live_server):
     for link in page.locator("#home a:visible").all():
         assert link.bounding_box()["y"] < box["y"] - 100
         assert link.evaluate("el => parseFloat(getComputedStyle(el).fontSize)") < button_size / 2
+
+
+# --- a new cramp is a new session ------------------------------------------------
+
+
+def leave_without_its_gone(page, live_server, seconds: int) -> None:
+    """Run the timer, then close it without "It's gone" (here: go to another page)."""
+    tap_cramp_now(page)
+    page.clock.run_for(seconds * 1000)
+    page.goto(live_server.url + "/doctor")
+
+
+def open_cramp_now(page, live_server, how: str) -> None:
+    if how == "tap":
+        page.goto(live_server.url + "/")
+        tap_cramp_now(page)
+    else:  # the home-screen shortcut
+        page.goto(live_server.url + "/relief")
+        expect(page.get_by_role("timer")).to_be_visible()
+        page.clock.run_for(100)
+
+
+@pytest.mark.parametrize("how", ["tap", "shortcut"])
+def test_an_unended_session_15_minutes_old_is_not_resumed(relief, live_server, how):
+    leave_without_its_gone(relief, live_server, 30)
+    relief.clock.run_for(15 * 60_000 - 30_000)  # the next cramp, 15 minutes after the first began
+    open_cramp_now(relief, live_server, how)
+    expect(relief.locator("#elapsed")).to_have_text("0:00")
+    expect(relief.get_by_role("timer")).to_have_text("0:30")
+    assert current_title(relief) == "Pull your toes up"
+    expect(relief.get_by_role("alert")).to_be_hidden()
+    expect(relief.locator("#continue")).to_be_hidden()  # too long ago to be the same cramp
+    # The first cramp is in the diary, but not as a 15-minute one: its length is unknown.
+    wait_until(relief, f"({EPISODES})().then((r) => r.episodes.length === 1)")
+    (episode,) = relief.evaluate(EPISODES)["episodes"]
+    assert episode["start"] == relief.evaluate(f"new Date('{START}').toISOString()")
+    assert episode["durationSeconds"] is None and episode["end"] is None
+    assert episode["source"] == "cramp-now"
+    relief.clock.run_for(10 * 60_000 - 5_000)
+    expect(relief.get_by_role("alert")).to_be_hidden()  # no false 10-minute advice
+    relief.clock.run_for(10_000)
+    expect(relief.get_by_role("alert")).to_be_visible()  # but a real 10 minutes still counts
+
+
+@pytest.mark.parametrize("how", ["tap", "shortcut"])
+def test_a_session_left_minutes_ago_is_offered_back(relief, live_server, how):
+    leave_without_its_gone(relief, live_server, 120)
+    relief.clock.run_for(60_000)
+    open_cramp_now(relief, live_server, how)
+    expect(relief.locator("#elapsed")).to_have_text("0:00")  # a fresh start, unless they choose
+    offer = relief.get_by_role("button", name="Continue the cramp from 3 minutes ago?")
+    expect(offer).to_be_visible()
+    wait_until(relief, f"({EPISODES})().then((r) => r.episodes.length === 1)")
+    offer.click()
+    expect(offer).to_be_hidden()
+    expect(relief.locator("#elapsed")).to_have_text("3:00")
+    # It is one cramp again: the entry made when it was closed is taken back.
+    wait_until(relief, f"({EPISODES})().then((r) => r.episodes.length === 0)")
+    relief.get_by_role("button", name="It's gone").click()
+    expect(relief.locator("#done-duration")).to_have_text("It lasted 3 min.")
+    wait_until(relief, f"({EPISODES})().then((r) => r.episodes.length === 1)")
+    assert relief.evaluate(EPISODES)["episodes"][0]["durationSeconds"] == 180
+
+
+def test_the_offer_to_continue_goes_away_by_itself(relief, live_server):
+    leave_without_its_gone(relief, live_server, 20)
+    open_cramp_now(relief, live_server, "tap")
+    offer = relief.locator("#continue")
+    expect(offer).to_be_visible()
+    relief.clock.run_for(2 * 60_000 + 1_000)
+    expect(offer).to_be_hidden()
+    wait_until(relief, f"({EPISODES})().then((r) => r.episodes.length === 1)")
+
+
+def test_a_slip_of_the_finger_is_not_kept(relief, live_server):
+    leave_without_its_gone(relief, live_server, 3)
+    relief.clock.run_for(20 * 60_000)
+    open_cramp_now(relief, live_server, "tap")
+    relief.clock.run_for(1_000)
+    assert relief.evaluate(EPISODES)["episodes"] == []
+
+
+# --- history ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("how", ["tap", "shortcut"])
+def test_back_after_its_gone_shows_home(relief, live_server, how):
+    open_cramp_now(relief, live_server, how)
+    relief.clock.run_for(20_000)
+    relief.get_by_role("button", name="It's gone").click()
+    expect(relief.get_by_role("heading", name="Glad it has eased")).to_be_visible()
+    relief.go_back()
+    expect(relief.get_by_role("button", name="Cramp now")).to_be_visible()
+    expect(relief.get_by_role("heading", name="Glad it has eased")).to_be_hidden()
+    assert relief.url == live_server.url + "/"
+    assert relief.title().startswith("Calf cramp relief")
+
+
+# --- one small screen -----------------------------------------------------------------
+
+
+CONTROLS = ("Back", "Pause", "Next", "It's gone")
+
+
+def assert_fits(page) -> dict[str, float]:
+    """The step, the countdown and the four controls are fully on screen; returns the controls' tops."""
+    height, width = page.viewport_size["height"], page.viewport_size["width"]
+    tops = {}
+    for name in CONTROLS:
+        box = page.get_by_role("button", name=name, exact=True).bounding_box()
+        assert box["y"] >= 0 and box["y"] + box["height"] <= height, f"{name} is off screen"
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width
+        tops[name] = box["y"]
+    for locator in (page.get_by_role("timer"), page.locator(".step.current .step-title")):
+        box = locator.bounding_box()
+        assert box["y"] >= 0 and box["y"] + box["height"] <= height
+    return tops
+
+
+@pytest.mark.parametrize("cant_stand", [False, True])
+def test_the_relief_screen_fits_a_360_by_640_phone(browser, live_server, cant_stand):
+    context = browser.new_context(**{**PHONE, "viewport": {"width": 360, "height": 640}})
+    try:
+        page = context.new_page()
+        page.clock.install(time="2026-11-22T02:59:00")
+        page.goto(live_server.url + "/")
+        tap_cramp_now(page)
+        if cant_stand:
+            page.get_by_role("switch", name="I can't stand up").check()
+            page.evaluate("scrollTo(0, 0)")
+        total = page.locator("#step-count").inner_text().split()[-1]
+        for alerting in (False, True):
+            if alerting:
+                page.clock.run_for(10 * 60_000)
+                expect(page.get_by_role("alert")).to_be_visible()
+            seen = []
+            for _ in range(int(total)):
+                seen.append(assert_fits(page))
+                if alerting:
+                    alert = page.get_by_role("alert").bounding_box()
+                    assert alert["y"] + alert["height"] <= 640
+                page.get_by_role("button", name="Next").click()
+            assert all(tops == seen[0] for tops in seen), "the controls stay put from step to step"
+        # The options are one short scroll away.
+        switch = page.get_by_role("switch", name="I can't stand up").bounding_box()
+        assert switch["y"] + switch["height"] <= 640 * 1.5
+    finally:
+        context.close()
+
+
+def test_the_options_show_without_scrolling_on_a_390_by_844_phone(relief):
+    tap_cramp_now(relief)
+    for name in ("I can't stand up", "Sound"):
+        box = relief.get_by_role("switch", name=name).bounding_box()
+        assert box["y"] + box["height"] <= 844
+    for name in ("Left", "Right"):
+        box = relief.get_by_role("radio", name=name).bounding_box()
+        assert box["y"] + box["height"] <= 844
+
+
+def test_the_chosen_leg_is_remembered(relief, live_server):
+    tap_cramp_now(relief)
+    relief.get_by_role("radio", name="Left").check()
+    relief.get_by_role("button", name="It's gone").click()
+    relief.goto(live_server.url + "/")
+    tap_cramp_now(relief)
+    expect(relief.get_by_role("radio", name="Left")).to_be_checked()
+
+
+def test_paused_looks_paused(relief):
+    tap_cramp_now(relief)
+    label = relief.locator(".dial-paused")
+    expect(label).to_be_hidden()
+    ring = relief.locator("#ring")
+    running_colour = ring.evaluate("el => getComputedStyle(el).stroke")
+    relief.get_by_role("button", name="Pause").click()
+    expect(label).to_be_visible()
+    expect(label).to_have_text("Paused")
+    assert ring.evaluate("el => getComputedStyle(el).stroke") != running_colour
+    relief.get_by_role("button", name="Resume").click()
+    expect(label).to_be_hidden()
+
+
+def test_sources_are_below_the_controls(relief):
+    tap_cramp_now(relief)
+    gone = relief.get_by_role("button", name="It's gone").bounding_box()
+    links = relief.locator("#relief a[href^='http']:visible")
+    assert links.count() > 0
+    for link in links.all():
+        assert link.bounding_box()["y"] > gone["y"] + gone["height"] + 100
+    expect(relief.locator("#relief .steps .source").first).to_be_hidden()

@@ -282,3 +282,49 @@ def test_a_refused_time_zone_is_explained_in_the_page_language(browser, server, 
         assert stored(server) == []
     finally:
         context.close()
+
+
+# A push service that never answers, as behind a captive portal or a dead connection.
+SILENT_PUSH = """() => {
+  PushManager.prototype.subscribe = () => new Promise(() => {});
+  PushManager.prototype.getSubscription = async () => null;
+}"""
+
+
+def test_a_push_service_that_never_answers_gives_a_plain_message_in_time(phone, server):
+    page = phone.new_page()
+    page.add_init_script(f"({SILENT_PUSH})()")
+    page.goto(server.url + "/reminders")
+    page.wait_for_selector("#reminders[data-ready]")
+    button = page.get_by_role("button", name="Turn on reminders")
+    button.click()
+    state = page.locator("#reminder-state")
+    expect(state).to_have_text("Setting up…")
+    expect(button).to_be_disabled()  # no second tap while it waits
+    expect(state).to_have_text(
+        "Your phone’s push service did not answer. Check your connection and try again.", timeout=15_000
+    )
+    expect(button).to_be_enabled()
+    # The status sits right below the button, on screen, and is announced.
+    expect(state).to_have_attribute("role", "status")
+    box, below = button.bounding_box(), state.bounding_box()
+    assert 0 <= below["y"] - (box["y"] + box["height"]) < 48
+    assert below["y"] + below["height"] <= page.viewport_size["height"]  # on screen
+    assert stored(server) == []
+
+
+def test_a_private_window_refusal_is_explained_without_blaming_permission(phone, server):
+    page = phone.new_page()
+    page.add_init_script(
+        """PushManager.prototype.getSubscription = async () => null;
+        PushManager.prototype.subscribe = async () => {
+          throw new DOMException('Registration failed - permission denied', 'NotAllowedError');
+        };"""
+    )
+    page.goto(server.url + "/reminders")
+    page.wait_for_selector("#reminders[data-ready]")
+    page.get_by_role("button", name="Turn on reminders").click()
+    state = page.locator("#reminder-state")
+    expect(state).to_contain_text("A private window cannot receive them")
+    expect(state).not_to_contain_text("permission denied")
+    expect(page.get_by_role("button", name="Turn on reminders")).to_be_enabled()

@@ -1,0 +1,98 @@
+// The diary's chart of the last weeks (bars of cramps per night, brighter for
+// more severe, routine nights marked), its summary in words, and the same
+// weeks as a table.
+
+import { element, svgElement } from './dom.js';
+import { message, plural } from './text.js';
+import { weekly } from './diarydata.js';
+import { nightDate } from './nights.js';
+
+const HEIGHT = 170;
+const BASE = 120; // the bars stand on this line; 110 units is the tallest bar
+const LABEL_ROOM = 48; // px a date label needs
+
+const lang = () => document.documentElement.lang;
+const severityClass = (s) => (s == null ? 'sev-unknown' : s >= 7 ? 'sev-high' : s >= 4 ? 'sev-mid' : 'sev-low');
+
+/** "22 Nov" for a night. */
+export function shortDate(night) {
+  return new Intl.DateTimeFormat(lang(), { day: 'numeric', month: 'short' }).format(nightDate(night));
+}
+
+/**
+ * The chart, drawn to the width it is shown at: one unit is one CSS pixel, so
+ * the date labels are as large on a phone as on a desktop (see .chart-svg .tick).
+ */
+export function drawChart(container, rows) {
+  const width = Math.max(160, Math.round(container.clientWidth || 560));
+  const step = width / rows.length;
+  const labelEvery = [7, 14, 28].find((n) => n * step >= LABEL_ROOM) ?? rows.length;
+  const most = Math.max(2, ...rows.map((r) => r.cramps));
+  const chart = svgElement('svg', {
+    viewBox: `0 0 ${width} ${HEIGHT}`, width, height: HEIGHT, class: 'chart-svg', role: 'img', 'aria-labelledby': 'chart-summary',
+  });
+  for (let level = 1; level <= most; level += 1) {
+    const y = BASE - (level / most) * 110;
+    chart.append(svgElement('line', { x1: 0, x2: width, y1: y, y2: y, class: 'grid' }));
+  }
+  chart.append(svgElement('line', { x1: 0, x2: width, y1: BASE, y2: BASE, class: 'axis' }));
+  rows.forEach((row, i) => {
+    const x = i * step;
+    if (row.cramps) {
+      const height = (row.cramps / most) * 110;
+      chart.append(svgElement('rect', {
+        x: x + step * 0.15, y: BASE - height, width: step * 0.7, height, rx: Math.min(2, step / 4), class: `bar ${severityClass(row.worst)}`,
+      }));
+    }
+    if (row.routine) chart.append(svgElement('circle', { cx: x + step / 2, cy: 134, r: Math.min(3.2, step / 2.5), class: 'routine' }));
+    if (i % labelEvery === 0 && x + LABEL_ROOM <= width) {
+      chart.append(svgElement('text', { x: x + 1, y: 162, class: 'tick' }, shortDate(row.night)));
+    }
+  });
+  chart.append(svgElement('text', { x: 2, y: 14, class: 'tick' }, String(most)));
+  container.replaceChildren(chart);
+}
+
+/** Redraw the chart whenever its width changes (a turned phone, zoom). */
+export function keepChartFitted(container, rowsNow) {
+  let drawnAt = container.clientWidth;
+  new ResizeObserver(() => {
+    if (Math.abs(container.clientWidth - drawnAt) < 2) return;
+    drawnAt = container.clientWidth;
+    drawChart(container, rowsNow());
+  }).observe(container);
+}
+
+/** One row per week: its first night, cramps, worst severity, routine nights. */
+export function drawTable(tbody, rows) {
+  tbody.replaceChildren(...weekly(rows).map((week) => {
+    const tr = element('tr');
+    tr.append(
+      element('th', { scope: 'row' }, shortDate(week.start)),
+      element('td', {}, String(week.cramps)),
+      element('td', {}, week.worst == null ? '–' : String(week.worst)),
+      element('td', {}, `${week.routine}/7`),
+    );
+    return tr;
+  }));
+}
+
+/** "Last 8 weeks: 4 cramps on 4 nights. Stretch routine done on 3 nights." */
+export function summary(root, rows) {
+  const cramps = rows.reduce((s, r) => s + r.cramps, 0);
+  return message(root, 'summary', {
+    cramps: plural(root, 'count-cramps', cramps),
+    nights: plural(root, 'on-nights', rows.filter((r) => r.cramps).length),
+    routine: plural(root, 'on-nights', rows.filter((r) => r.routine).length),
+  });
+}
+
+/** "0.33 cramps a night over 3 nights", or "not enough nights yet". */
+export function rateText(root, figure) {
+  if (!figure.nights) return message(root, 'too-few');
+  const rate = Math.round(figure.perNight * 100) / 100;
+  return message(root, 'per-night', {
+    rate: plural(root, 'rate', rate, { n: rate.toLocaleString(lang(), { maximumFractionDigits: 2 }) }),
+    nights: plural(root, 'over-nights', figure.nights),
+  });
+}
