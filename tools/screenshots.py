@@ -85,6 +85,20 @@ def language_shots(browser, base: str, outdir: Path) -> None:
     sample.unlink()
 
 
+def small_phone(browser, base: str, outdir: Path) -> None:
+    """Cramp now on a 360x640 phone: a step, and the 10-minute advice, each on one screen."""
+    context = browser.new_context(**{**PHONE, "viewport": {"width": 360, "height": 640}})
+    page = context.new_page()
+    page.clock.install()
+    page.goto(base + "/")
+    page.get_by_role("button", name="Cramp now").click()
+    page.clock.run_for(1200)
+    page.screenshot(path=str(outdir / "relief-360.png"))
+    page.clock.run_for(10 * 60_000 + 5_000)
+    page.screenshot(path=str(outdir / "red-flag-360.png"))
+    context.close()
+
+
 def main(outdir: Path) -> None:
     outdir.mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix="calmcalf-shots-"))
@@ -101,6 +115,7 @@ def main(outdir: Path) -> None:
         page.get_by_role("button", name="Cramp now").click()
         page.wait_for_timeout(1200)
         page.screenshot(path=str(outdir / "relief.png"))
+        small_phone(browser, base, outdir)
         page.get_by_role("button", name="It's gone").click()
         page.get_by_role("button", name="4", exact=True).click()
         page.wait_for_timeout(300)

@@ -98,7 +98,10 @@ export async function initDiary() {
   await closeIfStale().catch(() => null); // a Cramp now left open long ago belongs in the list
   await redraw();
   keepChartFitted($('chart'), () => root.rows);
-  if (location.hash === '#log') form.open(); // "Log a cramp" on the home screen
+  // "Log a cramp" on the home screen opens the form at once.
+  const openLog = () => { if (location.hash === '#log') form.open(); };
+  window.addEventListener('hashchange', openLog);
+  openLog();
 }
 
 initDiary();

@@ -51,7 +51,9 @@ class Relief {
     this.seenNotedAt = 0;
     this.hiddenAt = null; // while the page is hidden (screen locked, another app)
     this.offer = null; // {session, until, closing} while "Continue the cramp…?" is offered
-    this.homeTitle = document.title;
+    // "Calf cramp relief · Calm Calf" at home, "Cramp now · Calm Calf" in the timer.
+    const suffix = document.title.slice(document.title.indexOf(' · '));
+    this.titles = { home: $('home').dataset.title + suffix, timer: section.dataset.title + suffix };
   }
 
   /** The steps for someone who can, or cannot, stand up. */
@@ -195,7 +197,7 @@ class Relief {
     this.setOffer(null);
     this.screens.clearOffstage();
     this.screens.show('home');
-    document.title = this.homeTitle;
+    document.title = this.titles.home;
     whenIdle(() => this.prepareOffstage());
   }
 
@@ -203,7 +205,7 @@ class Relief {
   onHistory(state) {
     const screen = state?.screen ?? (location.pathname === '/relief' ? 'timer' : 'home');
     if (screen === 'home') this.showHome();
-    else if (screen === 'done' && this.after.saving) this.screens.show('done');
+    else if (screen === 'done' && this.after.opened) this.screens.show('done');
     else if (!this.player.running) this.startFresh();
   }
 
@@ -222,8 +224,7 @@ class Relief {
   }
 
   showTimerTitle() {
-    const name = $('cramp-now').textContent.trim();
-    document.title = name + this.homeTitle.slice(this.homeTitle.indexOf(' · '));
+    document.title = this.titles.timer;
   }
 
   /** /relief (the home-screen shortcut): a fresh timer, or the same one after a reload. */

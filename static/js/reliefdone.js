@@ -8,12 +8,14 @@ export class AfterCramp {
   constructor(root) {
     this.root = root;
     this.saving = Promise.resolve(null);
+    this.opened = false; // whether there is a cramp to show (Forward back onto this screen)
     this.buttons = [...root.querySelectorAll('[data-severity]')];
     this.buttons.forEach((button) => button.addEventListener('click', () => this.rate(button)));
   }
 
   /** Show the screen for a cramp from `start` to `end` (ms) and save it. */
   open(start, end, leg) {
+    this.opened = true;
     const seconds = Math.max(0, Math.round((end - start) / 1000));
     $('done-duration').textContent = message(this.root, 'lasted', { duration: duration(this.root, seconds) });
     this.buttons.forEach((b) => b.setAttribute('aria-pressed', 'false'));

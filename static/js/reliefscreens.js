@@ -22,11 +22,6 @@ export class ReliefScreens {
     this.done.hidden = which !== 'done';
   }
 
-  get showing() {
-    if (!this.done.hidden) return 'done';
-    return this.timer.hidden || this.timer.classList.contains('ready-offstage') ? 'home' : 'timer';
-  }
-
   /** The fast path for a tap: make the painted layer visible, hide home without layout. */
   reveal() {
     this.timer.classList.replace('ready-offstage', 'revealing');

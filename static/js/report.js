@@ -44,9 +44,7 @@ function fillHabits(root, checklist, nights) {
 
 /** One row per cramp, in the same words for its length as everywhere else. */
 function fillEpisodes(root, episodes) {
-  const format = new Intl.DateTimeFormat(lang(), {
-    weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit',
-  });
+  const format = new Intl.DateTimeFormat(lang(), { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
   $('r-episodes').replaceChildren(...episodes.map((e) => cells([
     format.format(new Date(e.start)),
     e.durationSeconds == null ? '' : duration(root, e.durationSeconds),

@@ -42,6 +42,9 @@ def open_state(page, base: str, state: str) -> None:
             expect(page.get_by_text("Enter the minutes")).to_be_visible()
         if state == "diary-table":
             page.get_by_text("Show the chart as a table").click()
+        if state == "diary-log":
+            page.goto(base + "/diary#log")
+            expect(page.get_by_role("heading", name="Add a cramp")).to_be_visible()
         return
     if state.startswith("bedtime"):
         page.goto(base + "/bedtime")
@@ -64,8 +67,19 @@ def open_state(page, base: str, state: str) -> None:
         page.locator("details.why summary").first.click()
         return
     page.goto(base + "/")
+    if state == "continue-offer":  # a Cramp now left a moment ago
+        page.evaluate(
+            "localStorage.setItem('calmcalf.relief-session', JSON.stringify({timer: {durations: [30000, 30000, 60000, 60000],"
+            " loop: true, startedAt: Date.now() - 120000, anchor: Date.now() - 120000, pausedAt: null}, leg: null,"
+            " seenAt: Date.now() - 30000}))"
+        )
     page.get_by_role("button", name="Cramp now").click()
     expect(page.get_by_role("timer")).to_be_visible()
+    if state == "continue-offer":
+        expect(page.get_by_role("button", name="Continue the cramp from 2 minutes ago?")).to_be_visible()
+    if state == "paused":
+        page.get_by_role("button", name="Pause").click()
+        expect(page.locator(".dial-paused")).to_be_visible()
     if state == "red-flag":
         page.clock.fast_forward("10:05")
         expect(page.get_by_role("alert")).to_be_visible()
@@ -78,7 +92,8 @@ def open_state(page, base: str, state: str) -> None:
 STATES = [
     "home",
     "timer",
-    "red-flag",
+    "paused",
+    "continue-offer",
     "done",
     "doctor",
     "not-found",
@@ -89,12 +104,14 @@ STATES = [
     "diary",
     "diary-form",
     "diary-table",
+    "diary-log",
     "report",
     "reminders",
 ]
 EVERY_PAGE = [
     "home",
     "timer",
+    "continue-offer",
     "done",
     "doctor",
     "bedtime",

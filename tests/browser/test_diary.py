@@ -303,7 +303,7 @@ def test_one_cramp_on_one_night_is_said_in_the_singular(clocked, live_server):
     expect(page.locator("#chart-summary")).to_have_text(
         "Last 8 weeks: 1 cramp on 1 night. Stretch routine done on 0 nights."
     )
-    expect(page.locator("#compare-other")).to_have_text("0.33 cramps a night over 3 nights")
+    expect(page.locator("#compare-other")).to_have_text("0.5 cramps a night over 2 nights")
     _, _ = download(page, "Export CSV")
     expect(page.locator("#data-status")).to_have_text("Exported 1 cramp.")
 

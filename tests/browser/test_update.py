@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import start_server, wait_for_offline_ready, wait_until
+from tests.browser.test_accessibility import assert_no_violations
 
 
 @pytest.fixture
@@ -66,6 +67,7 @@ def test_a_new_version_arriving_after_first_paint_moves_nothing(page, server):
     banner = page.get_by_text("An update is available.")
     expect(banner).to_be_visible(timeout=15000)
     assert cramp_now.bounding_box() == before
+    assert_no_violations(page)
     # It floats over the header, clear of the button, and can be put off.
     assert page.locator("#update-inner").bounding_box()["y"] + 100 < before["y"]
     page.get_by_role("button", name="Not now").click()
