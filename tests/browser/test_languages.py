@@ -5,7 +5,6 @@ Each test drives the page by element ids, not English names, so it runs in any l
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
