@@ -140,7 +140,23 @@ def upgrade(app: Flask) -> None:
                 lock.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
                 lock.commit()
     except SQLAlchemyError as error:
+        # SQLite has no advisory lock: two processes starting together on a new file both
+        # migrate, and the one that loses finds the tables already there. That is success.
+        if engine.dialect.name != "postgresql" and _becomes_current(engine):
+            return
         raise DatabaseProblem(describe_problem(error, safe_url(engine))) from None
+
+
+def _becomes_current(engine: Engine, wait_s: float = 15.0) -> bool:
+    """Whether another process finishes the same migrations within wait_s (it may still be stamping)."""
+    import time
+
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline:
+        if is_current(engine):
+            return True
+        time.sleep(0.1)
+    return False
 
 
 class DatabaseProblem(RuntimeError):
