@@ -11,6 +11,7 @@ import contextlib
 import os
 import re
 import sqlite3
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -149,8 +150,6 @@ def upgrade(app: Flask) -> None:
 
 def _becomes_current(engine: Engine, wait_s: float = 15.0) -> bool:
     """Whether another process finishes the same migrations within wait_s (it may still be stamping)."""
-    import time
-
     deadline = time.monotonic() + wait_s
     while time.monotonic() < deadline:
         if is_current(engine):

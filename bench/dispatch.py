@@ -43,6 +43,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import peers  # noqa: E402
 
+from tests.net import make_certificate  # noqa: E402
+
 # A push service that only counts: asyncio, keep-alive, answers 201 to every POST.
 COUNTER = r"""
 import asyncio, sys
@@ -100,38 +102,6 @@ def subscriptions(origin: str, n: int) -> list[dict]:
         raw = key.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
         subs.append({"endpoint": f"{origin}/push/{i}", "keys": {"p256dh": b64(raw), "auth": b64(os.urandom(16))}})
     return subs
-
-
-def make_certificate(folder: Path) -> tuple[Path, Path]:
-    """A self-signed certificate for 127.0.0.1, so the local push service can speak HTTPS."""
-    import ipaddress
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.now(UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=2))
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = folder / "push.pem", folder / "push.key"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    return cert_path, key_path
 
 
 def count(origin: str, cafile: Path | None) -> int:
@@ -287,8 +257,8 @@ def measure(transport: str, args, modules: Path) -> dict:
     """Every round for one transport; returns the figures for the closing table."""
     plain = transport == "http"
     folder = Path(tempfile.mkdtemp(prefix=f"calmcalf-bench-{transport}-"))
-    cafile = None if plain else make_certificate(folder)[0]
-    tls_args = [] if plain else [str(cafile), str(folder / "push.key")]
+    cafile, keyfile = (None, None) if plain else make_certificate(folder)
+    tls_args = [] if plain else [str(cafile), str(keyfile)]
     counter = subprocess.Popen([sys.executable, "-c", COUNTER, *tls_args], stdout=subprocess.PIPE, text=True)
     saved = {name: os.environ.get(name) for name in ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE")}
     try:

@@ -7,49 +7,17 @@ a missing nginx is a failure (scripts/test installs it), never a skip.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import shutil
 import subprocess
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
-from tests.net import free_port
-
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-
-
-def self_signed(folder: Path) -> tuple[Path, Path]:
-    """A certificate and key for 127.0.0.1, valid for two days."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.now(UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=2))
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    return cert_path, key_path
+from tests.arrangement import NGINX
+from tests.net import free_port, make_certificate
 
 
 class Nginx:
@@ -61,7 +29,7 @@ class Nginx:
                 raise RuntimeError("nginx is missing: scripts/test installs it")
             pytest.skip("nginx is not installed (bash scripts/test installs it)")
         self.folder = Path(tempfile.mkdtemp(prefix="calmcalf-nginx-"))
-        self.cert, self.key = self_signed(self.folder)
+        self.cert, self.key = make_certificate(self.folder)
         self.port = free_port()
         self.origin = f"https://127.0.0.1:{self.port}"
         self.access_log = self.folder / "access.log"

@@ -94,11 +94,10 @@ class Dispatcher:
         while batch := self.claim(self.clock()):
             run.leased(batch)
             for row in batch:
-                outcome, probe = self.screen(row, refusal)
+                outcome, probe, ttl = self.screen(row, refusal)
                 if outcome is not None:
                     run.answer((row, probe), outcome)
                     continue
-                ttl = round((end_of_evening(row.due, row.timezone) - self.clock()).total_seconds())
                 try:
                     job = Job(row.endpoint, key_bytes(row.p256dh), key_bytes(row.auth), self.message(row.lang), ttl)
                 except ValueError as exc:  # a broken subscription must not stop the others
@@ -107,19 +106,19 @@ class Dispatcher:
                 job.tag = (row, probe)
                 yield job
 
-    def screen(self, row: Claimed, refusal) -> tuple[Outcome | None, bool]:
-        """(An outcome without sending, or None to send; whether the send is a probe of a paused service)."""
+    def screen(self, row: Claimed, refusal) -> tuple[Outcome | None, bool, int]:
+        """(An outcome without sending, or None to send; whether it is a probe of a paused service; its TTL)."""
         now = self.clock()
         ttl = round((end_of_evening(row.due, row.timezone) - now).total_seconds())
         if now - row.due > LATE_LIMIT or ttl <= 0:
-            return Outcome("late", detail="more than 2 hours late or past local midnight"), False
+            return Outcome("late", detail="more than 2 hours late or past local midnight"), False, ttl
         refused = refusal(row.endpoint)
         if refused:
-            return refused, False
+            return refused, False, ttl
         wait, probe = self.origins.gate(origin_of(row.endpoint), now)
         if wait is not None:
-            return Outcome("deferred", retry_at=wait, detail="push service paused"), False
-        return None, probe
+            return Outcome("deferred", retry_at=wait, detail="push service paused"), False, ttl
+        return None, probe, ttl
 
     def claim(self, now: datetime) -> list[Claimed]:
         """Take a batch of due reminders for this dispatcher alone."""

@@ -20,7 +20,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 import http_ece
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -54,11 +53,6 @@ class VapidHeaders:
         self.cache: dict[str, tuple[dict, float]] = {}
         self.lock = threading.Lock()
         self.signed = 0
-
-    def for_endpoint(self, endpoint: str, now: float | None = None) -> dict:
-        """The headers for this endpoint's push service (a copy the caller may change)."""
-        parts = urlsplit(endpoint)
-        return dict(self.for_origin(f"{parts.scheme}://{parts.netloc}", now))
 
     def for_origin(self, origin: str, now: float | None = None) -> dict:
         """The cached headers for one origin: the same object until they are signed again. Do not change it."""
