@@ -1,26 +1,60 @@
 // Calm Calf's service worker: the whole app, cached, so it opens with no network.
 //
 // The version and the list of files come from /sw-precache.js, which the server
-// builds from the app's own pages and static files. The browser compares that
+// builds from the app's own pages and static files. Pages are cached in every
+// language the app ships, each under the URL that asks for it (/relief?lang=es),
+// so the app opens offline in the language chosen, and switching works offline too. The browser compares that
 // imported script byte for byte, so a new app version installs a new worker,
 // which waits until the person taps "Update".
 
 importScripts('/sw-precache.js', '/static/js/base64url.js'); // base64url: shared with the Reminders page
 
-const { version: VERSION, urls: PRECACHE_URLS } = self.CALMCALF_PRECACHE;
+const {
+  version: VERSION, urls: PRECACHE_URLS, pages: PAGES, languages: LANGUAGES, defaultLanguage: DEFAULT_LANGUAGE,
+} = self.CALMCALF_PRECACHE;
 const PREFIX = 'calmcalf-';
 const STATIC_CACHE = `${PREFIX}static-${VERSION}`;
 // Reminder settings (time, days, zone), shared with the Reminders page; kept across versions.
 const SETTINGS_CACHE = `${PREFIX}settings`;
 const SETTINGS_URL = '/__reminder-settings';
+// The language the person chose (written by the page's language links, and here).
+const LANGUAGE_URL = '/__language';
+const ANY = { ignoreVary: true }; // pages vary by Accept-Language and Cookie; the key URL names the language
 const EXPECTED_CACHES = [STATIC_CACHE, SETTINGS_CACHE];
 
 // --- caching strategies ---
 
 // Fetch every app file past the HTTP cache, so a new version never mixes in old files.
+const pageUrl = (path, lang) => `${path}?lang=${lang}`;
+
 async function precache() {
   const cache = await caches.open(STATIC_CACHE);
-  await cache.addAll(PRECACHE_URLS.map((url) => new Request(url, { cache: 'no-cache' })));
+  const pages = LANGUAGES.flatMap((lang) => PAGES.map((path) => pageUrl(path, lang)));
+  await cache.addAll([...PRECACHE_URLS, ...pages].map((url) => new Request(url, { cache: 'no-cache' })));
+}
+
+// --- language ---
+
+async function rememberLanguage(lang) {
+  const cache = await caches.open(SETTINGS_CACHE);
+  await cache.put(LANGUAGE_URL, new Response(JSON.stringify({ lang }), { headers: { 'Content-Type': 'application/json' } }));
+}
+
+// As the server chooses: ?lang= in the URL, then the person's choice, then the browser's languages.
+async function chosenLanguage(url) {
+  const asked = url.searchParams.get('lang');
+  if (LANGUAGES.includes(asked)) {
+    await rememberLanguage(asked);
+    return asked;
+  }
+  const stored = await caches.match(LANGUAGE_URL, { cacheName: SETTINGS_CACHE }); // (open would create it)
+  const { lang } = stored ? await stored.json().catch(() => ({})) : {};
+  if (LANGUAGES.includes(lang)) return lang;
+  for (const tag of self.navigator.languages || []) {
+    const base = tag.toLowerCase().split('-')[0];
+    if (LANGUAGES.includes(base)) return base;
+  }
+  return DEFAULT_LANGUAGE;
 }
 
 // Delete caches from older versions (every Calm Calf cache that is not expected).
@@ -38,12 +72,13 @@ async function deleteOldCaches() {
 async function answerNavigation(request) {
   const cache = await caches.open(STATIC_CACHE);
   const url = new URL(request.url);
-  const cached = await cache.match(url.pathname);
+  const lang = await chosenLanguage(url);
+  const cached = await cache.match(pageUrl(url.pathname, lang), ANY);
   if (cached) return cached;
   try {
     return await fetch(request);
   } catch (error) {
-    return (await cache.match('/')) || Response.error();
+    return (await cache.match(pageUrl('/', lang), ANY)) || Response.error();
   }
 }
 
@@ -56,11 +91,11 @@ function versionedUrl(url) {
 
 // Other files: cache first, then the network.
 async function answerFile(request) {
-  const cached = await caches.match(request, { cacheName: STATIC_CACHE });
+  const cached = await caches.match(request, { cacheName: STATIC_CACHE, ...ANY });
   if (cached) return cached;
   const url = new URL(request.url);
   const versioned = url.pathname.startsWith('/static/') && versionedUrl(url);
-  const copy = versioned && (await caches.match(versioned, { cacheName: STATIC_CACHE }));
+  const copy = versioned && (await caches.match(versioned, { cacheName: STATIC_CACHE, ...ANY }));
   return copy || fetch(request);
 }
 

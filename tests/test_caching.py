@@ -31,7 +31,7 @@ def test_pages_have_a_strong_etag_and_answer_304_to_it(client, path):
 
 def test_pages_vary_on_language_and_encoding(client):
     vary = {v.strip() for v in client.get("/").headers["Vary"].split(",")}
-    assert vary == {"Accept-Language", "Accept-Encoding"}
+    assert vary == {"Accept-Language", "Cookie", "Accept-Encoding"}
 
 
 @pytest.mark.parametrize("coding, decode", [("br", brotli.decompress), ("gzip", gzip.decompress)])

@@ -14,7 +14,7 @@ from tests.net import free_port
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_the_wheel_holds_templates_static_files_worker_and_migrations(tmp_path):
+def test_the_wheel_holds_templates_static_files_worker_migrations_and_translations(tmp_path):
     subprocess.run(
         [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(tmp_path), str(ROOT)],
         check=True,
@@ -29,6 +29,8 @@ def test_the_wheel_holds_templates_static_files_worker_and_migrations(tmp_path):
         "app/_files/service_worker.js",
         "app/_files/migrations/env.py",
         "app/_files/migrations/versions/0001_reminders.py",
+        "app/_files/translations/es/LC_MESSAGES/messages.mo",
+        "app/_files/translations/ru/LC_MESSAGES/messages.mo",
         "app/web/pages.py",
         "app/reminders/dispatch.py",
     ):
@@ -64,6 +66,10 @@ def test_the_wheel_holds_templates_static_files_worker_and_migrations(tmp_path):
                     raise AssertionError(log.read_text()) from None
                 time.sleep(0.2)
         assert "Cramp now" in page
+        for lang, words in (("es", "Tengo un calambre"), ("ru", "Свело ногу")):
+            request = urllib.request.Request(f"http://127.0.0.1:{port}/", headers={"Accept-Language": lang})
+            with urllib.request.urlopen(request, timeout=5) as response:
+                assert words in response.read().decode(), lang
         for path in ("/service_worker.js", "/manifest.webmanifest", "/static/js/relief.js", "/api/push/public-key"):
             with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as response:
                 assert response.status == 200, path

@@ -69,15 +69,22 @@ def precache(client) -> dict:
     return json.loads(re.fullmatch(r"self\.CALMCALF_PRECACHE = (.*);\n", script).group(1))
 
 
-def test_precache_holds_every_page_and_static_file(client):
-    urls = precache(client)["urls"]
-    for page in OFFLINE_PAGES:
-        assert page in urls
+def test_precache_holds_every_page_in_every_language_and_every_static_file(client):
+    data = precache(client)
+    assert set(OFFLINE_PAGES) | {"/manifest.webmanifest"} == set(data["pages"])
+    assert data["languages"] == ["en", "es", "ru"] and data["defaultLanguage"] == "en"
     shipped = {p.relative_to(ROOT / "static").as_posix() for p in (ROOT / "static").rglob("*") if p.is_file()}
-    assert shipped <= {re.sub(r"^/static/[0-9a-f]{12}/", "", url) for url in urls}
-    assert "/manifest.webmanifest" in urls
-    for url in urls:
+    assert shipped <= {re.sub(r"^/static/[0-9a-f]{12}/", "", url) for url in data["urls"]}
+    for url in data["urls"]:
         assert fetch(client, url).status_code == 200, url
+    # The worker caches each page as PATH?lang=xx: each of those answers in its language.
+    for lang in data["languages"]:
+        for page in data["pages"]:
+            response = fetch(client, f"{page}?lang={lang}")
+            assert response.status_code == 200, (page, lang)
+            assert f'"lang": "{lang}"' in response.get_data(as_text=True) or f'lang="{lang}"' in response.get_data(
+                as_text=True
+            ), (page, lang)
 
 
 def test_precache_version_follows_the_app_files(app, client):

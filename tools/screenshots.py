@@ -60,6 +60,31 @@ def sample_diary(today: datetime) -> dict:
     return {"kind": "calmcalf-diary", "schema": 2, "episodes": episodes, "checklist": checklist}
 
 
+def language_shots(browser, base: str, outdir: Path) -> None:
+    """The same screens in Spanish and Russian (by element ids, so any language works)."""
+    sample = outdir / "sample-diary.json"
+    sample.write_text(json.dumps(sample_diary(datetime.now())))
+    for lang in ("es", "ru"):
+        page = browser.new_context(**PHONE, locale=lang).new_page()
+        page.goto(base + "/")
+        page.screenshot(path=str(outdir / f"home-{lang}.png"))
+        page.locator("#cramp-now").click()
+        page.wait_for_timeout(1200)
+        page.screenshot(path=str(outdir / f"relief-{lang}.png"))
+        page.goto(base + "/doctor")
+        page.wait_for_selector("#numbers[data-ready]")
+        page.locator("#numbers").scroll_into_view_if_needed()
+        page.screenshot(path=str(outdir / f"doctor-{lang}.png"))
+        page.goto(base + "/diary")
+        page.set_input_files("#import-file", str(sample))
+        page.wait_for_function("document.getElementById('data-status').textContent !== ''")
+        page.goto(base + "/diary")
+        page.wait_for_selector("#diary[data-ready]")
+        page.screenshot(path=str(outdir / f"diary-{lang}.png"))
+        page.context.close()
+    sample.unlink()
+
+
 def small_phone(browser, base: str, outdir: Path) -> None:
     """Cramp now on a 360x640 phone: a step, and the 10-minute advice, each on one screen."""
     context = browser.new_context(**{**PHONE, "viewport": {"width": 360, "height": 640}})
@@ -119,6 +144,7 @@ def main(outdir: Path) -> None:
         page.goto(base + "/diary/report")
         page.wait_for_selector("#report[data-ready]")
         page.screenshot(path=str(outdir / "report.png"))
+        language_shots(browser, base, outdir)
         browser.close()
     # The server thread is a daemon: it ends with this script.
 

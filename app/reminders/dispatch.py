@@ -17,7 +17,6 @@ import random
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask import Flask
@@ -26,7 +25,7 @@ from sqlalchemy import or_, select, update
 from ..db import get_db
 from .backoff import Origins, retry_after
 from .models import Reminder
-from .outcomes import Summary, record
+from .outcomes import Claimed, Summary, record
 from .schedule import LATE_LIMIT, end_of_evening, from_naive_utc, to_naive_utc
 from .sending import Job, Outcome, encode, key_bytes, origin_of, payload, sender_for, vapid_headers
 
@@ -35,20 +34,6 @@ log = logging.getLogger("calmcalf.dispatch")
 BATCH = 250  # per claim: processes share the work evenly to the end
 RECORD_GROUP = 16  # answers recorded together; a crash re-sends at most these plus what is in flight
 RECORD_EVERY_S = 0.25  # and at least this often, however slowly answers come
-
-
-@dataclass(frozen=True)
-class Claimed:
-    """A reminder this dispatcher has leased: what sending it and recording the answer need."""
-
-    id: int
-    token: str  # the lease: results are written only while this dispatcher still holds the row
-    endpoint: str
-    p256dh: str
-    auth: str
-    due: datetime
-    timezone: str
-    lang: str
 
 
 class Dispatcher:

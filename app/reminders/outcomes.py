@@ -24,10 +24,23 @@ from .models import Reminder
 from .schedule import LATE_LIMIT, advance, end_of_evening, to_naive_utc
 
 if TYPE_CHECKING:
-    from .dispatch import Claimed
     from .sending import Outcome
 
 log = logging.getLogger("calmcalf.dispatch")
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A reminder this dispatcher has leased: what sending it and recording the answer need."""
+
+    id: int
+    token: str  # the lease: results are written only while this dispatcher still holds the row
+    endpoint: str
+    p256dh: str
+    auth: str
+    due: datetime
+    timezone: str
+    lang: str
 
 
 @dataclass

@@ -8,19 +8,15 @@ loads together. Unversioned /static/<file> still answers, but must be revalidate
 
 from __future__ import annotations
 
-import hashlib
 import os
-from functools import lru_cache
-from pathlib import Path
 
 from flask import Flask, Response, abort, current_app
 from werkzeug.routing import BaseConverter
 from werkzeug.security import safe_join
 
 from .caching import BoundedCache, Representation, represent, respond
+from .versions import static_version
 
-# Compressed copies for nginx (deploy/precompress.sh): not part of the app's files.
-PRECOMPRESSED = (".gz", ".br")
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
 MIME = {
@@ -38,26 +34,6 @@ class VersionConverter(BaseConverter):
     """A static version: 12 hex digits (no folder in static/ looks like that)."""
 
     regex = "[0-9a-f]{12}"
-
-
-@lru_cache(maxsize=16)
-def hash_files(root: Path, names: tuple[str, ...]) -> str:
-    """A short hash of every file under these names, so any change is a new version."""
-    digest = hashlib.sha256()
-    for name in names:
-        path = root / name
-        files = [path] if path.is_file() else sorted(path.rglob("*"))
-        for file in files:
-            if file.is_file() and "__pycache__" not in file.parts and file.suffix not in PRECOMPRESSED:
-                digest.update(str(file.relative_to(root)).encode())
-                digest.update(file.read_bytes())
-    return digest.hexdigest()[:12]
-
-
-def static_version() -> str:
-    """The hash of static/: the version segment of every static URL."""
-    folder = Path(str(current_app.static_folder))
-    return hash_files(folder.parent, (folder.name,))
 
 
 def _file(filename: str) -> Representation:

@@ -21,9 +21,12 @@ from flask import Flask, Response, current_app, g, request
 from flask_babel import get_locale
 from werkzeug.http import parse_etags
 
-# What a rendered page's bytes depend on besides the URL and the app version; the
-# one place to add a header (e.g. Cookie, for a language remembered on the device).
-PAGE_VARY = ("Accept-Encoding", "Accept-Language")
+from .i18n import vary_headers
+from .versions import asset_version
+
+# What a rendered page's bytes depend on besides the URL and the app version: its
+# encoding, and the request headers that choose its language (Accept-Language, Cookie).
+PAGE_VARY = ("Accept-Encoding", *vary_headers())
 RENDER_ONCE_BLUEPRINTS = {"pages", "pwa"}
 COMPRESSIBLE = ("text/", "application/json", "application/javascript", "application/manifest+json", "image/svg+xml")
 MIN_SIZE = 256  # smaller bodies are not worth a Content-Encoding
@@ -127,8 +130,6 @@ def page_key() -> tuple | None:
     """The render-once key of this request, or None when it is not a cacheable page."""
     if request.method not in ("GET", "HEAD") or request.blueprint not in RENDER_ONCE_BLUEPRINTS:
         return None
-    from .pwa import asset_version  # late import: pwa imports pages, which may import this module
-
     return (request.endpoint, request.path, str(get_locale()), asset_version())
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from . import content
@@ -34,7 +35,11 @@ SCRIPTS = {
         ],
     },
     "report": {"entry": "report.js", "imports": _DIARY},
-    "reminders": {"entry": "reminders.js", "imports": ["text.js", "dom.js", "install.js", "base64url.js"]},
+    "reminders": {
+        "entry": "reminders.js",
+        "imports": ["text.js", "dom.js", "install.js", "base64url.js", "language.js"],
+    },
+    "doctor": {"entry": "doctor.js", "imports": []},
 }
 
 # Every page the service worker precaches, so all of them open offline.
@@ -67,7 +72,14 @@ def relief() -> str:
 @bp.get("/doctor")
 def doctor() -> str:
     """When to see a doctor: the red flags, reachable from every screen."""
-    return render_template("doctor.html", content=content)
+    locale = str(get_locale())
+    return render_template(
+        "doctor.html",
+        page_script=SCRIPTS["doctor"],
+        content=content,
+        countries=content.countries_for(locale),
+        default_country=content.default_country(locale),
+    )
 
 
 @bp.get("/bedtime")

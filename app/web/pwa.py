@@ -10,32 +10,30 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from ..config import ROOT
-from .assets import PRECOMPRESSED, hash_files
+from .i18n import DEFAULT_LOCALE
 from .pages import OFFLINE_PAGES
+from .versions import PRECOMPRESSED, asset_version
 
 bp = Blueprint("pwa", __name__)
 
 # Night palette: the launch splash and browser chrome are as dark as the page.
 BACKGROUND = "#140909"
 
-# Files whose change means a new app version for the service worker.
-VERSIONED = ("app", "static", "templates", "translations", "service_worker.js")
-
-
-def asset_version() -> str:
-    """The configured version, or a hash of the app's files."""
-    return current_app.config["ASSET_VERSION"] or hash_files(ROOT, VERSIONED)
-
 
 def precache_urls() -> list[str]:
-    """Every page, script, style, icon and illustration the app needs offline."""
+    """Every script, style, icon and illustration the app needs offline (the same in every language)."""
     static = Path(str(current_app.static_folder))
     files = sorted(
         url_for("static", filename=p.relative_to(static).as_posix())
         for p in static.rglob("*")
         if p.is_file() and not p.name.startswith(".") and p.suffix not in PRECOMPRESSED
     )
-    return [*OFFLINE_PAGES, "/manifest.webmanifest", *files]
+    return files
+
+
+def precache_pages() -> list[str]:
+    """Every page and the manifest: the worker caches each in every language (PATH?lang=xx)."""
+    return [*OFFLINE_PAGES, "/manifest.webmanifest"]
 
 
 def _no_cache(response: Response) -> Response:
@@ -53,7 +51,8 @@ def manifest() -> Response:
         "name": "Calm Calf",
         "short_name": "Calm Calf",
         "description": _("Guided relief for night-time calf cramps, even offline."),
-        "lang": str(get_locale()),
+        "lang": str(get_locale()).replace("_", "-"),
+        "dir": "ltr",
         "start_url": "/",
         "scope": "/",
         "display": "standalone",
@@ -94,6 +93,12 @@ def sw_precache() -> Response:
     The browser compares imported scripts byte for byte when it checks for an
     update, so a new version here installs a new worker.
     """
-    data = {"version": asset_version(), "urls": precache_urls()}
+    data = {
+        "version": asset_version(),
+        "urls": precache_urls(),
+        "pages": precache_pages(),
+        "languages": current_app.config["LOCALES"],
+        "defaultLanguage": DEFAULT_LOCALE,
+    }
     script = f"self.CALMCALF_PRECACHE = {json.dumps(data)};\n"
     return _no_cache(Response(script, mimetype="text/javascript"))

@@ -1,6 +1,6 @@
 // Tonight's checklist: real checkboxes, kept per night (noon to noon) on the device.
 
-import { message, setText } from './text.js';
+import { message, plural, setText } from './text.js';
 import { getChecklist, listChecklist, setTick } from './store.js';
 import { nightDate, nightOf, shiftNight } from './nights.js';
 import { $ } from './dom.js';
@@ -30,10 +30,7 @@ export async function initChecklist() {
 
   async function showStreak(tonight) {
     const streak = routineStreak(await listChecklist(), tonight);
-    let text = message(root, 'streak-none');
-    if (streak === 1) text = message(root, 'streak-one');
-    else if (streak > 1) text = message(root, 'streak', { n: streak });
-    setText('streak', text);
+    setText('streak', streak ? plural(root, 'streak', streak) : message(root, 'streak-none'));
   }
 
   /** Show the ticks of the night we are in now (it changes at noon). */

@@ -8,7 +8,9 @@ import { addEpisode, deleteEpisode, listChecklist, listEpisodes, updateEpisode }
 import { exportData, importData } from './transfer.js';
 import { ImportProblem } from './diaryfile.js';
 import { dateKey } from './nights.js';
-import { compare, download, episodesCsv, nightly, windowNights } from './diarydata.js';
+import {
+  CSV_COLUMNS, compare, download, episodesCsv, nightly, windowNights,
+} from './diarydata.js';
 import { drawChart, drawTable, keepChartFitted, rateText, summary } from './diarychart.js';
 import { EpisodeList } from './diarylist.js';
 import { EpisodeForm } from './diaryform.js';
@@ -16,6 +18,12 @@ import { closeIfStale } from './reliefsession.js';
 
 const WEEKS = 8;
 const today = () => dateKey(new Date());
+
+/** The CSV is for people and spreadsheets: headers and words in the page's language. */
+const csvLabels = (root) => ({
+  headers: CSV_COLUMNS.map((column) => message(root, `csv-${column.replace(/_/g, '-')}`)),
+  values: Object.fromEntries(['left', 'right', 'cramp-now', 'manual'].map((v) => [v, message(root, `csv-${v}`)])),
+});
 
 /** Draw everything from the records on the device. */
 async function refresh(root, list) {
@@ -37,7 +45,7 @@ async function refresh(root, list) {
 function wireTransfer(root, redraw) {
   $('export-csv').addEventListener('click', async () => {
     const all = await listEpisodes();
-    download(`calmcalf-diary-${today()}.csv`, episodesCsv(all), 'text/csv;charset=utf-8');
+    download(`calmcalf-diary-${today()}.csv`, episodesCsv(all, csvLabels(root)), 'text/csv;charset=utf-8');
     setText('data-status', plural(root, 'exported', all.length));
   });
   $('export-json').addEventListener('click', async () => {

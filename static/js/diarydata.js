@@ -79,11 +79,13 @@ function cell(value) {
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-export function episodesCsv(episodes) {
-  const lines = [CSV_COLUMNS.join(',')];
+/** The episodes as CSV; labels give the header row and the words for leg and source in the page's language. */
+export function episodesCsv(episodes, { headers = CSV_COLUMNS, values = {} } = {}) {
+  const word = (value) => (value != null && values[value]) || value;
+  const lines = [headers.map(cell).join(',')];
   for (const e of episodes) {
     lines.push([
-      e.start, e.end, e.durationSeconds, e.leg, e.severity, e.note, e.source, nightOf(new Date(e.start)),
+      e.start, e.end, e.durationSeconds, word(e.leg), e.severity, e.note, word(e.source), nightOf(new Date(e.start)),
     ].map(cell).join(','));
   }
   return `${lines.join('\r\n')}\r\n`;

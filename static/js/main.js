@@ -4,7 +4,9 @@
 import { initUpdates } from './updates.js';
 import { initInstall } from './install.js';
 import { initLinks } from './links.js';
+import { initLanguage } from './language.js';
 
+initLanguage();
 initLinks();
 initInstall();
 initUpdates();

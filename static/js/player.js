@@ -8,7 +8,7 @@
 
 import { SequenceTimer, formatClock } from './timer.js';
 import { WakeLock, chime, loadSettings, saveSettings, speak, vibrate } from './cues.js';
-import { message, setText } from './text.js';
+import { message, plural, setText } from './text.js';
 import { $ } from './dom.js';
 
 const TICK_MS = 250;
@@ -132,7 +132,7 @@ export class StepPlayer {
     setText('step-count', message(this.root, 'step-count', { n: state.stepIndex + 1, total: this.steps.length }));
     const again = isChange && state.round > this.shown.round && state.stepIndex === 0
       ? `${message(this.root, 'again')} ` : '';
-    const seconds = message(this.root, 'seconds', { s: Math.round(state.stepMs / 1000) });
+    const seconds = plural(this.root, 'seconds', Math.round(state.stepMs / 1000));
     this.announce(`${again}${this.describe(li)} ${seconds}`);
     if (isChange) {
       vibrate([180]);

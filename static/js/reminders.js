@@ -4,6 +4,7 @@ import { message, setText } from './text.js';
 import { isIOS, isStandalone } from './install.js';
 import { $ } from './dom.js';
 import './base64url.js'; // a classic script shared with the service worker: self.calmcalfBase64url
+import { noteReminderLanguage } from './reminderlang.js';
 // Where the page and the service worker share the chosen time, days and zone
 // (the worker needs them to renew a subscription the browser replaced).
 export const SETTINGS_CACHE = 'calmcalf-settings';
@@ -72,6 +73,31 @@ async function api(method, path, body) {
   return answer;
 }
 
+/**
+ * Save the reminder again with the same subscription and settings: the server
+ * stores the language of the request (the person's choice), so later reminders
+ * arrive in the language now chosen.
+ */
+export async function resaveReminder() {
+  if (!('serviceWorker' in navigator) || !('PushManager' in window)) return;
+  const registration = await within(navigator.serviceWorker.ready, 'worker-timeout');
+  const sub = await within(registration.pushManager.getSubscription(), 'push-timeout');
+  const settings = await readSettings();
+  if (!sub || !settings) {
+    noteReminderLanguage(false);
+    return;
+  }
+  await api('POST', '/api/reminders', { subscription: sub.toJSON(), ...settings });
+  noteReminderLanguage(true);
+}
+
+/** "21:30" written the page's language's way, on the 24-hour clock the reminder was set with. */
+function localTime(hhmm) {
+  const [hours, minutes] = hhmm.split(':').map(Number);
+  return new Intl.DateTimeFormat(document.documentElement.lang, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+    .format(new Date(2000, 0, 1, hours, minutes));
+}
+
 export async function initReminders() {
   const root = $('reminders');
   if (!root) return;
@@ -86,8 +112,11 @@ export async function initReminders() {
   };
   const fail = (error) => {
     const offline = !navigator.onLine || error instanceof TypeError;
+    // The server names the field in English; the one a person can get wrong is said in their language.
+    const zoneRefused = String(error.message).startsWith('timezone');
+    const failed = zoneRefused ? message(root, 'bad-timezone') : message(root, 'failed', { error: error.message });
     if (error instanceof NoAnswer) setText('reminder-state', message(root, error.code));
-    else setText('reminder-state', offline ? message(root, 'offline') : message(root, 'failed', { error: error.message }));
+    else setText('reminder-state', offline ? message(root, 'offline') : failed);
   };
   /** Run a step with the buttons disabled (no second tap starts it twice); any failure is said plainly. */
   const busy = async (work) => {
@@ -136,8 +165,9 @@ export async function initReminders() {
       setText('reminder-state', message(root, 'off'));
       return;
     }
-    const days = settings.days.length === 7 ? message(root, 'every-day') : settings.days.map((d) => dayNames[d]).join(', ');
-    setText('reminder-state', message(root, 'on', { time: settings.time, days, timezone: settings.timezone }));
+    const list = new Intl.ListFormat(document.documentElement.lang, { type: 'unit', style: 'short' });
+    const days = settings.days.length === 7 ? message(root, 'every-day') : list.format(settings.days.map((d) => dayNames[d]));
+    setText('reminder-state', message(root, 'on', { time: localTime(settings.time), days, timezone: settings.timezone }));
     form.elements.time.value = settings.time;
     zone.value = settings.timezone;
     dayBoxes.forEach((box) => { box.checked = settings.days.includes(box.value); });
@@ -170,6 +200,7 @@ export async function initReminders() {
         || (await subscribe(registration, publicKey));
       await api('POST', '/api/reminders', { subscription: sub.toJSON(), ...settings });
       await writeSettings(settings);
+      noteReminderLanguage(true);
       showState(settings);
     });
   });
@@ -187,6 +218,7 @@ export async function initReminders() {
       await within(sub.unsubscribe(), 'push-timeout');
     }
     await writeSettings(null);
+    noteReminderLanguage(false);
     showState(null);
   }));
 }

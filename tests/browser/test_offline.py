@@ -33,7 +33,7 @@ def test_no_installability_errors(playwright_instance, live_server, tmp_path):
         assert cdp.send("Page.getInstallabilityErrors")["installabilityErrors"] == []
         manifest = cdp.send("Page.getAppManifest")
         assert manifest["errors"] == []
-        assert manifest["url"].endswith("/manifest.webmanifest")
+        assert manifest["url"].endswith("/manifest.webmanifest?lang=en")  # the manifest in the page's language
     finally:
         context.close()
 

@@ -222,6 +222,68 @@ def test_a_push_cannot_send_people_to_another_site(phone, server):
     assert url == server.url + "/bedtime"
 
 
+def test_reminders_follow_the_language_also_after_it_changes(phone, server, push):
+    """Saved in English, then the person switches to Russian: the server is told, and the push is Russian."""
+    subscriber = push.subscriber()
+    page = phone.new_page()
+    page.add_init_script(f"({STUB})({json.dumps(subscriber.subscription())})")
+    page.goto(server.url + "/reminders")
+    page.wait_for_selector("#reminders[data-ready]")
+    page.locator("#reminder-on").click()
+    expect(page.locator("#reminder-state")).to_contain_text("Reminders are on")
+    assert [r.lang for r in stored(server)] == ["en"]
+
+    page.locator("#languages summary").click()
+    page.locator('#languages a[data-lang="ru"]').click()
+    page.wait_for_selector("#reminders[data-ready]")
+    assert page.evaluate("document.documentElement.lang") == "ru"
+    wait_until(page, "localStorage.getItem('calmcalf.reminder-lang') === 'ru'")
+    (reminder,) = stored(server)
+    assert (reminder.lang, reminder.endpoint, reminder.local_time) == ("ru", subscriber.endpoint, "21:30")
+    expect(page.locator("#reminder-state")).to_contain_text("Напоминания включены: в 21:30")
+
+    page.locator("#reminder-test").click()
+    expect(page.locator("#reminder-state")).to_have_text("Пробное напоминание уже в пути.")
+    (message,) = push.received(subscriber)
+    assert message.payload["title"] == "Растяжка перед сном"
+    assert message.payload["body"] == "Три минуты растяжки икр перед сном?"
+
+    # The worker shows that message as it came: the delivered notification is Russian.
+    wait_for_offline_ready(page)
+    cdp = phone.new_cdp_session(page)
+    cdp.send(
+        "ServiceWorker.deliverPushMessage",
+        {
+            "origin": server.url,
+            "registrationId": registration_id(cdp, server.url + "/"),
+            "data": json.dumps(message.payload),
+        },
+    )
+    wait_until(page, "navigator.serviceWorker.ready.then((r) => r.getNotifications()).then((n) => n.length === 1)")
+    shown = page.evaluate(
+        "navigator.serviceWorker.ready.then((r) => r.getNotifications()).then(([n]) => [n.title, n.body])"
+    )
+    assert shown == ["Растяжка перед сном", "Три минуты растяжки икр перед сном?"]
+
+
+def test_a_refused_time_zone_is_explained_in_the_page_language(browser, server, push):
+    context = browser.new_context(**PHONE, locale="ru")
+    context.grant_permissions(["notifications"], origin=server.url)
+    try:
+        page = context.new_page()
+        page.add_init_script(f"({STUB})({json.dumps(push.subscriber().subscription())})")
+        page.goto(server.url + "/reminders")
+        page.wait_for_selector("#reminders[data-ready]")
+        page.locator("#reminder-timezone").fill("Mars/Olympus")
+        page.locator("#reminder-on").click()
+        expect(page.locator("#reminder-state")).to_have_text(
+            "Такой часовой пояс неизвестен. Выберите его из списка, например Europe/Moscow."
+        )
+        assert stored(server) == []
+    finally:
+        context.close()
+
+
 # A push service that never answers, as behind a captive portal or a dead connection.
 SILENT_PUSH = """() => {
   PushManager.prototype.subscribe = () => new Promise(() => {});

@@ -9,5 +9,6 @@ shared/content-brief.md).
 from .bedtime import *  # noqa: F403
 from .checklist import *  # noqa: F403
 from .doctor import *  # noqa: F403
+from .emergency import *  # noqa: F403
 from .relief import *  # noqa: F403
 from .sources import *  # noqa: F403

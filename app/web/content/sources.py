@@ -20,21 +20,21 @@ EVIDENCE_LABELS = {
 
 @dataclass(frozen=True)
 class Source:
-    """A public source a tip rests on."""
+    """A public source a tip rests on: its name is translated (organisation, title, year)."""
 
     name: str
     url: str | None = None
 
 
-NHS = Source("NHS: Leg cramps", "https://www.nhs.uk/conditions/leg-cramps/")
-NHS_OLD = Source("NHS (earlier leg cramps page)")
-NICE = Source("NICE CKS: Leg cramps", "https://cks.nice.org.uk/topics/leg-cramps/")
-MAYO = Source("Mayo Clinic: Night leg cramps")
-MAYO_LETTER = Source("Mayo Clinic Health Letter")
-AAFP = Source("Allen & Kirby, Am Fam Physician 2012")
-DVT = Source("NHS and UCLH: deep vein thrombosis advice")
+NHS = Source(_l("NHS: Leg cramps"), "https://www.nhs.uk/conditions/leg-cramps/")
+NHS_OLD = Source(_l("NHS (earlier leg cramps page)"))
+NICE = Source(_l("NICE CKS: Leg cramps"), "https://cks.nice.org.uk/topics/leg-cramps/")
+MAYO = Source(_l("Mayo Clinic: Night leg cramps"))
+MAYO_LETTER = Source(_l("Mayo Clinic Health Letter"))
+AAFP = Source(_l("Allen & Kirby, Am Fam Physician 2012"))
+DVT = Source(_l("NHS and UCLH: deep vein thrombosis advice"))
 
-HALLEGRAEFF = Source("Hallegraeff et al., J Physiother 2012 (trial in adults over 55)")
-COCHRANE_STRETCH = Source("Hawke et al., Cochrane review 2021")
-COCHRANE_MAGNESIUM = Source("Garrison et al., Cochrane review 2020")
-SEED = Source("Common advice; not tested in trials")
+HALLEGRAEFF = Source(_l("Hallegraeff et al., J Physiother 2012 (trial in adults over 55)"))
+COCHRANE_STRETCH = Source(_l("Hawke et al., Cochrane review 2021"))
+COCHRANE_MAGNESIUM = Source(_l("Garrison et al., Cochrane review 2020"))
+SEED = Source(_l("Common advice; not tested in trials"))

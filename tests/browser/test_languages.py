@@ -1,0 +1,358 @@
+"""Calm Calf in Spanish and Russian, in Chromium: chosen once, kept on the device, offline too.
+
+Each test drives the page by element ids, not English names, so it runs in any language.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
+
+from app.web.pages import OFFLINE_PAGES
+from tests.browser.conftest import PHONE, wait_for_offline_ready, wait_until
+from tests.test_translations import SHARED, WORD, english_words
+
+LANGUAGES = ("es", "ru")
+CRAMP_NOW = {"en": "Cramp now", "es": "Tengo un calambre", "ru": "Свело ногу"}
+
+SAMPLE = """Promise.all([import('/static/js/store.js'), import('/static/js/nights.js')]).then(async ([s, n]) => {
+  const night = n.nightOf(new Date());
+  await s.setTick(n.shiftNight(night, 1), 'stretch', true);
+  await s.setTick(n.shiftNight(night, 2), 'sheets', true);
+  await s.addEpisode({ start: new Date(Date.now() - 86400000).toISOString(), durationSeconds: 120,
+                       severity: 6, leg: 'left', note: '', source: 'manual' });
+  await s.addEpisode({ start: new Date(Date.now() - 2 * 86400000).toISOString(), durationSeconds: 45,
+                       severity: 3, leg: 'right', note: '', source: 'cramp-now' });
+})"""
+
+
+def phone(browser, lang: str, **extra):
+    """A phone whose browser is set to this language (Accept-Language and navigator.languages)."""
+    return browser.new_context(**{**PHONE, "locale": lang, **extra})
+
+
+def open_state(page, base: str, state: str) -> None:
+    """Bring the app into a state a person sees, by ids only."""
+    simple = {"home": "/", "doctor": "/doctor", "not-found": "/nope", "bedtime": "/bedtime", "reminders": "/reminders"}
+    if state in simple:
+        page.goto(base + simple[state])
+        if state == "reminders":
+            page.wait_for_selector("#reminders[data-ready]")
+        if state == "doctor":
+            page.wait_for_selector("#numbers[data-ready]")
+        return
+    if state == "menu":
+        page.goto(base + "/")
+        page.locator("#languages summary").click()
+        return
+    if state in ("diary", "diary-form", "report"):
+        page.goto(base + "/diary")
+        page.evaluate(SAMPLE)
+        page.goto(base + ("/diary/report" if state == "report" else "/diary"))
+        page.wait_for_selector("[data-ready]")
+        if state == "diary-form":
+            page.locator("#add-episode").click()
+            page.locator("#ep-minutes").fill("9999")
+            page.locator("#episode-form button[type=submit]").click()
+            expect(page.locator("#ep-minutes-error")).not_to_be_empty()
+        return
+    if state == "bedtime-running":
+        page.goto(base + "/bedtime")
+        page.locator("#routine-start").click()
+        expect(page.get_by_role("timer")).to_be_visible()
+        return
+    if state == "checklist":
+        page.goto(base + "/checklist")
+        page.wait_for_selector("#checklist[data-ready]")
+        page.locator("#checklist-form input[type=checkbox]").first.check()
+        page.locator("details.why summary").first.click()
+        return
+    page.goto(base + "/")
+    page.locator("#cramp-now").click()
+    expect(page.get_by_role("timer")).to_be_visible()
+    if state == "timer-paused":
+        page.locator("#pause").click()  # "Resume" is the longest word of the three
+        expect(page.locator("#pause")).to_have_attribute("aria-pressed", "true")
+    if state == "red-flag":
+        page.clock.fast_forward("10:05")
+        expect(page.locator("#red-flag")).to_be_visible()
+    if state == "done":
+        page.locator("#gone").click()
+        page.locator('[data-severity="3"]').click()
+        expect(page.locator("#severity-saved")).not_to_be_empty()
+
+
+STATES = [
+    "home",
+    "menu",
+    "timer",
+    "red-flag",
+    "done",
+    "doctor",
+    "not-found",
+    "bedtime",
+    "bedtime-running",
+    "checklist",
+    "diary",
+    "diary-form",
+    "report",
+    "reminders",
+]
+
+# What a person sees and hears: the rendered text, and the names and labels of elements.
+SHOWN = """() => {
+  const seen = [document.title, ...document.body.innerText.split('\\n')];
+  for (const el of document.querySelectorAll('[aria-label], [title], [alt]')) {
+    if (el.closest('[hidden], [translate="no"]') || !el.getClientRects().length) continue;
+    seen.push(el.getAttribute('aria-label') || el.getAttribute('title') || el.getAttribute('alt'));
+  }
+  return seen.map((t) => t.trim()).filter(Boolean);
+}"""
+
+
+def english_in(texts: list[str], lang: str) -> list[str]:
+    vocabulary = english_words() - SHARED[lang]
+    return [t for t in texts if {w.lower() for w in WORD.findall(t) if w.isascii()} & vocabulary]
+
+
+# --- choosing the language ---------------------------------------------------------
+
+
+def test_the_first_visit_follows_the_browser_language(browser, live_server):
+    for lang in ("es-ES", "ru-RU", "en-GB"):
+        context = phone(browser, lang)
+        try:
+            page = context.new_page()
+            page.goto(live_server.url + "/")
+            base = lang.split("-")[0]
+            assert page.evaluate("document.documentElement.lang") == base
+            expect(page.locator("#cramp-now")).to_have_text(CRAMP_NOW[base])
+        finally:
+            context.close()
+
+
+def test_a_language_chosen_on_any_page_is_kept_on_the_device(browser, live_server):
+    context = phone(browser, "es-ES")
+    try:
+        page = context.new_page()
+        page.goto(live_server.url + "/doctor")
+        page.locator("#languages summary").click()
+        page.locator('#languages a[data-lang="ru"]').click()
+        page.wait_for_function("document.documentElement.lang === 'ru'")
+        expect(page).to_have_url(live_server.url + "/doctor")  # the address is kept clean
+        assert {c["name"]: c["value"] for c in context.cookies()}["calmcalf_lang"] == "ru"
+        page.goto(live_server.url + "/")
+        expect(page.locator("#cramp-now")).to_have_text("Свело ногу")
+        assert page.locator('#languages a[aria-current="true"]').get_attribute("lang") == "ru"
+        manifest = page.evaluate("fetch(document.querySelector('link[rel=manifest]').href).then((r) => r.json())")
+        assert manifest["lang"] == "ru" and manifest["shortcuts"][0]["name"] == "Свело ногу"
+    finally:
+        context.close()
+
+
+# --- offline, per language -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_after_one_visit_cramp_now_runs_offline_in_the_chosen_language(browser, live_server, lang):
+    context = phone(browser, lang)
+    try:
+        page = context.new_page()
+        page.goto(live_server.url + "/")
+        wait_for_offline_ready(page)
+        context.set_offline(True)
+        page.goto(live_server.url + "/relief")
+        assert page.evaluate("document.documentElement.lang") == lang
+        expect(page.get_by_role("timer")).to_be_visible()
+        expect(page.locator("#announcer")).not_to_be_empty()
+        assert english_in(page.evaluate(SHOWN), lang) == []
+        for path in OFFLINE_PAGES:
+            page.goto(live_server.url + path)
+            assert page.evaluate("document.documentElement.lang") == lang, path
+    finally:
+        context.close()
+
+
+def test_switching_language_works_offline(browser, live_server):
+    context = phone(browser, "es")
+    try:
+        page = context.new_page()
+        page.goto(live_server.url + "/")
+        wait_for_offline_ready(page)
+        context.set_offline(True)
+        page.locator("#languages summary").click()
+        page.locator('#languages a[data-lang="ru"]').click()
+        page.wait_for_function("document.documentElement.lang === 'ru'")
+        expect(page.locator("#cramp-now")).to_have_text("Свело ногу")
+        page.goto(live_server.url + "/doctor")  # the choice holds for every page, still offline
+        assert page.evaluate("document.documentElement.lang") == "ru"
+        expect(page.locator('.country-numbers:not([hidden]) a[href="tel:103"]')).to_be_visible()
+        page.reload()
+        assert page.evaluate("document.documentElement.lang") == "ru"
+    finally:
+        context.close()
+
+
+# --- everything a person sees and hears -------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize(
+    "state", ["timer", "done", "doctor", "bedtime-running", "checklist", "diary", "report", "reminders"]
+)
+def test_no_english_is_left_once_the_scripts_have_run(browser, live_server, lang, state):
+    context = phone(browser, lang)
+    try:
+        page = context.new_page()
+        page.clock.install()
+        open_state(page, live_server.url, state)
+        assert english_in(page.evaluate(SHOWN), lang) == []
+    finally:
+        context.close()
+
+
+def test_the_spoken_and_announced_steps_are_in_russian(browser, live_server):
+    context = phone(browser, "ru")
+    try:
+        page = context.new_page()
+        page.add_init_script("""window.__spoken = [];
+          speechSynthesis.speak = (u) => window.__spoken.push({ text: u.text, lang: u.lang });""")
+        open_state(page, live_server.url, "timer")
+        page.locator("#voice").check()
+        page.locator("#next").click()
+        wait_until(page, "window.__spoken.length >= 2")
+        spoken = page.evaluate("window.__spoken")
+        assert {s["lang"] for s in spoken} == {"ru"}
+        assert english_in([s["text"] for s in spoken], "ru") == []
+        expect(page.locator("#announcer")).to_contain_text("секунд")  # "30 секунд."
+        assert english_in([page.locator("#announcer").inner_text()], "ru") == []
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize(
+    ("n", "expected"),
+    [(1, "1 ночь"), (2, "2 ночи"), (5, "5 ночей"), (11, "11 ночей"), (21, "21 ночь"), (22, "22 ночи")],
+)
+def test_scripts_pick_the_russian_plural_form(browser, live_server, n, expected):
+    context = phone(browser, "ru")
+    try:
+        page = context.new_page()
+        page.goto(live_server.url + "/checklist")
+        text = page.evaluate(
+            "(n) => import('/static/js/text.js').then((t) => t.plural(document.getElementById('checklist'), 'streak', n))",
+            n,
+        )
+        assert text == f"Растяжка: {expected} подряд. Отлично."
+    finally:
+        context.close()
+
+
+def test_the_csv_export_has_headers_in_the_page_language(browser, live_server):
+    context = phone(browser, "ru", accept_downloads=True)
+    try:
+        page = context.new_page()
+        open_state(page, live_server.url, "diary")
+        with page.expect_download() as download:
+            page.locator("#export-csv").click()
+        lines = Path(download.value.path()).read_text(encoding="utf-8").splitlines()
+        assert lines[0] == "начало,конец,длительность_секунды,нога,сила_боли,заметка,источник,ночь"
+        assert any(",левая," in line and ",вручную," in line for line in lines[1:])
+        expect(page.locator("#data-status")).to_have_text("Экспортировано 2 приступа.")
+    finally:
+        context.close()
+
+
+def test_the_report_writes_dates_and_numbers_the_language_s_way(browser, live_server):
+    context = phone(browser, "ru")
+    try:
+        page = context.new_page()
+        open_state(page, live_server.url, "report")
+        period = page.locator("#report-period").inner_text()
+        assert period.endswith("(недель: 8)") and " г." in period  # "1 декабря 2026 г."
+        assert page.locator("#r-duration").inner_text() == "1 мин 23 с"  # the median of 120 s and 45 s
+        assert page.locator("#r-per-week").inner_text() == "0,3"  # 2 cramps in 8 weeks, with a decimal comma
+        assert page.locator("#r-nights").inner_text() == "2 из 56 ночей"
+    finally:
+        context.close()
+
+
+# --- emergency numbers ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("locale", "country", "numbers"),
+    [("es-ES", "ES", ["112"]), ("ru", "RU", ["112", "103"]), ("en-GB", "GB", ["999", "111"]), ("en-US", "US", ["911"]),
+     ("es-MX", "MX", ["911"]), ("de-DE", "EU", ["112"])],
+)  # fmt: skip
+def test_the_doctor_page_shows_the_numbers_of_the_person_s_country(browser, live_server, locale, country, numbers):
+    context = phone(browser, locale)
+    try:
+        page = context.new_page()
+        open_state(page, live_server.url, "doctor")
+        assert page.locator("#country").input_value() == country
+        shown = page.locator(".country-numbers:not([hidden]) a.call .number").all_inner_texts()
+        assert shown == numbers
+    finally:
+        context.close()
+
+
+def test_a_chosen_country_is_remembered_and_works_offline(browser, live_server):
+    context = phone(browser, "es-ES")
+    try:
+        page = context.new_page()
+        page.goto(live_server.url + "/")
+        wait_for_offline_ready(page)
+        context.set_offline(True)
+        open_state(page, live_server.url, "doctor")
+        page.locator("#country").select_option("AR")
+        expect(page.locator('.country-numbers:not([hidden]) a[href="tel:107"]')).to_be_visible()
+        page.reload()
+        page.wait_for_selector("#numbers[data-ready]")
+        assert page.locator("#country").input_value() == "AR"
+        assert page.locator(".country-numbers:not([hidden])").count() == 1
+    finally:
+        context.close()
+
+
+# --- accessibility and fit ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("state", STATES)
+def test_axe_finds_no_violations_in_each_language(browser, live_server, lang, state):
+    context = phone(browser, lang)
+    try:
+        page = context.new_page()
+        page.clock.install()
+        open_state(page, live_server.url, state)
+        results = Axe().run(page)
+        assert results.violations_count == 0, results.generate_report()
+    finally:
+        context.close()
+
+
+OVERFLOW = """() => {
+  const page = document.documentElement.scrollWidth - document.documentElement.clientWidth;
+  const cut = [...document.querySelectorAll('button, .button, summary, label, h1, h2, select, .languages a')]
+    .filter((el) => el.getClientRects().length && !el.closest('.visually-hidden'))
+    .filter((el) => el.scrollWidth > el.clientWidth + 1)
+    .map((el) => [el.id || el.className, el.textContent.trim().slice(0, 40), el.scrollWidth, el.clientWidth]);
+  return { page, cut };
+}"""
+
+
+@pytest.mark.parametrize("lang", ["en", *LANGUAGES])
+@pytest.mark.parametrize("state", ["home", "menu", "timer", "timer-paused", "done", "doctor", "bedtime", "bedtime-running", "checklist",
+                                   "diary", "report", "reminders"])  # fmt: skip
+def test_nothing_overflows_at_360_px_in_any_language(browser, live_server, lang, state):
+    context = phone(browser, lang, viewport={"width": 360, "height": 740})
+    try:
+        page = context.new_page()
+        open_state(page, live_server.url, state)
+        assert page.evaluate(OVERFLOW) == {"page": 0, "cut": []}
+    finally:
+        context.close()
