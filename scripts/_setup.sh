@@ -31,3 +31,21 @@ ensure_venv() {
   fi
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --editable ".${extras}"
 }
+
+# TypeScript for scripts/check's JavaScript type check: Debian's nodejs and npm, then
+# the version pinned in tools/jscheck/package-lock.json, from the registry npm is
+# configured for. Installed again only when node_modules is missing or the lock changed.
+JSCHECK=tools/jscheck
+ensure_jscheck() {
+  local missing=()
+  command -v node >/dev/null 2>&1 || missing+=(nodejs)
+  command -v npm >/dev/null 2>&1 || missing+=(npm)
+  if [ ${#missing[@]} -gt 0 ]; then
+    apt_install "${missing[@]}"
+  fi
+  local stamp="$JSCHECK/node_modules/.installed-lock.json"
+  if [ ! -x "$JSCHECK/node_modules/.bin/tsc" ] || ! cmp -s "$JSCHECK/package-lock.json" "$stamp"; then
+    npm ci --prefix "$JSCHECK" --no-audit --no-fund --loglevel=error
+    cp "$JSCHECK/package-lock.json" "$stamp"
+  fi
+}

@@ -4,7 +4,7 @@ import { StepPlayer } from './player.js';
 import { saveSettings } from './cues.js';
 import { setTick } from './store.js';
 import { nightOf } from './nights.js';
-import { $ } from './dom.js';
+import { $, all } from './dom.js';
 
 export function initBedtime() {
   const root = $('routine');
@@ -12,11 +12,11 @@ export function initBedtime() {
   const intro = $('routine-intro');
   const playerSection = $('routine-player');
   const done = $('routine-done');
-  const illustrations = [...root.querySelectorAll('[data-illus]:not(.step)')];
+  const illustrations = all(root, '[data-illus]:not(.step)', HTMLElement);
 
   const player = new StepPlayer(root, { loop: false, onStep: illustrate, onFinish: finished });
   const { settings } = player;
-  const seated = $('seated');
+  const seated = $('seated', HTMLInputElement);
   seated.checked = Boolean(settings.seated);
 
   /** Standing steps, or the seated version for people who cannot stand safely. */

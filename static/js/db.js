@@ -5,6 +5,7 @@
 
 const DB_NAME = 'calmcalf';
 
+/** @type {((db: IDBDatabase, transaction: IDBTransaction) => void)[]} */
 export const MIGRATIONS = [
   // 1: cramp episodes, from Cramp now or added by hand, found by start time.
   (db) => {

@@ -31,7 +31,7 @@ async function refresh(root, list) {
   const rows = nightly(episodes, checklist, windowNights(WEEKS));
   root.rows = rows;
   drawChart($('chart'), rows);
-  drawTable($('chart-table').tBodies[0], rows);
+  drawTable($('chart-table', HTMLTableElement).tBodies[0], rows);
   setText('chart-summary', summary(root, rows));
   const figures = compare(rows);
   setText('compare-routine', rateText(root, figures.routine));
@@ -54,7 +54,7 @@ function wireTransfer(root, redraw) {
     setText('data-status', plural(root, 'exported', data.episodes.length));
   });
   $('import-file').addEventListener('change', async (event) => {
-    const file = event.target.files[0];
+    const file = /** @type {HTMLInputElement} */ (event.target).files[0];
     if (!file) return;
     try {
       const counts = await importData(await file.text());
@@ -64,17 +64,18 @@ function wireTransfer(root, redraw) {
       await redraw();
     } catch (error) {
       const code = error instanceof ImportProblem ? error.code : 'failed';
-      setText('data-status', message(root, `import-${code}`, { where: error.where || '' }));
+      setText('data-status', message(root, `import-${code}`, { where: (error instanceof ImportProblem && error.where) || '' }));
     } finally {
-      event.target.value = '';
+      /** @type {HTMLInputElement} */ (event.target).value = '';
     }
   });
 }
 
 export async function initDiary() {
-  const root = $('diary');
+  const root = /** @type {HTMLElement & { rows?: ReturnType<typeof nightly> }} */ ($('diary'));
   if (!root) return;
-  let redraw = () => {};
+  /** @type {() => Promise<void>} */
+  let redraw = async () => {};
   const form = new EpisodeForm(root, $('episode-form'), {
     async onSubmit(fields, editing) {
       if (editing) await updateEpisode(editing, fields);

@@ -20,7 +20,7 @@ function showOfflineNote(holder) {
 export function initLinks() {
   document.addEventListener('click', (event) => {
     const link = event.target instanceof Element ? event.target.closest('a[href]') : null;
-    if (!link || navigator.onLine || new URL(link.href, location.href).origin === location.origin) return;
+    if (!(link instanceof HTMLAnchorElement) || navigator.onLine || new URL(link.href, location.href).origin === location.origin) return;
     const holder = noteHolder(link);
     if (!holder) return;
     event.preventDefault();

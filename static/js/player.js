@@ -9,7 +9,7 @@
 import { SequenceTimer, formatClock } from './timer.js';
 import { WakeLock, chime, loadSettings, saveSettings, speak, vibrate } from './cues.js';
 import { message, plural, setText } from './text.js';
-import { $ } from './dom.js';
+import { $, all } from './dom.js';
 
 const TICK_MS = 250;
 
@@ -36,13 +36,26 @@ export function afterNextFrame(fn) {
   setTimeout(once, 250);
 }
 
+/**
+ * What a page adds to the player.
+ * @typedef {object} PlayerOptions
+ * @property {boolean} [loop] start again after the last step
+ * @property {(li: HTMLElement) => void} [onStep] a step is shown
+ * @property {(state: import('./timer.js').TimerState, t: number) => void} [onRender] every tick
+ * @property {() => void} [onChange] after a person's control
+ * @property {(state: import('./timer.js').TimerState) => void} [onFinish] a non-looping sequence ended
+ */
+
+/** @param {HTMLElement[]} list */
 const durationsOf = (list) => list.map((li) => Number(li.dataset.seconds) * 1000);
 
 export class StepPlayer {
   /**
    * root: the element holding the steps, the player controls and the data-msg-* texts.
    * hooks: onStep(li) when a step is shown, onRender(state, t) on every tick,
-   * onChange() after a person's control, onFinish() when a non-looping sequence ends.
+   * onChange() after a person's control, onFinish(state) when a non-looping sequence ends.
+   * @param {HTMLElement} root
+   * @param {PlayerOptions} [options]
    */
   constructor(root, {
     loop = false, onStep = () => {}, onRender = () => {}, onChange = () => {}, onFinish = () => {},
@@ -50,7 +63,7 @@ export class StepPlayer {
     this.root = root;
     this.loop = loop;
     this.hooks = { onStep, onRender, onChange, onFinish };
-    this.allSteps = [...root.querySelectorAll('.step')];
+    this.allSteps = all(root, '.step', HTMLElement);
     this.steps = this.allSteps;
     this.settings = loadSettings();
     this.wake = new WakeLock();
@@ -64,7 +77,10 @@ export class StepPlayer {
     return this.timer !== null;
   }
 
-  /** Which steps run, e.g. only the ones that can be done from bed. */
+  /**
+   * Which steps run, e.g. only the ones that can be done from bed.
+   * @param {HTMLElement[]} list
+   */
   setSteps(list) {
     this.steps = list;
   }
@@ -213,7 +229,7 @@ export class StepPlayer {
       $(action).addEventListener('click', () => this.control(action));
     }
     for (const name of ['sound', 'voice']) {
-      const toggle = $(name);
+      const toggle = $(name, HTMLInputElement);
       toggle.checked = this.settings[name];
       toggle.addEventListener('change', () => {
         this.settings[name] = toggle.checked;

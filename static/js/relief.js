@@ -30,7 +30,7 @@ const whenIdle = (fn) => (window.requestIdleCallback || ((f) => setTimeout(f, 20
  */
 function isReturn() {
   if (history.state?.screen === 'timer') return true;
-  const [nav] = performance.getEntriesByType?.('navigation') ?? [];
+  const [nav] = /** @type {PerformanceNavigationTiming[]} */ (performance.getEntriesByType?.('navigation') ?? []);
   return document.wasDiscarded === true || Boolean(nav && (nav.type === 'reload' || nav.type === 'back_forward'));
 }
 
@@ -258,7 +258,7 @@ class Relief {
         this.remember();
       });
     });
-    const cantStand = $('cant-stand');
+    const cantStand = $('cant-stand', HTMLInputElement);
     cantStand.checked = this.settings.cantStand;
     cantStand.addEventListener('change', () => {
       this.settings.cantStand = cantStand.checked;

@@ -66,7 +66,7 @@ async function api(method, path, body) {
       signal: AbortSignal.timeout(WAIT_MS),
     });
   } catch (error) {
-    throw error.name === 'TimeoutError' ? new NoAnswer('server-timeout') : error;
+    throw error instanceof DOMException && error.name === 'TimeoutError' ? new NoAnswer('server-timeout') : error;
   }
   const answer = response.status === 204 ? null : await response.json().catch(() => null);
   if (!response.ok) throw new Error((answer && answer.error) || `HTTP ${response.status}`);
@@ -101,8 +101,8 @@ function localTime(hhmm) {
 export async function initReminders() {
   const root = $('reminders');
   if (!root) return;
-  const form = $('reminder-form');
-  const dayBoxes = [...form.querySelectorAll('input[name="days"]')];
+  const form = $('reminder-form', HTMLFormElement);
+  const dayBoxes = /** @type {HTMLInputElement[]} */ ([...form.querySelectorAll('input[name="days"]')]);
   const dayNames = Object.fromEntries(dayBoxes.map((box) => [box.value, box.parentElement.textContent.trim()]));
 
   const problem = (text) => {
@@ -137,7 +137,7 @@ export async function initReminders() {
   };
 
   // The zone this phone is in, and every zone the browser knows, to pick from.
-  const zone = $('reminder-timezone');
+  const zone = $('reminder-timezone', HTMLInputElement);
   zone.value = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
   if (Intl.supportedValuesOf) {
     $('timezones').replaceChildren(...Intl.supportedValuesOf('timeZone').map((z) => Object.assign(document.createElement('option'), { value: z })));
@@ -145,7 +145,7 @@ export async function initReminders() {
 
   if (!('serviceWorker' in navigator) || !('PushManager' in window) || !('Notification' in window)) {
     problem(message(root, isIOS() && !isStandalone() ? 'ios-tab' : 'unsupported'));
-    form.querySelector('button[type="submit"]').disabled = true;
+    /** @type {HTMLButtonElement} */ (form.querySelector('button[type="submit"]')).disabled = true;
     return;
   }
   let registration;
@@ -168,7 +168,7 @@ export async function initReminders() {
     const list = new Intl.ListFormat(document.documentElement.lang, { type: 'unit', style: 'short' });
     const days = settings.days.length === 7 ? message(root, 'every-day') : list.format(settings.days.map((d) => dayNames[d]));
     setText('reminder-state', message(root, 'on', { time: localTime(settings.time), days, timezone: settings.timezone }));
-    form.elements.time.value = settings.time;
+    $('reminder-time', HTMLInputElement).value = settings.time;
     zone.value = settings.timezone;
     dayBoxes.forEach((box) => { box.checked = settings.days.includes(box.value); });
   }
@@ -183,7 +183,7 @@ export async function initReminders() {
     const days = dayBoxes.filter((box) => box.checked).map((box) => box.value);
     setText('days-error', days.length ? '' : message(root, 'no-days'));
     if (!days.length) return;
-    const settings = { time: form.elements.time.value, timezone: zone.value.trim(), days };
+    const settings = { time: $('reminder-time', HTMLInputElement).value, timezone: zone.value.trim(), days };
     problem('');
     setText('reminder-state', message(root, 'working'));
     $('reminder-state').scrollIntoView({ block: 'nearest' }); // the status shows beside the button

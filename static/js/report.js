@@ -70,9 +70,9 @@ export async function initReport() {
     root.dataset.ready = 'true';
   }
 
-  $('report-weeks').addEventListener('change', (event) => fill(Number(event.target.value)));
+  $('report-weeks').addEventListener('change', (event) => fill(Number(/** @type {HTMLSelectElement} */ (event.target).value)));
   $('print-report').addEventListener('click', () => window.print());
-  fill(Number($('report-weeks').value));
+  fill(Number($('report-weeks', HTMLSelectElement).value));
 }
 
 initReport();

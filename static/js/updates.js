@@ -16,7 +16,7 @@ function placeOffer(bar) {
 /** Offer the waiting worker; reload once the new worker has taken over. */
 function offerUpdate(worker) {
   const bar = $('update-inner');
-  const button = $('update-button');
+  const button = $('update-button', HTMLButtonElement);
   if (!bar || !button) return;
   bar.dataset.offered = 'true';
   placeOffer(bar);
