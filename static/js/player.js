@@ -36,15 +36,8 @@ export function afterNextFrame(fn) {
   setTimeout(once, 250);
 }
 
-/**
- * What a page adds to the player.
- * @typedef {object} PlayerOptions
- * @property {boolean} [loop] start again after the last step
- * @property {(li: HTMLElement) => void} [onStep] a step is shown
- * @property {(state: import('./timer.js').TimerState, t: number) => void} [onRender] every tick
- * @property {() => void} [onChange] after a person's control
- * @property {(state: import('./timer.js').TimerState) => void} [onFinish] a non-looping sequence ended
- */
+/** @typedef {ReturnType<import('./timer.js').SequenceTimer['state']>} State */
+/** @typedef {{ loop?: boolean, onStep?(li: HTMLElement), onRender?(s: State, t: number), onChange?(), onFinish?(s: State) }} Options */
 
 /** @param {HTMLElement[]} list */
 const durationsOf = (list) => list.map((li) => Number(li.dataset.seconds) * 1000);
@@ -54,8 +47,7 @@ export class StepPlayer {
    * root: the element holding the steps, the player controls and the data-msg-* texts.
    * hooks: onStep(li) when a step is shown, onRender(state, t) on every tick,
    * onChange() after a person's control, onFinish(state) when a non-looping sequence ends.
-   * @param {HTMLElement} root
-   * @param {PlayerOptions} [options]
+   * @param {HTMLElement} root @param {Options} [options]
    */
   constructor(root, {
     loop = false, onStep = () => {}, onRender = () => {}, onChange = () => {}, onFinish = () => {},
@@ -77,10 +69,7 @@ export class StepPlayer {
     return this.timer !== null;
   }
 
-  /**
-   * Which steps run, e.g. only the ones that can be done from bed.
-   * @param {HTMLElement[]} list
-   */
+  /** Which steps run, e.g. only the ones that can be done from bed. @param {HTMLElement[]} list */
   setSteps(list) {
     this.steps = list;
   }

@@ -5,9 +5,6 @@
 // the anchor; "next" and "back" set the position directly. The same engine runs
 // the relief steps (looping) and the bedtime routine (once through).
 
-/** Where a sequence is at one moment: see SequenceTimer.state. */
-/** @typedef {ReturnType<SequenceTimer['state']>} TimerState */
-
 export class SequenceTimer {
   /** durationsMs: one length per step; loop: start again after the last step. */
   constructor(durationsMs, { loop = false } = {}) {
