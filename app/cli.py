@@ -7,10 +7,12 @@ import logging
 import multiprocessing
 import os
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from apscheduler.schedulers.base import BaseScheduler
     from flask import Flask
 
 
@@ -18,7 +20,7 @@ class CannotListen(OSError):
     """The web server could not bind its address."""
 
 
-def _number(option: str, low: int, high: int):
+def _number(option: str, low: int, high: int) -> Callable[[str], int]:
     """An argparse type: a whole number from low to high, or a message naming the option."""
 
     def parse(text: str) -> int:
@@ -92,7 +94,7 @@ def ready_app(http: bool = True) -> Flask:
     return app
 
 
-def schedule_dispatch(app, scheduler) -> None:
+def schedule_dispatch(app: Flask, scheduler: BaseScheduler) -> None:
     """Run the dispatcher every DISPATCH_INTERVAL_SECONDS (one run at a time)."""
     from .reminders.dispatch import Dispatcher
 

@@ -16,14 +16,19 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from .config import ROOT
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 
 @dataclass
@@ -47,7 +52,7 @@ def database_url(app: Flask) -> str:
     return f"sqlite:///{os.path.join(app.instance_path, 'calmcalf.db')}"
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
     """WAL lets readers and one writer work at once; wait for a lock instead of failing."""
     cursor = dbapi_connection.cursor()
     with contextlib.suppress(sqlite3.OperationalError):  # read-only: check_writable says what is wrong
@@ -76,7 +81,7 @@ def get_db(app: Flask | None = None) -> Database:
     return database
 
 
-def alembic_config(engine: Engine) -> Any:
+def alembic_config(engine: Engine) -> Config:
     """Alembic's configuration for this engine (alembic is imported only when there is work for it)."""
     from alembic.config import Config
 

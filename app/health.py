@@ -7,6 +7,7 @@ written (a row is inserted and rolled back). Both are JSON and never cached.
 from __future__ import annotations
 
 from flask import Blueprint, Flask, current_app, jsonify
+from flask.typing import ResponseReturnValue
 
 from .db import DatabaseProblem, check_writable
 
@@ -15,12 +16,12 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 
 @bp.get("/healthz")
-def healthz():
+def healthz() -> ResponseReturnValue:
     return jsonify(status="ok"), 200, NO_STORE
 
 
 @bp.get("/readyz")
-def readyz():
+def readyz() -> ResponseReturnValue:
     try:
         check_writable(current_app, named=False)
     except DatabaseProblem as problem:

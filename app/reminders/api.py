@@ -9,7 +9,8 @@ import json
 import threading
 from datetime import UTC, datetime
 
-from flask import Blueprint, Flask, current_app, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, jsonify, request
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -25,7 +26,7 @@ from .vapid import public_key, shared_vapid
 bp = Blueprint("reminders", __name__, url_prefix="/api")
 
 
-def json_body():
+def json_body() -> object:
     """The request's JSON, or a 4xx that says what is wrong with it."""
     if request.content_length is not None and request.content_length > BODY_LIMIT:
         raise Invalid(f"the request body is larger than {BODY_LIMIT} bytes", 413)
@@ -44,12 +45,12 @@ def json_body():
 
 
 @bp.get("/push/public-key")
-def get_public_key():
+def get_public_key() -> Response:
     return jsonify(publicKey=public_key(shared_vapid(current_app)))
 
 
 @bp.post("/reminders")
-def save_reminder():
+def save_reminder() -> ResponseReturnValue:
     """Create a reminder, or update the one with the same endpoint (one atomic upsert)."""
     clean = check_reminder(json_body(), current_app.config["PUSH_SERVICE_HOSTS"], current_app.config["PUSH_ALLOW_HTTP"])
     with get_db().session() as session:
@@ -59,7 +60,7 @@ def save_reminder():
 
 
 @bp.delete("/reminders")
-def delete_reminder():
+def delete_reminder() -> ResponseReturnValue:
     """Forget a subscription (also fine when it is unknown)."""
     endpoint = check_endpoint_only(json_body())
     with get_db().session() as session:
@@ -70,7 +71,7 @@ def delete_reminder():
 
 
 @bp.post("/reminders/test")
-def send_test():
+def send_test() -> ResponseReturnValue:
     """Send one reminder now to a stored subscription, so people can see what arrives."""
     endpoint = check_endpoint_only(json_body())
     with get_db().session() as session:
@@ -103,7 +104,7 @@ def send_gate(app: Flask) -> threading.BoundedSemaphore:
 
 
 @bp.errorhandler(Invalid)
-def invalid(error: Invalid):
+def invalid(error: Invalid) -> ResponseReturnValue:
     return jsonify(error=error.message), error.status
 
 

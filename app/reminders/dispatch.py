@@ -16,7 +16,7 @@ import logging
 import random
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 from flask import Flask
@@ -70,7 +70,7 @@ class Dispatcher:
             log.info("%s (%s)", summary.line(), summary.why())
         return summary
 
-    def jobs(self, run: _Run, refusal) -> Iterator[Job]:
+    def jobs(self, run: _Run, refusal: Callable[[str], Outcome | None]) -> Iterator[Job]:
         """Every due reminder as a message, claiming the next batch only when the sender asks for more.
 
         What needs no sending is answered at once: too late to be welcome, no longer
@@ -91,7 +91,7 @@ class Dispatcher:
                 job.tag = (row, probe)
                 yield job
 
-    def screen(self, row: Claimed, refusal) -> tuple[Outcome | None, bool, int]:
+    def screen(self, row: Claimed, refusal: Callable[[str], Outcome | None]) -> tuple[Outcome | None, bool, int]:
         """(An outcome without sending, or None to send; whether it is a probe of a paused service; its TTL)."""
         now = self.clock()
         ttl = round((end_of_evening(row.due, row.timezone) - now).total_seconds())

@@ -131,7 +131,7 @@ SCHEMAS = {
 
 
 @lru_cache(maxsize=1)
-def description() -> dict:
+def description() -> dict[str, object]:
     """The whole document (built once; it does not change while the app runs)."""
     paths = {
         "/api/push/public-key": {

@@ -12,10 +12,11 @@ from .models import Reminder
 from .schedule import next_due, to_naive_utc
 
 
-def _insert(session: Session):
+def _insert(session: Session) -> postgresql.Insert | sqlite.Insert:
     """INSERT in this database's dialect (both know ON CONFLICT)."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(Reminder)
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(Reminder)
+    return sqlite.insert(Reminder)
 
 
 def upsert(session: Session, clean: dict, lang: str, now: datetime) -> tuple[bool, Reminder]:

@@ -87,7 +87,7 @@ def check_depth(raw: bytes, limit: int = MAX_DEPTH) -> None:
             depth -= 1
 
 
-def b64url_bytes(value, field: str) -> bytes:
+def b64url_bytes(value: object, field: str) -> bytes:
     """Decode base64url (padding optional), or name the field. Nothing else may be mixed in."""
     if not isinstance(value, str) or not value or len(value) > 200:
         raise Invalid(f"{field} must be a base64url string")
@@ -100,7 +100,7 @@ def b64url_bytes(value, field: str) -> bytes:
         raise Invalid(f"{field} must be base64url") from None
 
 
-def check_url_text(value, field: str) -> str:
+def check_url_text(value: object, field: str) -> str:
     """A URL-sized string with no spaces or control characters (which no push service uses)."""
     if not isinstance(value, str) or not value:
         raise Invalid(f"{field} is required and must be a URL")
@@ -133,11 +133,11 @@ def host_allowed(host: str, allowed: list[str]) -> bool:
     return False
 
 
-def check_endpoint(endpoint, allowed_hosts: list[str], allow_http: bool) -> str:
+def check_endpoint(endpoint: object, allowed_hosts: list[str], allow_http: bool) -> str:
     """An https URL on an allow-listed push service (plain http only when allowed, for tests)."""
     field = "subscription.endpoint"
-    check_url_text(endpoint, field)
-    parts = ENDPOINT.fullmatch(endpoint)
+    url = check_url_text(endpoint, field)
+    parts = ENDPOINT.fullmatch(url)
     if parts is None:
         raise Invalid(f"{field} must be https://<push service host>/<path> in URL-safe ASCII characters")
     scheme, host, port = parts["scheme"], parts["host"], parts["port"]
@@ -148,16 +148,16 @@ def check_endpoint(endpoint, allowed_hosts: list[str], allow_http: bool) -> str:
     local = host.lower() in LOCAL_TEST_HOSTS  # a fake push service in tests (still only if allow-listed)
     if port is not None and int(port) != DEFAULT_PORTS[scheme] and not (local and 0 < int(port) < 65536):
         raise Invalid(f"{field} must not name a port other than {DEFAULT_PORTS[scheme]}")
-    if BAD_PERCENT.search(endpoint):
+    if BAD_PERCENT.search(url):
         raise Invalid(f"{field} has a % that is not followed by two hex digits")
     if any(unquote(segment) in (".", "..") for segment in parts["path"].split("/")):
         raise Invalid(f"{field} path must not contain . or .. segments")
     if not host_allowed(host, allowed_hosts):
         raise Invalid(f"{field} host {host} is not a known push service")
-    return str(endpoint)
+    return url
 
 
-def check_keys(keys) -> tuple[str, str]:
+def check_keys(keys: object) -> tuple[str, str]:
     """p256dh: a 65-byte uncompressed P-256 point; auth: 16 bytes."""
     if not isinstance(keys, dict):
         raise Invalid("subscription.keys must be an object with p256dh and auth")
@@ -174,21 +174,21 @@ def check_keys(keys) -> tuple[str, str]:
     return b64urlencode(p256dh), b64urlencode(auth)  # stored in one form: base64url without padding
 
 
-def check_time(value) -> str:
+def check_time(value: object) -> str:
     """ASCII HH:MM, 00:00 to 23:59."""
     if not isinstance(value, str) or not TIME.fullmatch(value):
         raise Invalid("time must be HH:MM, from 00:00 to 23:59")
     return value
 
 
-def check_timezone(value) -> str:
+def check_timezone(value: object) -> str:
     """A real IANA zone name (not localtime, Factory or posix/…)."""
     if not isinstance(value, str) or value not in _zones():
         raise Invalid("timezone must be an IANA time zone name, such as Europe/London")
     return value
 
 
-def check_days(value) -> list[str]:
+def check_days(value: object) -> list[str]:
     if not isinstance(value, list) or not value:
         raise Invalid(f"days must be a non-empty list of {', '.join(DAYS)}")
     if any(not isinstance(d, str) or d not in DAYS for d in value) or len(set(value)) != len(value):
@@ -196,13 +196,13 @@ def check_days(value) -> list[str]:
     return [d for d in DAYS if d in value]
 
 
-def check_object(body) -> dict:
+def check_object(body: object) -> dict:
     if not isinstance(body, dict):
         raise Invalid("the request body must be a JSON object")
     return body
 
 
-def check_reminder(body, allowed_hosts: list[str], allow_http: bool) -> dict:
+def check_reminder(body: object, allowed_hosts: list[str], allow_http: bool) -> dict:
     """A whole POST /api/reminders body, cleaned."""
     body = check_object(body)
     subscription = body.get("subscription")
@@ -220,6 +220,6 @@ def check_reminder(body, allowed_hosts: list[str], allow_http: bool) -> dict:
     }
 
 
-def check_endpoint_only(body) -> str:
+def check_endpoint_only(body: object) -> str:
     """The body of DELETE /api/reminders and of the test send: {endpoint}."""
     return check_url_text(check_object(body).get("endpoint"), "endpoint")

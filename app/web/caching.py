@@ -12,7 +12,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from threading import Lock
 
@@ -54,7 +54,7 @@ def compressible(content_type: str) -> bool:
     return content_type.startswith(COMPRESSIBLE)
 
 
-def represent(body: bytes, content_type: str, headers=()) -> Representation:
+def represent(body: bytes, content_type: str, headers: Iterable[tuple[str, str]] = ()) -> Representation:
     """Hash and compress once, at the strongest settings: the result is kept."""
     encoded: dict[str, bytes] = {}
     if len(body) >= MIN_SIZE and compressible(content_type):
