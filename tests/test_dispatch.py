@@ -371,3 +371,17 @@ def test_a_reminder_deleted_while_it_is_sent_stays_deleted(app, push):
     assert len(push.received(sub)) == 1 and len(push.received(other)) == 1
     assert [r.endpoint for r in reminders(app)] == [other.endpoint]
     assert summary.sent == 1, "only the reminder still stored is counted"
+
+
+def test_a_run_where_nothing_changed_records_without_reading_the_rows_again(app, push, monkeypatch):
+    from app.reminders import outcomes
+
+    careful = []
+    record_as_stored = outcomes._record_as_stored
+    monkeypatch.setattr(outcomes, "_record_as_stored", lambda *a: careful.append(1) or record_as_stored(*a))
+    subs = [push.subscriber() for _ in range(40)]
+    for sub in subs:
+        subscribe(app, sub, "2026-11-22T00:00")
+    assert run(app, "2026-11-22T21:30").sent == 40
+    assert careful == [], "updated_at as claimed matches the row as stored"
+    assert {r.done_through for r in reminders(app)} == {"2026-11-22"}
