@@ -67,11 +67,15 @@ def test_the_worker_sees_a_service_workers_globals_and_no_dom(tmp_path):
         "console.log(self.CALMCALF_PRECACHE.version.length);\n"
     )
     assert check(tmp_path, WORKER, good) == ""
-    found = check(tmp_path, WORKER, "self.addEventListener('push', (event) => { event.respondWith(null); });\ndocument.title;\n")
+    found = check(
+        tmp_path, WORKER, "self.addEventListener('push', (event) => { event.respondWith(null); });\ndocument.title;\n"
+    )
     assert "Property 'respondWith' does not exist on type 'PushEvent'" in found
     assert "Cannot find name 'document'" in found
 
 
 def test_the_worker_is_checked_strictly(tmp_path):
-    found = check(tmp_path, WORKER, "const answer = self.CALMCALF_PRECACHE.urls.find((u) => u === '/');\nanswer.length;\n")
+    found = check(
+        tmp_path, WORKER, "const answer = self.CALMCALF_PRECACHE.urls.find((u) => u === '/');\nanswer.length;\n"
+    )
     assert "'answer' is possibly 'undefined'" in found

@@ -12,7 +12,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import BindParameter, Boolean, Table, bindparam, case, literal_column, or_, select, update
+from sqlalchemy import BindParameter, Boolean, Executable, Table, bindparam, case, literal_column, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -74,7 +74,7 @@ SAVED = ("p256dh", "auth", "local_time", "timezone", "days", "lang", "retry_afte
 
 
 @lru_cache(maxsize=1)
-def _one_statement() -> Any:
+def _one_statement() -> Executable:
     """The PostgreSQL save, built once with bound parameters (so each request only binds values)."""
     table: Table = Reminder.__table__  # type: ignore[assignment]  # declared tables are Tables
     columns = table.c
