@@ -4,7 +4,7 @@ import { StepPlayer } from './player.js';
 import { saveSettings } from './cues.js';
 import { setTick } from './store.js';
 import { nightOf } from './nights.js';
-import { $, all } from './dom.js';
+import { $ } from './dom.js';
 
 export function initBedtime() {
   const root = $('routine');
@@ -12,7 +12,7 @@ export function initBedtime() {
   const intro = $('routine-intro');
   const playerSection = $('routine-player');
   const done = $('routine-done');
-  const illustrations = all(root, '[data-illus]:not(.step)', HTMLElement);
+  const illustrations = /** @type {HTMLElement[]} */ ([...root.querySelectorAll('[data-illus]:not(.step)')]);
 
   const player = new StepPlayer(root, { loop: false, onStep: illustrate, onFinish: finished });
   const { settings } = player;

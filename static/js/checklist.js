@@ -3,7 +3,7 @@
 import { message, plural, setText } from './text.js';
 import { getChecklist, listChecklist, setTick } from './store.js';
 import { nightDate, nightOf, shiftNight } from './nights.js';
-import { $, all } from './dom.js';
+import { $ } from './dom.js';
 
 /** Nights in a row with the routine done, counting back from tonight (or last night, if tonight is still open). */
 export function routineStreak(records, tonight) {
@@ -26,7 +26,7 @@ export async function initChecklist() {
   const root = $('checklist');
   if (!root) return;
   const form = $('checklist-form', HTMLFormElement);
-  const boxes = all(form, 'input[type="checkbox"]', HTMLInputElement);
+  const boxes = /** @type {HTMLInputElement[]} */ ([...form.querySelectorAll('input[type="checkbox"]')]);
 
   async function showStreak(tonight) {
     const streak = routineStreak(await listChecklist(), tonight);

@@ -8,15 +8,7 @@ const SVG_NS = 'http://www.w3.org/2000/svg';
  */
 export function $(id, kind) {
   const el = document.getElementById(id);
-  return !kind || el instanceof kind ? /** @type {T} */ (/** @type {unknown} */ (el)) : null;
-}
-
-/**
- * Every element under root that matches the selector and is of this kind.
- * @template {Element} T @param {ParentNode} root @param {string} selector @param {{ new (): T }} kind @returns {T[]}
- */
-export function all(root, selector, kind) {
-  return /** @type {T[]} */ ([...root.querySelectorAll(selector)].filter((el) => el instanceof kind));
+  return !kind || el instanceof kind ? /** @type {any} */ (el) : null;
 }
 
 function build(el, attrs, text) {

@@ -9,7 +9,7 @@
 import { SequenceTimer, formatClock } from './timer.js';
 import { WakeLock, chime, loadSettings, saveSettings, speak, vibrate } from './cues.js';
 import { message, plural, setText } from './text.js';
-import { $, all } from './dom.js';
+import { $ } from './dom.js';
 
 const TICK_MS = 250;
 
@@ -36,10 +36,7 @@ export function afterNextFrame(fn) {
   setTimeout(once, 250);
 }
 
-/** @typedef {ReturnType<import('./timer.js').SequenceTimer['state']>} State */
-/** @typedef {{ loop?: boolean, onStep?(li: HTMLElement), onRender?(s: State, t: number), onChange?(), onFinish?(s: State) }} Options */
-
-/** @param {HTMLElement[]} list */
+const noop = (..._) => {};
 const durationsOf = (list) => list.map((li) => Number(li.dataset.seconds) * 1000);
 
 export class StepPlayer {
@@ -47,15 +44,14 @@ export class StepPlayer {
    * root: the element holding the steps, the player controls and the data-msg-* texts.
    * hooks: onStep(li) when a step is shown, onRender(state, t) on every tick,
    * onChange() after a person's control, onFinish(state) when a non-looping sequence ends.
-   * @param {HTMLElement} root @param {Options} [options]
    */
   constructor(root, {
-    loop = false, onStep = () => {}, onRender = () => {}, onChange = () => {}, onFinish = () => {},
+    loop = false, onStep = noop, onRender = noop, onChange = noop, onFinish = noop,
   } = {}) {
     this.root = root;
     this.loop = loop;
     this.hooks = { onStep, onRender, onChange, onFinish };
-    this.allSteps = all(root, '.step', HTMLElement);
+    this.allSteps = /** @type {HTMLElement[]} */ ([...root.querySelectorAll('.step')]);
     this.steps = this.allSteps;
     this.settings = loadSettings();
     this.wake = new WakeLock();
