@@ -37,7 +37,7 @@ SCRIPTS = {
     "report": {"entry": "report.js", "imports": _DIARY},
     "reminders": {
         "entry": "reminders.js",
-        "imports": ["text.js", "dom.js", "install.js", "base64url.js", "language.js"],
+        "imports": ["text.js", "dom.js", "install.js", "base64url.js", "reminderlang.js"],
     },
     "doctor": {"entry": "doctor.js", "imports": []},
 }
