@@ -93,7 +93,7 @@ def bedtime() -> str:
         steps=steps,
         illustrations=sorted({step.illustration for step in steps}),
         kinds={"ready": _("Get ready."), "hold": _("Hold."), "rest": _("Rest.")},
-        minutes=content.routine_minutes(),
+        minutes=content.ROUTINE_MINUTES,
     )
 
 
@@ -127,4 +127,6 @@ def reminders() -> str:
         ("sat", _("Sat")),
         ("sun", _("Sun")),
     ]
-    return render_template("reminders.html", page_script=SCRIPTS["reminders"], days=days)
+    return render_template(
+        "reminders.html", page_script=SCRIPTS["reminders"], days=days, routine_minutes=content.ROUTINE_MINUTES
+    )

@@ -174,7 +174,7 @@ def test_a_push_shows_the_notification_and_a_click_opens_the_routine(phone, serv
     cdp = phone.new_cdp_session(page)
     payload = {
         "title": "Bedtime stretches",
-        "body": "Three minutes of calf stretches before bed?",
+        "body": "About 4 minutes of calf stretches before bed?",
         "url": "/bedtime",
         "tag": "bedtime",
     }
@@ -191,7 +191,7 @@ def test_a_push_shows_the_notification_and_a_click_opens_the_routine(phone, serv
         .then((list) => list.map((n) => ({ title: n.title, body: n.body, tag: n.tag, icon: n.icon, url: n.data.url })))""")
     assert shown == {
         "title": "Bedtime stretches",
-        "body": "Three minutes of calf stretches before bed?",
+        "body": "About 4 minutes of calf stretches before bed?",
         "tag": "bedtime",
         "icon": server.url + "/static/icons/icon-192.png",
         "url": server.url + "/bedtime",
