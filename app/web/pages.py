@@ -18,7 +18,7 @@ _DIARY = ["diarydata.js", "nights.js", "text.js", "dom.js", *_STORE]
 SCRIPTS = {
     "relief": {
         "entry": "relief.js",
-        "imports": [*_PLAYER, "reliefsession.js", "reliefscreens.js", "reliefdone.js", *_STORE],
+        "imports": [*_PLAYER, "reliefsession.js", "reliefscreens.js", "reliefdone.js", "legcheck.js", "country.js", *_STORE],
     },
     "bedtime": {"entry": "bedtime.js", "imports": [*_PLAYER, "nights.js", *_STORE]},
     "checklist": {"entry": "checklist.js", "imports": ["text.js", "dom.js", "nights.js", *_STORE]},
@@ -39,7 +39,7 @@ SCRIPTS = {
         "entry": "reminders.js",
         "imports": ["text.js", "dom.js", "install.js", "base64url.js", "language.js"],
     },
-    "doctor": {"entry": "doctor.js", "imports": []},
+    "doctor": {"entry": "doctor.js", "imports": ["country.js"]},
 }
 
 # Every page the service worker precaches, so all of them open offline.
@@ -48,12 +48,15 @@ OFFLINE_PAGES = ("/", "/relief", "/doctor", "/bedtime", "/checklist", "/diary", 
 
 def _relief_page(autostart: bool) -> str:
     """Home and the relief timer are one page, so a tap starts the timer at once."""
+    locale = str(get_locale())
     return render_template(
         "relief.html",
         page_script=SCRIPTS["relief"],
         content=content,
         steps=content.RELIEF_STEPS,
         autostart=autostart,
+        countries=content.countries_for(locale),
+        default_country=content.default_country(locale),
     )
 
 
