@@ -34,8 +34,8 @@ CHECKLIST = (
         "fluids",
         _l("Drank enough during the day"),
         _l(
-            "The evidence is weak. Mayo Clinic suggests drinking enough during the day, but a review in "
-            "American Family Physician found night cramps are linked more with tired muscles and nerves "
+            "The evidence is weak. Mayo Clinic suggests drinking enough during the day, but a review for family "
+            "doctors found night cramps are linked more with tired muscles and nerves "
             "than with fluids or salts. If a doctor has limited how much you drink, follow their advice."
         ),
         MAY_HELP,
