@@ -19,7 +19,9 @@ ROUTINE_REST_SECONDS = 10
 
 def routine_seconds() -> int:
     """The whole routine, get-ready steps included, in seconds."""
-    per_leg = ROUTINE_GET_READY_SECONDS + ROUTINE_HOLDS * ROUTINE_HOLD_SECONDS + (ROUTINE_HOLDS - 1) * ROUTINE_REST_SECONDS
+    per_leg = (
+        ROUTINE_GET_READY_SECONDS + ROUTINE_HOLDS * ROUTINE_HOLD_SECONDS + (ROUTINE_HOLDS - 1) * ROUTINE_REST_SECONDS
+    )
     return ROUTINE_STRETCH_COUNT * ROUTINE_LEG_COUNT * per_leg
 
 

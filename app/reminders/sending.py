@@ -24,9 +24,8 @@ from typing import Any
 import http_ece
 from cryptography.hazmat.primitives.asymmetric import ec
 from flask import Flask
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from py_vapid import Vapid02
 
 from ..routine import ROUTINE_MINUTES

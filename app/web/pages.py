@@ -18,7 +18,15 @@ _DIARY = ["diarydata.js", "nights.js", "text.js", "dom.js", *_STORE]
 SCRIPTS = {
     "relief": {
         "entry": "relief.js",
-        "imports": [*_PLAYER, "reliefsession.js", "reliefscreens.js", "reliefdone.js", "legcheck.js", "country.js", *_STORE],
+        "imports": [
+            *_PLAYER,
+            "reliefsession.js",
+            "reliefscreens.js",
+            "reliefdone.js",
+            "legcheck.js",
+            "country.js",
+            *_STORE,
+        ],
     },
     "bedtime": {"entry": "bedtime.js", "imports": [*_PLAYER, "nights.js", *_STORE]},
     "checklist": {"entry": "checklist.js", "imports": ["text.js", "dom.js", "nights.js", *_STORE]},

@@ -10,9 +10,9 @@ from ...routine import (
     ROUTINE_GET_READY_SECONDS,
     ROUTINE_HOLD_SECONDS,
     ROUTINE_HOLDS,
-    ROUTINE_MINUTES,
     ROUTINE_REST_SECONDS,
 )
+from ...routine import ROUTINE_MINUTES as ROUTINE_MINUTES  # named on the bedtime page
 from .relief import STANDING
 from .sources import COCHRANE_STRETCH, HALLEGRAEFF, MAY_HELP
 
