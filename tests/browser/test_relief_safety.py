@@ -101,8 +101,8 @@ def test_unsteady_switches_to_the_in_bed_version_without_losing_the_clock(phone,
         ("en-GB", None, "999", "Call the emergency number now."),
         ("en-US", None, "911", "Call the emergency number now."),
         ("en-GB", "AR", "107", "Call the emergency number now."),  # chosen on "When to see a doctor"
-        ("es-ES", None, "112", "Llame ahora al número de emergencias."),
-        ("ru-RU", None, "112", "Сейчас же звоните по номеру экстренной помощи."),
+        ("es-ES", None, "112", "Llame ya a emergencias."),
+        ("ru-RU", None, "112", "Сразу звоните в экстренную службу."),
     ],
 )
 def test_the_10_minute_advice_carries_the_emergency_with_the_person_s_number(
