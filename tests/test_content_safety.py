@@ -57,7 +57,10 @@ def test_the_10_minute_advice_carries_the_emergency_with_the_country_s_number(cl
         assert "Sudden breathlessness, chest pain or coughing up blood? Call the emergency number now." in alert
         assert '<a href="/doctor">When to see a doctor</a>' in alert
     # Every country's number is in the page (offline), the language's country shown without script.
-    calls = re.findall(r'<span class="emergency-call" data-country="(\w+)"[^>]*?( hidden)?><a class="button call" href="tel:(\d+)"', alert)
+    calls = re.findall(
+        r'<span class="emergency-call" data-country="(\w+)"[^>]*?( hidden)?><a class="button call" href="tel:(\d+)"',
+        alert,
+    )
     assert len(calls) == len([c for c in content.COUNTRIES if c.emergency])
     shown = [tel for _, hidden, tel in calls if not hidden]
     assert shown == [number]

@@ -129,7 +129,9 @@ def test_the_10_minute_advice_in_english_says_both_things(phone, live_server):
     page.clock.run_for(10 * 60_000 + 1_000)
     alert = page.get_by_role("alert")
     expect(alert).to_contain_text("Get urgent medical advice: call your doctor or an urgent advice line.")
-    expect(alert).to_contain_text("Sudden breathlessness, chest pain or coughing up blood? Call the emergency number now.")
+    expect(alert).to_contain_text(
+        "Sudden breathlessness, chest pain or coughing up blood? Call the emergency number now."
+    )
     expect(page.locator(".passes")).to_be_hidden()  # "most cramps pass within 10 minutes" has stopped being true
 
 
