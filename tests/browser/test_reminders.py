@@ -246,7 +246,7 @@ def test_reminders_follow_the_language_also_after_it_changes(phone, server, push
     expect(page.locator("#reminder-state")).to_have_text("Пробное напоминание уже в пути.")
     (message,) = push.received(subscriber)
     assert message.payload["title"] == "Растяжка перед сном"
-    assert message.payload["body"] == "Три минуты растяжки икр перед сном?"
+    assert message.payload["body"] == "Примерно 4 минуты растяжки икр перед сном?"
 
     # The worker shows that message as it came: the delivered notification is Russian.
     wait_for_offline_ready(page)
@@ -263,7 +263,7 @@ def test_reminders_follow_the_language_also_after_it_changes(phone, server, push
     shown = page.evaluate(
         "navigator.serviceWorker.ready.then((r) => r.getNotifications()).then(([n]) => [n.title, n.body])"
     )
-    assert shown == ["Растяжка перед сном", "Три минуты растяжки икр перед сном?"]
+    assert shown == ["Растяжка перед сном", "Примерно 4 минуты растяжки икр перед сном?"]
 
 
 def test_a_refused_time_zone_is_explained_in_the_page_language(browser, server, push):
