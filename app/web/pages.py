@@ -18,23 +18,27 @@ _DIARY = ["diarydata.js", "nights.js", "text.js", "dom.js", *_STORE]
 SCRIPTS = {
     "relief": {
         "entry": "relief.js",
-        "imports": [*_PLAYER, "reliefsession.js", "reliefscreens.js", "reliefdone.js", *_STORE],
+        "imports": [*_PLAYER, "reliefsession.js", "reliefscreens.js", "reliefdone.js", "triggers.js", *_STORE],
     },
     "bedtime": {"entry": "bedtime.js", "imports": [*_PLAYER, "nights.js", *_STORE]},
-    "checklist": {"entry": "checklist.js", "imports": ["text.js", "dom.js", "nights.js", *_STORE]},
+    "checklist": {"entry": "checklist.js", "imports": ["text.js", "dom.js", "nights.js", "triggers.js", *_STORE]},
     "diary": {
         "entry": "diary.js",
         "imports": [
             *_DIARY,
             "diarychart.js",
+            "diarycompare.js",
+            "diarycsv.js",
             "diarylist.js",
             "diaryform.js",
+            "diarymedicines.js",
+            "triggers.js",
             "transfer.js",
             "diaryfile.js",
             "reliefsession.js",
         ],
     },
-    "report": {"entry": "report.js", "imports": _DIARY},
+    "report": {"entry": "report.js", "imports": [*_DIARY, "diarymedicines.js", "triggers.js", "reportfile.js"]},
     "reminders": {
         "entry": "reminders.js",
         "imports": ["text.js", "dom.js", "install.js", "base64url.js", "language.js"],

@@ -5,6 +5,7 @@
 
 const DB_NAME = 'calmcalf';
 
+/** @type {Array<(db: IDBDatabase, tx: IDBTransaction) => void>} */
 export const MIGRATIONS = [
   // 1: cramp episodes, from Cramp now or added by hand, found by start time.
   (db) => {
@@ -14,6 +15,19 @@ export const MIGRATIONS = [
   // 2: bedtime checklist ticks, one record per night ("2026-11-21" = that evening).
   (db) => {
     db.createObjectStore('checklist', { keyPath: 'night' });
+  },
+  // 3: medicine changes, the evening's note of possible triggers, and a triggers
+  // list on every episode (existing episodes get an empty one; nothing else changes).
+  (db, tx) => {
+    const medicines = db.createObjectStore('medicines', { keyPath: 'id' });
+    medicines.createIndex('date', 'date');
+    db.createObjectStore('nightnotes', { keyPath: 'night' });
+    tx.objectStore('episodes').openCursor().onsuccess = (event) => {
+      const cursor = /** @type {IDBRequest<IDBCursorWithValue | null>} */ (event.target).result;
+      if (!cursor) return;
+      if (!Array.isArray(cursor.value.triggers)) cursor.update({ ...cursor.value, triggers: [] });
+      cursor.continue();
+    };
   },
 ];
 

@@ -1,8 +1,10 @@
-// After "It's gone": how long it lasted, saved on the device, and "How bad was it?".
+// After "It's gone": how long it lasted, saved on the device, "How bad was it?"
+// and, optionally, what might have set it off.
 
 import { $ } from './dom.js';
 import { duration, message } from './text.js';
 import { addEpisode, updateEpisode } from './store.js';
+import { TriggerChips } from './triggers.js';
 
 export class AfterCramp {
   constructor(root) {
@@ -11,6 +13,8 @@ export class AfterCramp {
     this.opened = false; // whether there is a cramp to show (Forward back onto this screen)
     this.buttons = [...root.querySelectorAll('[data-severity]')];
     this.buttons.forEach((button) => button.addEventListener('click', () => this.rate(button)));
+    this.triggers = new TriggerChips($('done-triggers'), (keys) => this.tag(keys));
+    this.tagging = Promise.resolve();
   }
 
   /** Show the screen for a cramp from `start` to `end` (ms) and save it. */
@@ -20,6 +24,8 @@ export class AfterCramp {
     $('done-duration').textContent = message(this.root, 'lasted', { duration: duration(this.root, seconds) });
     this.buttons.forEach((b) => b.setAttribute('aria-pressed', 'false'));
     $('severity-saved').textContent = '';
+    this.triggers.set([]);
+    $('triggers-saved').textContent = '';
     this.saving = addEpisode({
       start: new Date(start).toISOString(),
       end: new Date(end).toISOString(),
@@ -40,5 +46,16 @@ export class AfterCramp {
     await updateEpisode(episode.id, { severity });
     this.buttons.forEach((b) => b.setAttribute('aria-pressed', String(b === button)));
     $('severity-saved').textContent = message(this.root, 'saved', { n: severity });
+  }
+
+  /** Each tap on a trigger chip stores the chosen triggers with the cramp, in order. */
+  tag(keys) {
+    this.tagging = this.tagging.then(async () => {
+      const episode = await this.saving;
+      if (!episode) return;
+      await updateEpisode(episode.id, { triggers: keys });
+      $('triggers-saved').textContent = message($('done-triggers-block'), 'triggers-saved');
+    });
+    return this.tagging;
   }
 }

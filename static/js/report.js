@@ -1,10 +1,14 @@
-// The printable report for a doctor, filled in from the data on this device.
+// The printable report for a doctor, filled in from the data on this device,
+// and shared as a file where the phone can (reportfile.js).
 
 import { $, element } from './dom.js';
 import { duration, message, plural, setText } from './text.js';
-import { listChecklist, listEpisodes } from './store.js';
+import { listChecklist, listEpisodes, listMedicines, listNightNotes } from './store.js';
 import { nightDate } from './nights.js';
 import { median, nightly, windowNights } from './diarydata.js';
+import { medicineDate, medicineText } from './diarymedicines.js';
+import { triggerWords } from './triggers.js';
+import { wireSharing } from './reportfile.js';
 
 const lang = () => document.documentElement.lang;
 const number = (n, digits = 1) => n.toLocaleString(lang(), { maximumFractionDigits: digits });
@@ -42,6 +46,31 @@ function fillHabits(root, checklist, nights) {
   });
 }
 
+/** Every medicine change noted, oldest first (not only the period's: a doctor wants them all). */
+function fillMedicines(root, medicines) {
+  $('r-medicines').replaceChildren(...medicines.map((m) => cells([medicineDate(m.date), medicineText(root, m)])));
+  if (!medicines.length) $('r-medicines').append(cells([message(root, 'none'), '']));
+}
+
+/** For each possible trigger: on how many of the period's cramps it was tagged, and on how many evenings noted. */
+function fillTriggers(root, rows) {
+  const episodes = rows.flatMap((r) => r.episodes);
+  const evenings = rows.filter((r) => r.triggers != null);
+  root.querySelectorAll('[data-trigger-cramps]').forEach((cell) => {
+    const key = cell.getAttribute('data-trigger-cramps');
+    const n = episodes.filter((e) => (e.triggers ?? []).includes(key)).length;
+    cell.textContent = plural(root, 'of-cramps', episodes.length, { n, total: episodes.length });
+  });
+  root.querySelectorAll('[data-trigger-evenings]').forEach((cell) => {
+    const key = cell.getAttribute('data-trigger-evenings');
+    const n = evenings.filter((r) => r.triggers.includes(key)).length;
+    cell.textContent = plural(root, 'of-evenings', evenings.length, { n, total: evenings.length });
+  });
+}
+
+/** A cramp's possible triggers, then its note. */
+const triggersAndNote = (root, e) => [triggerWords(root, e.triggers).join(', '), e.note || ''].filter(Boolean).join(' · ');
+
 /** One row per cramp, in the same words for its length as everywhere else. */
 function fillEpisodes(root, episodes) {
   const format = new Intl.DateTimeFormat(lang(), { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
@@ -50,7 +79,7 @@ function fillEpisodes(root, episodes) {
     e.durationSeconds == null ? '' : duration(root, e.durationSeconds),
     e.leg ? message(root, e.leg) : '',
     e.severity == null ? '' : String(e.severity),
-    e.note || '',
+    triggersAndNote(root, e),
   ])));
   if (!episodes.length) $('r-episodes').append(cells([message(root, 'none'), '', '', '', '']));
 }
@@ -58,20 +87,25 @@ function fillEpisodes(root, episodes) {
 export async function initReport() {
   const root = $('report');
   if (!root) return;
-  const [episodes, checklist] = await Promise.all([listEpisodes(), listChecklist()]);
+  const [episodes, checklist, medicines, notes] = await Promise.all([
+    listEpisodes(), listChecklist(), listMedicines(), listNightNotes(),
+  ]);
 
   function fill(weeks) {
     const nights = windowNights(weeks);
-    const rows = nightly(episodes, checklist, nights);
+    const rows = nightly(episodes, checklist, nights, { notes, medicines });
     setText('report-period', message(root, 'period', { from: longDate(nights[0]), to: longDate(nights.at(-1)), weeks }));
     fillSummary(root, rows, weeks);
     fillHabits(root, checklist, nights);
+    fillMedicines(root, medicines);
+    fillTriggers(root, rows);
     fillEpisodes(root, rows.flatMap((r) => r.episodes));
     root.dataset.ready = 'true';
   }
 
   $('report-weeks').addEventListener('change', (event) => fill(Number(event.target.value)));
   $('print-report').addEventListener('click', () => window.print());
+  wireSharing(root);
   fill(Number($('report-weeks').value));
 }
 
