@@ -46,26 +46,42 @@ function fillHabits(root, checklist, nights) {
   });
 }
 
+/** A table with rows, or one short "None recorded" line in its place (it keeps the report on one page). */
+function showTable(id, hasRows) {
+  $(`${id}-table`).hidden = !hasRows;
+  $(`${id}-none`).hidden = hasRows;
+  $(`${id}-table`).closest('section').classList.toggle('is-empty', !hasRows);
+}
+
 /** Every medicine change noted, oldest first (not only the period's: a doctor wants them all). */
 function fillMedicines(root, medicines) {
   $('r-medicines').replaceChildren(...medicines.map((m) => cells([medicineDate(m.date), medicineText(root, m)])));
-  if (!medicines.length) $('r-medicines').append(cells([message(root, 'none'), '']));
+  showTable('r-medicines', medicines.length > 0);
 }
 
-/** For each possible trigger: on how many of the period's cramps it was tagged, and on how many evenings noted. */
+/**
+ * For each possible trigger tagged or noted in the period: on how many of its
+ * cramps it was tagged, and in how many of its evening notes. Triggers never
+ * tagged or noted are left out, so the report stays on one page.
+ */
 function fillTriggers(root, rows) {
   const episodes = rows.flatMap((r) => r.episodes);
   const evenings = rows.filter((r) => r.triggers != null);
-  root.querySelectorAll('[data-trigger-cramps]').forEach((cell) => {
-    const key = cell.getAttribute('data-trigger-cramps');
-    const n = episodes.filter((e) => (e.triggers ?? []).includes(key)).length;
-    cell.textContent = plural(root, 'of-cramps', episodes.length, { n, total: episodes.length });
-  });
-  root.querySelectorAll('[data-trigger-evenings]').forEach((cell) => {
-    const key = cell.getAttribute('data-trigger-evenings');
-    const n = evenings.filter((r) => r.triggers.includes(key)).length;
-    cell.textContent = plural(root, 'of-evenings', evenings.length, { n, total: evenings.length });
-  });
+  const lines = (root.dataset.triggers || '').split(' ').map((key) => ({
+    key,
+    cramps: episodes.filter((e) => (e.triggers ?? []).includes(key)).length,
+    evenings: evenings.filter((r) => r.triggers.includes(key)).length,
+  })).filter((line) => line.cramps || line.evenings);
+  $('r-triggers').replaceChildren(...lines.map((line) => {
+    const tr = cells([
+      message(root, 'n-of', { n: line.cramps, total: episodes.length }),
+      message(root, 'n-of', { n: line.evenings, total: evenings.length }),
+    ]);
+    tr.prepend(element('th', { scope: 'row' }, message(root, `trigger-${line.key}`)));
+    tr.dataset.trigger = line.key;
+    return tr;
+  }));
+  showTable('r-triggers', lines.length > 0);
 }
 
 /** A cramp's possible triggers, then its note. */

@@ -28,7 +28,7 @@ TRIGGERS = (
 # What a person can note about a medicine; the app itself never names or suggests one.
 MEDICINE_CHANGES = {
     "started": _l("Started"),
-    "changed": _l("Changed (dose or kind)"),
+    "changed": _l("Changed (amount or type)"),
     "stopped": _l("Stopped"),
 }
 
