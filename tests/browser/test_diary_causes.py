@@ -91,7 +91,9 @@ def test_the_hand_added_form_has_the_same_chips_and_edits_keep_them(clocked, liv
     chip.click()
     page.locator("#ep-triggers").get_by_role("button", name="Hard exercise or a long day on my feet").click()
     page.get_by_role("button", name="Save").click()
-    expect(page.locator("#episode-list li")).to_contain_text("Possible triggers: Hard exercise or a long day on my feet")
+    expect(page.locator("#episode-list li")).to_contain_text(
+        "Possible triggers: Hard exercise or a long day on my feet"
+    )
     (stored,) = page.evaluate(f"{STORE}.then((s) => s.listEpisodes())")
     assert stored["triggers"] == ["exertion"]
 
@@ -184,6 +186,7 @@ def test_a_bad_medicine_entry_is_refused_at_the_field(clocked, live_server, name
 
 
 # --- the fair comparison -----------------------------------------------------------------
+
 
 def note_alcohol(page, nights: list[str]) -> None:
     """Evening notes of alcohol, with the sheets habit ticked, on these nights."""
@@ -381,16 +384,26 @@ def test_every_new_field_survives_export_and_import(clocked, live_server, browse
 
 
 BAD_NEW_FIELDS = [
-    ({"episodes": [{"id": "a", "start": "2026-11-20T03:00:00.000Z", "source": "manual", "triggers": ["garlic"]}]},
-     "episodes[0].triggers"),
-    ({"episodes": [], "medicines": [{"id": "m", "name": "X", "change": "doubled", "date": "2026-11-01"}]},
-     "medicines[0].change"),
-    ({"episodes": [], "medicines": [{"id": "m", "name": "", "change": "started", "date": "2026-11-01"}]},
-     "medicines[0].name"),
-    ({"episodes": [], "medicines": [{"id": "m", "name": "X", "change": "started", "date": "1 Nov"}]},
-     "medicines[0].date"),
-    ({"episodes": [], "nightNotes": [{"night": "2026-11-01", "triggers": ["alcohol", "alcohol"]}]},
-     "nightNotes[0].triggers"),
+    (
+        {"episodes": [{"id": "a", "start": "2026-11-20T03:00:00.000Z", "source": "manual", "triggers": ["garlic"]}]},
+        "episodes[0].triggers",
+    ),
+    (
+        {"episodes": [], "medicines": [{"id": "m", "name": "X", "change": "doubled", "date": "2026-11-01"}]},
+        "medicines[0].change",
+    ),
+    (
+        {"episodes": [], "medicines": [{"id": "m", "name": "", "change": "started", "date": "2026-11-01"}]},
+        "medicines[0].name",
+    ),
+    (
+        {"episodes": [], "medicines": [{"id": "m", "name": "X", "change": "started", "date": "1 Nov"}]},
+        "medicines[0].date",
+    ),
+    (
+        {"episodes": [], "nightNotes": [{"night": "2026-11-01", "triggers": ["alcohol", "alcohol"]}]},
+        "nightNotes[0].triggers",
+    ),
     ({"episodes": [], "nightNotes": "all of them"}, "nightNotes"),
 ]
 
