@@ -43,7 +43,9 @@ def sample_diary(today: datetime) -> dict:
             ticks = {"stretch": True} if routine else {}
             ticks.update({key: True for key in ("fluids", "sheets") if rng.random() < 0.6})
             checklist.append({"night": night, "ticks": ticks})
-        evening_triggers = [key for key, odds in (("alcohol", 0.3), ("exertion", 0.25), ("cold", 0.2)) if rng.random() < odds]
+        evening_triggers = [
+            key for key, odds in (("alcohol", 0.3), ("exertion", 0.25), ("cold", 0.2)) if rng.random() < odds
+        ]
         if rng.random() < 0.8:
             notes.append({"night": night, "triggers": evening_triggers})
         for _ in range(rng.choice([0, 1, 1, 2] if back >= 40 else [0, 0, 0, 1])):
@@ -143,6 +145,7 @@ def main(outdir: Path) -> None:
         page.get_by_role("button", name="4", exact=True).click()
         page.wait_for_timeout(300)
         page.screenshot(path=str(outdir / "done.png"))
+        page.wait_for_selector("#done-triggers[data-ready]")
         page.locator("#done-triggers").get_by_role("button", name="Alcohol").click()
         page.locator("#done-triggers").get_by_role("button", name="Cold feet or a cold room").click()
         page.evaluate("document.getElementById('done-triggers').scrollIntoView()")

@@ -18,10 +18,13 @@ _DIARY = ["diarydata.js", "nights.js", "text.js", "dom.js", *_STORE]
 SCRIPTS = {
     "relief": {
         "entry": "relief.js",
-        "imports": [*_PLAYER, "reliefsession.js", "reliefscreens.js", "reliefdone.js", "triggers.js", *_STORE],
+        "imports": [*_PLAYER, "reliefsession.js", "reliefscreens.js", "reliefdone.js", *_STORE],
     },
     "bedtime": {"entry": "bedtime.js", "imports": [*_PLAYER, "nights.js", *_STORE]},
-    "checklist": {"entry": "checklist.js", "imports": ["text.js", "dom.js", "nights.js", "triggers.js", *_STORE]},
+    "checklist": {
+        "entry": "checklist.js",
+        "imports": ["text.js", "dom.js", "nights.js", "triggers.js", "notes.js", *_STORE],
+    },
     "diary": {
         "entry": "diary.js",
         "imports": [
@@ -33,12 +36,16 @@ SCRIPTS = {
             "diaryform.js",
             "diarymedicines.js",
             "triggers.js",
+            "notes.js",
             "transfer.js",
             "diaryfile.js",
             "reliefsession.js",
         ],
     },
-    "report": {"entry": "report.js", "imports": [*_DIARY, "diarymedicines.js", "triggers.js", "reportfile.js"]},
+    "report": {
+        "entry": "report.js",
+        "imports": [*_DIARY, "diarymedicines.js", "triggers.js", "reportfile.js", "notes.js"],
+    },
     "reminders": {
         "entry": "reminders.js",
         "imports": ["text.js", "dom.js", "install.js", "base64url.js", "language.js"],

@@ -2,7 +2,8 @@
 // and the evening's note of possible triggers ("None of these" is an answer too).
 
 import { message, plural, setText } from './text.js';
-import { getChecklist, getNightNote, listChecklist, setNightNote, setTick } from './store.js';
+import { getChecklist, listChecklist, setTick } from './store.js';
+import { getNightNote, setNightNote } from './notes.js';
 import { nightDate, nightOf, shiftNight } from './nights.js';
 import { $ } from './dom.js';
 import { TriggerChips } from './triggers.js';

@@ -6,9 +6,8 @@
 
 import { $ } from './dom.js';
 import { message, plural, setText } from './text.js';
-import {
-  addEpisode, deleteEpisode, listChecklist, listEpisodes, listMedicines, listNightNotes, updateEpisode,
-} from './store.js';
+import { addEpisode, deleteEpisode, listChecklist, listEpisodes, updateEpisode } from './store.js';
+import { listMedicines, listNightNotes } from './notes.js';
 import { exportData, importData } from './transfer.js';
 import { ImportProblem } from './diaryfile.js';
 import { dateKey } from './nights.js';

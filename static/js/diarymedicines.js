@@ -4,7 +4,7 @@
 import { $, element } from './dom.js';
 import { message, setText } from './text.js';
 import { dateKey, nightDate } from './nights.js';
-import { addMedicine, deleteMedicine } from './store.js';
+import { addMedicine, deleteMedicine } from './notes.js';
 
 const lang = () => document.documentElement.lang;
 

@@ -4,7 +4,6 @@
 import { $ } from './dom.js';
 import { duration, message } from './text.js';
 import { addEpisode, updateEpisode } from './store.js';
-import { TriggerChips } from './triggers.js';
 
 export class AfterCramp {
   constructor(root) {
@@ -13,7 +12,7 @@ export class AfterCramp {
     this.opened = false; // whether there is a cramp to show (Forward back onto this screen)
     this.buttons = [...root.querySelectorAll('[data-severity]')];
     this.buttons.forEach((button) => button.addEventListener('click', () => this.rate(button)));
-    this.triggers = new TriggerChips($('done-triggers'), (keys) => this.tag(keys));
+    this.triggers = null; // the chips' script loads when the screen first opens: Cramp now does not wait for it
     this.tagging = Promise.resolve();
   }
 
@@ -24,7 +23,7 @@ export class AfterCramp {
     $('done-duration').textContent = message(this.root, 'lasted', { duration: duration(this.root, seconds) });
     this.buttons.forEach((b) => b.setAttribute('aria-pressed', 'false'));
     $('severity-saved').textContent = '';
-    this.triggers.set([]);
+    this.chips().then((chips) => chips.set([]));
     $('triggers-saved').textContent = '';
     this.saving = addEpisode({
       start: new Date(start).toISOString(),
@@ -36,6 +35,16 @@ export class AfterCramp {
       $('done-stored').textContent = message(this.root, 'not-saved');
       return null;
     });
+  }
+
+  /** The trigger chips, once their module has loaded (from the offline cache, like every file). */
+  chips() {
+    this.triggers = this.triggers || import('./triggers.js').then(({ TriggerChips }) => {
+      const chips = new TriggerChips($('done-triggers'), (keys) => this.tag(keys));
+      $('done-triggers').dataset.ready = 'true';
+      return chips;
+    });
+    return this.triggers;
   }
 
   /** One tap on 0..10 stores how bad it was. */

@@ -3,7 +3,8 @@
 
 import { $, element } from './dom.js';
 import { duration, message, plural, setText } from './text.js';
-import { listChecklist, listEpisodes, listMedicines, listNightNotes } from './store.js';
+import { listChecklist, listEpisodes } from './store.js';
+import { listMedicines, listNightNotes } from './notes.js';
 import { nightDate } from './nights.js';
 import { median, nightly, windowNights } from './diarydata.js';
 import { medicineDate, medicineText } from './diarymedicines.js';

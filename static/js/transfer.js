@@ -4,7 +4,8 @@
 
 import { SCHEMA_VERSION, askToPersist, transaction } from './db.js';
 import { EXPORT_KIND, checkImport, parseExport } from './diaryfile.js';
-import { listChecklist, listEpisodes, listMedicines, listNightNotes } from './store.js';
+import { listChecklist, listEpisodes } from './store.js';
+import { listMedicines, listNightNotes } from './notes.js';
 
 /** Everything on the device, as one plain object (the JSON export). */
 export async function exportData() {

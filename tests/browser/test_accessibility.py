@@ -16,13 +16,14 @@ def assert_no_violations(page) -> None:
     assert results.violations_count == 0, results.generate_report()
 
 
-SAMPLE = """Promise.all([import('/static/js/store.js'), import('/static/js/nights.js')]).then(async ([s, n]) => {
+SAMPLE = """Promise.all([import('/static/js/store.js'), import('/static/js/nights.js'), import('/static/js/notes.js')])
+.then(async ([s, n, notes]) => {
   const night = n.nightOf(new Date());
   await s.setTick(n.shiftNight(night, 1), 'stretch', true);
   await s.setTick(n.shiftNight(night, 2), 'sheets', true);
-  await s.setNightNote(n.shiftNight(night, 1), ['alcohol', 'cold']);
-  await s.setNightNote(n.shiftNight(night, 2), []);
-  await s.addMedicine({ name: 'Ramipril', change: 'changed', date: n.shiftNight(night, 3) });
+  await notes.setNightNote(n.shiftNight(night, 1), ['alcohol', 'cold']);
+  await notes.setNightNote(n.shiftNight(night, 2), []);
+  await notes.addMedicine({ name: 'Ramipril', change: 'changed', date: n.shiftNight(night, 3) });
   await s.addEpisode({ start: new Date(Date.now() - 86400000).toISOString(), durationSeconds: 120, triggers: ['exertion', 'fluid'],
                        severity: 6, leg: 'left', note: 'Woke me', source: 'manual' });
 })"""
@@ -95,6 +96,7 @@ def open_state(page, base: str, state: str) -> None:
         page.get_by_role("button", name="It's gone").click()
         page.get_by_role("button", name="3", exact=True).click()
         expect(page.locator("#severity-saved")).not_to_be_empty()
+        page.wait_for_selector("#done-triggers[data-ready]")
         page.locator("#done-triggers").get_by_role("button", name="Alcohol").click()
         expect(page.locator("#triggers-saved")).not_to_be_empty()
 

@@ -13,6 +13,7 @@ from tests.browser.conftest import wait_for_offline_ready, wait_until
 from tests.browser.test_diary import cramp_now_session, download, open_diary
 
 STORE = "import('/static/js/store.js')"
+NOTES = "import('/static/js/notes.js')"
 TRANSFER = "import('/static/js/transfer.js')"
 
 
@@ -42,6 +43,7 @@ def test_a_trigger_chosen_after_its_gone_reaches_the_diary_the_exports_and_the_r
     page = clocked
     go_offline(page, live_server.url)
     cramp_now_session(page, live_server.url, 95)
+    page.wait_for_selector("#done-triggers[data-ready]")  # its script loads when the screen opens
     chips = page.locator("#done-triggers")
     expect(chips.get_by_role("button")).to_have_count(6)  # optional: nothing is asked before closing
     expect(page.locator("#done-home")).to_be_visible()
@@ -110,7 +112,7 @@ def test_the_evening_note_on_the_checklist_is_kept_and_none_is_an_answer(clocked
     none.click()
     expect(alcohol).to_have_attribute("aria-pressed", "false")  # "None of these" and a trigger exclude each other
     wait_until(page, "document.getElementById('checklist').dataset.saving === '0'")
-    assert page.evaluate(f"{STORE}.then((s) => s.getNightNote('2026-11-21'))")["triggers"] == []
+    assert page.evaluate(f"{NOTES}.then((s) => s.getNightNote('2026-11-21'))")["triggers"] == []
     alcohol.click()
     expect(none).to_have_attribute("aria-pressed", "false")
     wait_until(page, "document.getElementById('checklist').dataset.saving === '0'")
@@ -122,7 +124,7 @@ def test_the_evening_note_on_the_checklist_is_kept_and_none_is_an_answer(clocked
     alcohol = page.locator("#night-triggers").get_by_role("button", name="Alcohol")
     alcohol.click()  # nothing chosen: the question counts as not answered
     wait_until(page, "document.getElementById('checklist').dataset.saving === '0'")
-    assert page.evaluate(f"{STORE}.then((s) => s.getNightNote('2026-11-21'))") is None
+    assert page.evaluate(f"{NOTES}.then((s) => s.getNightNote('2026-11-21'))") is None
 
 
 # --- medicines -------------------------------------------------------------------------
@@ -182,7 +184,7 @@ def test_a_bad_medicine_entry_is_refused_at_the_field(clocked, live_server, name
     expect(page.get_by_label(field, exact=True)).to_have_attribute("aria-invalid", "true")
     expect(page.get_by_label(field, exact=True)).to_be_focused()
     expect(page.get_by_text(error)).to_be_visible()
-    assert page.evaluate(f"{STORE}.then((s) => s.listMedicines())") == []
+    assert page.evaluate(f"{NOTES}.then((s) => s.listMedicines())") == []
 
 
 # --- the fair comparison -----------------------------------------------------------------
@@ -191,9 +193,9 @@ def test_a_bad_medicine_entry_is_refused_at_the_field(clocked, live_server, name
 def note_alcohol(page, nights: list[str]) -> None:
     """Evening notes of alcohol, with the sheets habit ticked, on these nights."""
     page.evaluate(
-        f"""{STORE}.then(async (s) => {{
+        f"""Promise.all([{STORE}, {NOTES}]).then(async ([s, notes]) => {{
           for (const night of {json.dumps(nights)}) {{
-            await s.setNightNote(night, ['alcohol']);
+            await notes.setNightNote(night, ['alcohol']);
             await s.setTick(night, 'sheets', true);
           }}
         }})"""
@@ -205,9 +207,9 @@ def seed_comparison(page, alcohol_nights: list[str]) -> None:
     ticked on the alcohol nights; cramps on the 11th, 12th, 13th and 15th, and on the 8th (no note)."""
     note_alcohol(page, alcohol_nights)
     page.evaluate(
-        f"""{STORE}.then(async (s) => {{
+        f"""Promise.all([{STORE}, {NOTES}]).then(async ([s, notes]) => {{
           const at = (night, hour) => new Date(`${{night}}T${{hour}}:00`).toISOString();
-          for (const day of [15, 16, 17, 18, 19, 20]) await s.setNightNote(`2026-11-${{day}}`, []);
+          for (const day of [15, 16, 17, 18, 19, 20]) await notes.setNightNote(`2026-11-${{day}}`, []);
           for (const day of [12, 13, 14]) await s.addEpisode({{ start: at(`2026-11-${{day}}`, '03:00'), source: 'manual' }});
           // Tagged only after the cramp: kept with the cramp, not counted in the comparison.
           await s.addEpisode({{ start: at('2026-11-16', '03:00'), source: 'manual', triggers: ['alcohol'] }});
@@ -440,6 +442,7 @@ def test_share_sends_the_report_as_a_file_that_matches_the_diary(clocked, live_s
     page.add_init_script(SHARE_STUB)
     go_offline(page, live_server.url)
     cramp_now_session(page, live_server.url, 70)
+    page.wait_for_selector("#done-triggers[data-ready]")
     page.locator("#done-triggers").get_by_role("button", name="Alcohol").click()
     expect(page.locator("#triggers-saved")).to_have_text("Saved with this cramp.")
     open_diary(page, live_server.url)

@@ -18,13 +18,14 @@ from tests.test_translations import SHARED, WORD, english_words
 LANGUAGES = ("es", "ru")
 CRAMP_NOW = {"en": "Cramp now", "es": "Tengo un calambre", "ru": "Свело ногу"}
 
-SAMPLE = """Promise.all([import('/static/js/store.js'), import('/static/js/nights.js')]).then(async ([s, n]) => {
+SAMPLE = """Promise.all([import('/static/js/store.js'), import('/static/js/nights.js'), import('/static/js/notes.js')])
+.then(async ([s, n, notes]) => {
   const night = n.nightOf(new Date());
   await s.setTick(n.shiftNight(night, 1), 'stretch', true);
   await s.setTick(n.shiftNight(night, 2), 'sheets', true);
-  await s.setNightNote(n.shiftNight(night, 1), ['alcohol', 'cold']);
-  await s.setNightNote(n.shiftNight(night, 2), []);
-  await s.addMedicine({ name: 'Ramipril', change: 'changed', date: n.shiftNight(night, 3) });
+  await notes.setNightNote(n.shiftNight(night, 1), ['alcohol', 'cold']);
+  await notes.setNightNote(n.shiftNight(night, 2), []);
+  await notes.addMedicine({ name: 'Ramipril', change: 'changed', date: n.shiftNight(night, 3) });
   await s.addEpisode({ start: new Date(Date.now() - 86400000).toISOString(), durationSeconds: 120, triggers: ['exertion', 'fluid'],
                        severity: 6, leg: 'left', note: '', source: 'manual' });
   await s.addEpisode({ start: new Date(Date.now() - 2 * 86400000).toISOString(), durationSeconds: 45,
