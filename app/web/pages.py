@@ -18,7 +18,15 @@ _DIARY = ["diarydata.js", "nights.js", "text.js", "dom.js", *_STORE]
 SCRIPTS = {
     "relief": {
         "entry": "relief.js",
-        "imports": [*_PLAYER, "reliefsession.js", "reliefscreens.js", "reliefdone.js", *_STORE],
+        "imports": [
+            *_PLAYER,
+            "reliefsession.js",
+            "reliefscreens.js",
+            "reliefdone.js",
+            "legcheck.js",
+            "country.js",
+            *_STORE,
+        ],
     },
     "bedtime": {"entry": "bedtime.js", "imports": [*_PLAYER, "nights.js", *_STORE]},
     "checklist": {
@@ -48,9 +56,9 @@ SCRIPTS = {
     },
     "reminders": {
         "entry": "reminders.js",
-        "imports": ["text.js", "dom.js", "install.js", "base64url.js", "language.js"],
+        "imports": ["text.js", "dom.js", "install.js", "base64url.js", "reminderlang.js"],
     },
-    "doctor": {"entry": "doctor.js", "imports": []},
+    "doctor": {"entry": "doctor.js", "imports": ["country.js"]},
 }
 
 # Every page the service worker precaches, so all of them open offline.
@@ -59,12 +67,15 @@ OFFLINE_PAGES = ("/", "/relief", "/doctor", "/bedtime", "/checklist", "/diary", 
 
 def _relief_page(autostart: bool) -> str:
     """Home and the relief timer are one page, so a tap starts the timer at once."""
+    locale = str(get_locale())
     return render_template(
         "relief.html",
         page_script=SCRIPTS["relief"],
         content=content,
         steps=content.RELIEF_STEPS,
         autostart=autostart,
+        countries=content.countries_for(locale),
+        default_country=content.default_country(locale),
     )
 
 
@@ -104,7 +115,7 @@ def bedtime() -> str:
         steps=steps,
         illustrations=sorted({step.illustration for step in steps}),
         kinds={"ready": _("Get ready."), "hold": _("Hold."), "rest": _("Rest.")},
-        minutes=content.routine_minutes(),
+        minutes=content.ROUTINE_MINUTES,
     )
 
 
@@ -138,4 +149,6 @@ def reminders() -> str:
         ("sat", _("Sat")),
         ("sun", _("Sun")),
     ]
-    return render_template("reminders.html", page_script=SCRIPTS["reminders"], days=days)
+    return render_template(
+        "reminders.html", page_script=SCRIPTS["reminders"], days=days, routine_minutes=content.ROUTINE_MINUTES
+    )
