@@ -31,9 +31,10 @@ ARGS = [
 
 
 def sample_diary(today: datetime) -> dict:
-    """Eight weeks of plausible nights: the routine begins in week 3 and cramps thin out."""
+    """Eight weeks of plausible nights: the routine begins in week 3 and cramps thin out;
+    most evenings note their possible triggers, and a medicine was started in week 2."""
     rng = random.Random(7)
-    episodes, checklist = [], []
+    episodes, checklist, notes = [], [], []
     for back in range(56, 0, -1):
         evening = (today - timedelta(days=back)).replace(hour=21, minute=0, second=0, microsecond=0)
         night = evening.strftime("%Y-%m-%d")
@@ -42,6 +43,11 @@ def sample_diary(today: datetime) -> dict:
             ticks = {"stretch": True} if routine else {}
             ticks.update({key: True for key in ("fluids", "sheets") if rng.random() < 0.6})
             checklist.append({"night": night, "ticks": ticks})
+        evening_triggers = [
+            key for key, odds in (("alcohol", 0.3), ("exertion", 0.25), ("cold", 0.2)) if rng.random() < odds
+        ]
+        if rng.random() < 0.8:
+            notes.append({"night": night, "triggers": evening_triggers})
         for _ in range(rng.choice([0, 1, 1, 2] if back >= 40 else [0, 0, 0, 1])):
             start = evening + timedelta(hours=rng.randint(4, 8), minutes=rng.randint(0, 59))
             seconds = rng.randint(40, 400)
@@ -55,9 +61,28 @@ def sample_diary(today: datetime) -> dict:
                     "severity": rng.randint(2, 9),
                     "note": "",
                     "source": rng.choice(["cramp-now", "manual"]),
+                    "triggers": [key for key in evening_triggers if rng.random() < 0.7],
                 }
             )
-    return {"kind": "calmcalf-diary", "schema": 2, "episodes": episodes, "checklist": checklist}
+    started = (today - timedelta(days=45)).strftime("%Y-%m-%d")
+    medicines = [{"id": "sample-medicine", "name": "Amlodipine", "change": "started", "date": started}]
+    return {
+        "kind": "calmcalf-diary",
+        "schema": 3,
+        "episodes": episodes,
+        "checklist": checklist,
+        "medicines": medicines,
+        "nightNotes": notes,
+    }
+
+
+def diary_causes(page, outdir: Path) -> None:
+    """The diary's comparison of habits and triggers, and its medicine notes (the sample is loaded)."""
+    page.locator("#factors-title").scroll_into_view_if_needed()
+    page.evaluate("document.getElementById('factors-title').scrollIntoView()")
+    page.screenshot(path=str(outdir / "diary-compare.png"))
+    page.evaluate("document.getElementById('medicines-title').scrollIntoView()")
+    page.screenshot(path=str(outdir / "diary-medicines.png"))
 
 
 def language_shots(browser, base: str, outdir: Path) -> None:
@@ -125,6 +150,12 @@ def main(outdir: Path) -> None:
         page.wait_for_timeout(300)
         page.locator("#leg-check").scroll_into_view_if_needed()
         page.screenshot(path=str(outdir / "done.png"))
+        page.wait_for_selector("#done-triggers[data-ready]")
+        page.locator("#done-triggers").get_by_role("button", name="Alcohol").click()
+        page.locator("#done-triggers").get_by_role("button", name="Cold feet or a cold room").click()
+        page.evaluate("document.getElementById('done-triggers').scrollIntoView()")
+        page.wait_for_timeout(300)
+        page.screenshot(path=str(outdir / "done-triggers.png"))
         page.goto(base + "/doctor")
         page.screenshot(path=str(outdir / "doctor.png"))
         sample = outdir / "sample-diary.json"
@@ -133,7 +164,10 @@ def main(outdir: Path) -> None:
         page.set_input_files("#import-file", str(sample))
         page.get_by_text("Imported").wait_for()
         sample.unlink()
+        page.goto(base + "/diary")
+        page.wait_for_selector("#diary[data-ready]")
         page.screenshot(path=str(outdir / "diary.png"))
+        diary_causes(page, outdir)
         page.goto(base + "/checklist")
         page.get_by_label("Drank enough during the day").check()
         page.get_by_text("Why?").first.click()

@@ -29,20 +29,31 @@ SCRIPTS = {
         ],
     },
     "bedtime": {"entry": "bedtime.js", "imports": [*_PLAYER, "nights.js", *_STORE]},
-    "checklist": {"entry": "checklist.js", "imports": ["text.js", "dom.js", "nights.js", *_STORE]},
+    "checklist": {
+        "entry": "checklist.js",
+        "imports": ["text.js", "dom.js", "nights.js", "triggers.js", "notes.js", *_STORE],
+    },
     "diary": {
         "entry": "diary.js",
         "imports": [
             *_DIARY,
             "diarychart.js",
+            "diarycompare.js",
+            "diarycsv.js",
             "diarylist.js",
             "diaryform.js",
+            "diarymedicines.js",
+            "triggers.js",
+            "notes.js",
             "transfer.js",
             "diaryfile.js",
             "reliefsession.js",
         ],
     },
-    "report": {"entry": "report.js", "imports": _DIARY},
+    "report": {
+        "entry": "report.js",
+        "imports": [*_DIARY, "diarymedicines.js", "triggers.js", "reportfile.js", "notes.js"],
+    },
     "reminders": {
         "entry": "reminders.js",
         "imports": ["text.js", "dom.js", "install.js", "base64url.js", "reminderlang.js"],

@@ -1,9 +1,12 @@
-// Tonight's checklist: real checkboxes, kept per night (noon to noon) on the device.
+// Tonight's checklist: real checkboxes, kept per night (noon to noon) on the device,
+// and the evening's note of possible triggers ("None of these" is an answer too).
 
 import { message, plural, setText } from './text.js';
 import { getChecklist, listChecklist, setTick } from './store.js';
+import { getNightNote, setNightNote } from './notes.js';
 import { nightDate, nightOf, shiftNight } from './nights.js';
 import { $ } from './dom.js';
+import { TriggerChips } from './triggers.js';
 
 /** Nights in a row with the routine done, counting back from tonight (or last night, if tonight is still open). */
 export function routineStreak(records, tonight) {
@@ -40,6 +43,7 @@ export async function initChecklist() {
     setText('night-label', message(root, 'night', { date: nightLabel(tonight) }));
     const { ticks } = await getChecklist(tonight);
     boxes.forEach((box) => { box.checked = Boolean(ticks[box.name]); });
+    triggers.set((await getNightNote(tonight))?.triggers ?? null);
     await showStreak(tonight);
     root.dataset.ready = 'true';
   }
@@ -50,6 +54,17 @@ export async function initChecklist() {
     saving += delta;
     root.dataset.saving = String(saving); // 0: every tick is on disk
   };
+  const triggers = new TriggerChips($('night-triggers'), async (keys) => {
+    const night = nightOf(new Date());
+    track(1);
+    try {
+      await setNightNote(night, keys);
+    } finally {
+      track(-1);
+    }
+    setText('night-triggers-saved', message(root, 'saved'));
+    if (night !== root.dataset.night) await load();
+  });
   boxes.forEach((box) => {
     box.addEventListener('change', async () => {
       // The night is fixed when the tick happens, so a tick at 00:30 counts for the evening before.

@@ -16,6 +16,19 @@ export const MIGRATIONS = [
   (db) => {
     db.createObjectStore('checklist', { keyPath: 'night' });
   },
+  // 3: medicine changes, the evening's note of possible triggers, and a triggers
+  // list on every episode (existing episodes get an empty one; nothing else changes).
+  (db, tx) => {
+    const medicines = db.createObjectStore('medicines', { keyPath: 'id' });
+    medicines.createIndex('date', 'date');
+    db.createObjectStore('nightnotes', { keyPath: 'night' });
+    tx.objectStore('episodes').openCursor().onsuccess = (event) => {
+      const cursor = /** @type {IDBRequest<IDBCursorWithValue | null>} */ (event.target).result;
+      if (!cursor) return;
+      if (!Array.isArray(cursor.value.triggers)) cursor.update({ ...cursor.value, triggers: [] });
+      cursor.continue();
+    };
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,17 +1,21 @@
 // The diary: a chart of the last 8 weeks, routine nights against the rest,
-// every episode (add, edit, delete), and export/import of everything on the
-// device. The pieces: diarychart.js, diarylist.js, diaryform.js, transfer.js.
+// habits and possible triggers, every episode (add, edit, delete), medicine
+// changes, and export/import of everything on the device. The pieces:
+// diarychart.js, diarycompare.js, diarylist.js, diaryform.js, diarymedicines.js,
+// diarycsv.js, transfer.js.
 
 import { $ } from './dom.js';
 import { message, plural, setText } from './text.js';
 import { addEpisode, deleteEpisode, listChecklist, listEpisodes, updateEpisode } from './store.js';
+import { listMedicines, listNightNotes } from './notes.js';
 import { exportData, importData } from './transfer.js';
 import { ImportProblem } from './diaryfile.js';
 import { dateKey } from './nights.js';
-import {
-  CSV_COLUMNS, compare, download, episodesCsv, nightly, windowNights,
-} from './diarydata.js';
+import { compare, nightly, windowNights } from './diarydata.js';
+import { CSV_COLUMNS, diaryCsv, download } from './diarycsv.js';
 import { drawChart, drawTable, keepChartFitted, rateText, summary } from './diarychart.js';
+import { drawFactors } from './diarycompare.js';
+import { MedicineSection } from './diarymedicines.js';
 import { EpisodeList } from './diarylist.js';
 import { EpisodeForm } from './diaryform.js';
 import { closeIfStale } from './reliefsession.js';
@@ -22,13 +26,20 @@ const today = () => dateKey(new Date());
 /** The CSV is for people and spreadsheets: headers and words in the page's language. */
 const csvLabels = (root) => ({
   headers: CSV_COLUMNS.map((column) => message(root, `csv-${column.replace(/_/g, '-')}`)),
-  values: Object.fromEntries(['left', 'right', 'cramp-now', 'manual'].map((v) => [v, message(root, `csv-${v}`)])),
+  values: {
+    ...Object.fromEntries(['left', 'right', 'cramp-now', 'manual', 'cramp', 'medicine', 'night-note', 'none']
+      .map((v) => [v, message(root, `csv-${v}`)])),
+    ...Object.fromEntries(['started', 'changed', 'stopped'].map((v) => [v, message(root, `medicine-${v}`)])),
+  },
+  triggers: Object.fromEntries((root.dataset.triggers || '').split(' ').map((v) => [v, message(root, `trigger-${v}`)])),
 });
 
 /** Draw everything from the records on the device. */
-async function refresh(root, list) {
-  const [checklist, episodes] = await Promise.all([listChecklist(), listEpisodes()]);
-  const rows = nightly(episodes, checklist, windowNights(WEEKS));
+async function refresh(root, list, medicinesSection) {
+  const [checklist, episodes, medicines, notes] = await Promise.all([
+    listChecklist(), listEpisodes(), listMedicines(), listNightNotes(),
+  ]);
+  const rows = nightly(episodes, checklist, windowNights(WEEKS), { notes, medicines });
   root.rows = rows;
   drawChart($('chart'), rows);
   drawTable($('chart-table', HTMLTableElement).tBodies[0], rows);
@@ -36,7 +47,9 @@ async function refresh(root, list) {
   const figures = compare(rows);
   setText('compare-routine', rateText(root, figures.routine));
   setText('compare-other', rateText(root, figures.other));
+  drawFactors(root, rows);
   list.render(episodes);
+  medicinesSection.render(medicines);
   $('episodes-empty').hidden = episodes.length > 0;
   root.dataset.ready = 'true';
 }
@@ -44,9 +57,10 @@ async function refresh(root, list) {
 /** Export CSV, Export JSON, and the import of a JSON export. */
 function wireTransfer(root, redraw) {
   $('export-csv').addEventListener('click', async () => {
-    const all = await listEpisodes();
-    download(`calmcalf-diary-${today()}.csv`, episodesCsv(all, csvLabels(root)), 'text/csv;charset=utf-8');
-    setText('data-status', plural(root, 'exported', all.length));
+    const [episodes, medicines, notes] = await Promise.all([listEpisodes(), listMedicines(), listNightNotes()]);
+    const csv = diaryCsv({ episodes, medicines, notes }, csvLabels(root));
+    download(`calmcalf-diary-${today()}.csv`, csv, 'text/csv;charset=utf-8');
+    setText('data-status', plural(root, 'exported', episodes.length));
   });
   $('export-json').addEventListener('click', async () => {
     const data = await exportData();
@@ -93,7 +107,8 @@ export async function initDiary() {
       $('add-episode').focus();
     },
   });
-  redraw = () => refresh(root, list);
+  const medicines = new MedicineSection(root, () => redraw());
+  redraw = () => refresh(root, list, medicines);
   $('add-episode').addEventListener('click', () => form.open());
   wireTransfer(root, redraw);
   await closeIfStale().catch(() => null); // a Cramp now left open long ago belongs in the list

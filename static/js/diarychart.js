@@ -1,6 +1,6 @@
 // The diary's chart of the last weeks (bars of cramps per night, brighter for
-// more severe, routine nights marked), its summary in words, and the same
-// weeks as a table.
+// more severe, routine nights and medicine changes marked), its summary in
+// words, and the same weeks as a table.
 
 import { element, svgElement } from './dom.js';
 import { message, plural } from './text.js';
@@ -44,6 +44,13 @@ export function drawChart(container, rows) {
         x: x + step * 0.15, y: BASE - height, width: step * 0.7, height, rx: Math.min(2, step / 4), class: `bar ${severityClass(row.worst)}`,
       }));
     }
+    if (row.medicines.length) {
+      const cx = x + step / 2;
+      chart.append(
+        svgElement('line', { x1: cx, x2: cx, y1: 8, y2: BASE, class: 'medicine', 'data-night': row.night }),
+        svgElement('path', { d: `M${cx - 5} 0 L${cx + 5} 0 L${cx} 8 Z`, class: 'medicine-mark' }),
+      );
+    }
     if (row.routine) chart.append(svgElement('circle', { cx: x + step / 2, cy: 134, r: Math.min(3.2, step / 2.5), class: 'routine' }));
     if (i % labelEvery === 0 && x + LABEL_ROOM <= width) {
       chart.append(svgElement('text', { x: x + 1, y: 162, class: 'tick' }, shortDate(row.night)));
@@ -77,14 +84,16 @@ export function drawTable(tbody, rows) {
   }));
 }
 
-/** "Last 8 weeks: 4 cramps on 4 nights. Stretch routine done on 3 nights." */
+/** "Last 8 weeks: 4 cramps on 4 nights. Stretch routine done on 3 nights." (and the medicine changes marked) */
 export function summary(root, rows) {
   const cramps = rows.reduce((s, r) => s + r.cramps, 0);
-  return message(root, 'summary', {
+  const medicines = rows.reduce((s, r) => s + r.medicines.length, 0);
+  const text = message(root, 'summary', {
     cramps: plural(root, 'count-cramps', cramps),
     nights: plural(root, 'on-nights', rows.filter((r) => r.cramps).length),
     routine: plural(root, 'on-nights', rows.filter((r) => r.routine).length),
   });
+  return medicines ? `${text} ${plural(root, 'chart-medicines', medicines)}` : text;
 }
 
 /** "0.33 cramps a night over 3 nights", or "not enough nights yet". */

@@ -1,5 +1,6 @@
-// Figures from the diary: per night, per week, and routine nights against the rest.
-// Pure functions over the stored records, shared by the diary and the printed report.
+// Figures from the diary: per night, per week, routine nights against the rest,
+// and nights with and without each habit and possible trigger. Pure functions over
+// the stored records, shared by the diary and the printed report (CSV: diarycsv.js).
 
 import { nightOf, shiftNight } from './nights.js';
 
@@ -11,9 +12,15 @@ export function windowNights(weeks, now = new Date()) {
   return nights;
 }
 
-/** One row per night: cramps, worst severity, episodes, and whether the routine was done. */
-export function nightly(episodes, checklist, nights) {
-  const rows = new Map(nights.map((night) => [night, { night, cramps: 0, worst: null, routine: false, episodes: [] }]));
+/**
+ * One row per night: cramps, worst severity, episodes, whether the routine was done,
+ * that evening's ticks and note of possible triggers (null: not noted), and the
+ * medicine changes dated that day.
+ */
+export function nightly(episodes, checklist, nights, { notes = [], medicines = [] } = {}) {
+  const rows = new Map(nights.map((night) => [night, {
+    night, cramps: 0, worst: null, routine: false, episodes: [], ticks: {}, triggers: null, medicines: [],
+  }]));
   for (const episode of episodes) {
     const row = rows.get(nightOf(new Date(episode.start)));
     if (!row) continue;
@@ -23,8 +30,15 @@ export function nightly(episodes, checklist, nights) {
   }
   for (const record of checklist) {
     const row = rows.get(record.night);
-    if (row) row.routine = Boolean(record.ticks.stretch);
+    if (!row) continue;
+    row.routine = Boolean(record.ticks.stretch);
+    row.ticks = record.ticks;
   }
+  for (const note of notes) {
+    const row = rows.get(note.night);
+    if (row) row.triggers = note.triggers;
+  }
+  for (const medicine of medicines) rows.get(medicine.date)?.medicines.push(medicine);
   return [...rows.values()];
 }
 
@@ -52,12 +66,42 @@ export function compare(rows, now = new Date()) {
   const current = nightOf(now);
   const firstUsed = rows.findIndex((r) => r.cramps > 0 || r.routine);
   const used = firstUsed < 0 ? [] : rows.slice(firstUsed).filter((r) => r.night !== current);
-  const rate = (list) => ({
-    nights: list.length,
-    cramps: list.reduce((sum, r) => sum + r.cramps, 0),
-    perNight: list.length ? list.reduce((sum, r) => sum + r.cramps, 0) / list.length : null,
-  });
   return { routine: rate(used.filter((r) => r.routine)), other: rate(used.filter((r) => !r.routine)) };
+}
+
+/** Cramps per night over a list of nights. */
+function rate(list) {
+  const cramps = list.reduce((sum, r) => sum + r.cramps, 0);
+  return { nights: list.length, cramps, perNight: list.length ? cramps / list.length : null };
+}
+
+/** The fewest nights on each side before a comparison is shown (app/web/content/triggers.py). */
+export const MIN_NIGHTS = 5;
+
+/**
+ * Cramps per night with and without each habit and each possible trigger.
+ *
+ * Only nights noted that evening count, before anyone knows whether a cramp will
+ * come, so nights with and without cramps are counted the same way: a habit
+ * compares the nights the checklist was filled in (a tick or a trigger note), a
+ * trigger the nights its question was answered (a trigger or "None of these").
+ * Triggers tagged after a cramp stay with that cramp and are not counted here:
+ * only nights with a cramp could have them. Finished nights only.
+ */
+export function compareFactors(rows, { habits, triggers }, now = new Date(), min = MIN_NIGHTS) {
+  const current = nightOf(now);
+  const finished = rows.filter((r) => r.night !== current);
+  const filledIn = finished.filter((r) => Object.keys(r.ticks).length > 0 || r.triggers != null);
+  const answered = finished.filter((r) => r.triggers != null);
+  const split = (kind, key, base, has) => {
+    const withIt = rate(base.filter(has));
+    const without = rate(base.filter((r) => !has(r)));
+    return { kind, key, with: withIt, without, enough: withIt.nights >= min && without.nights >= min };
+  };
+  return [
+    ...habits.map((key) => split('habit', key, filledIn, (r) => Boolean(r.ticks[key]))),
+    ...triggers.map((key) => split('trigger', key, answered, (r) => r.triggers.includes(key))),
+  ];
 }
 
 export function median(values) {
@@ -65,40 +109,4 @@ export function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
-// --- CSV ---------------------------------------------------------------------
-
-export const CSV_COLUMNS = ['start', 'end', 'duration_seconds', 'leg', 'severity', 'note', 'source', 'night'];
-
-/** One CSV cell: quoted where needed; text that a spreadsheet would run as a formula is defused. */
-function cell(value) {
-  if (value == null) return '';
-  let text = String(value);
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
-/** The episodes as CSV; labels give the header row and the words for leg and source in the page's language. */
-export function episodesCsv(episodes, { headers = CSV_COLUMNS, values = {} } = {}) {
-  const word = (value) => (value != null && values[value]) || value;
-  const lines = [headers.map(cell).join(',')];
-  for (const e of episodes) {
-    lines.push([
-      e.start, e.end, e.durationSeconds, word(e.leg), e.severity, e.note, word(e.source), nightOf(new Date(e.start)),
-    ].map(cell).join(','));
-  }
-  return `${lines.join('\r\n')}\r\n`;
-}
-
-/** Offer text as a file download. */
-export function download(filename, text, type) {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = filename;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
 }

@@ -5,6 +5,10 @@ import { SCHEMA_VERSION } from './db.js';
 
 export const EXPORT_KIND = 'calmcalf-diary';
 
+/** The possible triggers' stored keys (app/web/content/triggers.py; tests check they agree). */
+export const TRIGGER_KEYS = ['exertion', 'sitting', 'cold', 'medicine', 'alcohol', 'fluid'];
+export const MEDICINE_CHANGES = ['started', 'changed', 'stopped'];
+
 /** Why a file cannot be imported: `code` picks the message, `where` names the field. */
 export class ImportProblem extends Error {
   constructor(code, where = '') {
@@ -19,6 +23,8 @@ const NIGHT = /^\d{4}-\d\d-\d\d$/;
 const isIso = (v) => typeof v === 'string' && ISO.test(v) && !Number.isNaN(Date.parse(v));
 const isIntIn = (v, lo, hi) => Number.isInteger(v) && v >= lo && v <= hi;
 const isRecord = (v) => Boolean(v) && typeof v === 'object' && !Array.isArray(v);
+const isNight = (v) => typeof v === 'string' && NIGHT.test(v) && !Number.isNaN(Date.parse(`${v}T12:00:00Z`));
+const isTriggerList = (v) => Array.isArray(v) && v.every((k) => TRIGGER_KEYS.includes(k)) && new Set(v).size === v.length;
 
 /** A clean copy of one imported episode, or an ImportProblem naming the bad field. */
 function checkEpisode(e, i) {
@@ -32,9 +38,11 @@ function checkEpisode(e, i) {
   if (e.severity != null && !isIntIn(e.severity, 0, 10)) throw new ImportProblem('bad-field', where('severity'));
   if (e.note != null && (typeof e.note !== 'string' || e.note.length > 2000)) throw new ImportProblem('bad-field', where('note'));
   if (e.source !== 'cramp-now' && e.source !== 'manual') throw new ImportProblem('bad-field', where('source'));
+  // An export from schema 2 has no triggers: an empty list, as the upgrade gives.
+  if (e.triggers != null && !isTriggerList(e.triggers)) throw new ImportProblem('bad-field', where('triggers'));
   return {
     id: e.id, start: e.start, end: e.end ?? null, durationSeconds: e.durationSeconds ?? null,
-    leg: e.leg ?? null, severity: e.severity ?? null, note: e.note ?? '', source: e.source,
+    leg: e.leg ?? null, severity: e.severity ?? null, note: e.note ?? '', source: e.source, triggers: [...(e.triggers ?? [])],
   };
 }
 
@@ -42,7 +50,7 @@ function checkEpisode(e, i) {
 function checkNight(c, i) {
   const where = (field) => `checklist[${i}].${field}`;
   if (!isRecord(c)) throw new ImportProblem('bad-record', `checklist[${i}]`);
-  if (typeof c.night !== 'string' || !NIGHT.test(c.night)) throw new ImportProblem('bad-field', where('night'));
+  if (!isNight(c.night)) throw new ImportProblem('bad-field', where('night'));
   const ticks = c.ticks;
   if (!isRecord(ticks) || Object.entries(ticks).some(([k, v]) => k.length > 50 || v !== true)) {
     throw new ImportProblem('bad-field', where('ticks'));
@@ -51,6 +59,36 @@ function checkNight(c, i) {
   const record = { night: c.night, ticks: { ...ticks } };
   if (c.updatedAt != null) record.updatedAt = c.updatedAt;
   return record;
+}
+
+/** A clean copy of one imported medicine change. */
+function checkMedicine(m, i) {
+  const where = (field) => `medicines[${i}].${field}`;
+  if (!isRecord(m)) throw new ImportProblem('bad-record', `medicines[${i}]`);
+  if (typeof m.id !== 'string' || !m.id || m.id.length > 100) throw new ImportProblem('bad-field', where('id'));
+  if (typeof m.name !== 'string' || !m.name.trim() || m.name.length > 100) throw new ImportProblem('bad-field', where('name'));
+  if (!MEDICINE_CHANGES.includes(m.change)) throw new ImportProblem('bad-field', where('change'));
+  if (!isNight(m.date)) throw new ImportProblem('bad-field', where('date'));
+  return { id: m.id, name: m.name.trim(), change: m.change, date: m.date };
+}
+
+/** A clean copy of one imported evening's note of possible triggers. */
+function checkNightNote(n, i) {
+  const where = (field) => `nightNotes[${i}].${field}`;
+  if (!isRecord(n)) throw new ImportProblem('bad-record', `nightNotes[${i}]`);
+  if (!isNight(n.night)) throw new ImportProblem('bad-field', where('night'));
+  if (!isTriggerList(n.triggers)) throw new ImportProblem('bad-field', where('triggers'));
+  if (n.updatedAt != null && !isIso(n.updatedAt)) throw new ImportProblem('bad-field', where('updatedAt'));
+  const record = { night: n.night, triggers: [...n.triggers] };
+  if (n.updatedAt != null) record.updatedAt = n.updatedAt;
+  return record;
+}
+
+/** A list field of the export: absent in older exports (an empty list), else an array. */
+function listOf(data, field) {
+  if (data[field] == null) return [];
+  if (!Array.isArray(data[field])) throw new ImportProblem('bad-field', field);
+  return data[field];
 }
 
 /** Parse an export's text; a file that is not JSON is an ImportProblem. */
@@ -68,9 +106,10 @@ export function checkImport(data) {
   if (!Number.isInteger(data.schema) || data.schema < 1) throw new ImportProblem('bad-field', 'schema');
   if (data.schema > SCHEMA_VERSION) throw new ImportProblem('newer');
   if (!Array.isArray(data.episodes)) throw new ImportProblem('bad-field', 'episodes');
-  if (!Array.isArray(data.checklist ?? [])) throw new ImportProblem('bad-field', 'checklist');
   return {
     episodes: data.episodes.map(checkEpisode),
-    checklist: (data.checklist ?? []).map(checkNight),
+    checklist: listOf(data, 'checklist').map(checkNight),
+    medicines: listOf(data, 'medicines').map(checkMedicine),
+    nightNotes: listOf(data, 'nightNotes').map(checkNightNote),
   };
 }

@@ -1,9 +1,10 @@
 // "Add a cramp" and "Edit this cramp": one short form (when, leg, severity,
-// minutes, note) that checks its fields and says what is wrong at the field.
+// minutes, possible triggers, note) that checks its fields and says what is wrong at the field.
 
 import { $ } from './dom.js';
 import { message, setText } from './text.js';
 import { localMinute } from './nights.js';
+import { TriggerChips } from './triggers.js';
 
 /** Last night at 03:00 (or today's, once it has passed): when most people will be adding a cramp. */
 function lastNight() {
@@ -25,6 +26,7 @@ export class EpisodeForm {
       this.submit();
     });
     $('cancel-episode').addEventListener('click', () => this.close());
+    this.triggers = new TriggerChips($('ep-triggers'));
   }
 
   open(episode = null) {
@@ -36,6 +38,7 @@ export class EpisodeForm {
     elements.severity.value = episode?.severity ?? '';
     elements.minutes.value = episode?.durationSeconds != null ? Math.round(episode.durationSeconds / 60) : '';
     elements.note.value = episode?.note ?? '';
+    this.triggers.set(episode?.triggers ?? []);
     this.showError('ep-when', '');
     this.showError('ep-minutes', '');
     this.form.hidden = false;
@@ -94,6 +97,7 @@ export class EpisodeForm {
       leg: elements.leg.value || null,
       severity: elements.severity.value === '' ? null : Number(elements.severity.value),
       note: elements.note.value.trim(),
+      triggers: this.triggers.value ?? [],
     };
   }
 

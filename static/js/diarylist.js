@@ -2,6 +2,7 @@
 
 import { element } from './dom.js';
 import { duration, message } from './text.js';
+import { triggerWords } from './triggers.js';
 
 const lang = () => document.documentElement.lang;
 
@@ -46,6 +47,10 @@ export class EpisodeList {
     const line = element('p');
     line.append(element('strong', {}, label), document.createTextNode(facts.length ? ` · ${facts.join(' · ')}` : ''));
     li.append(line);
+    const triggers = triggerWords(this.root, episode.triggers);
+    if (triggers.length) {
+      li.append(element('p', { class: 'episode-triggers' }, message(this.root, 'triggers-list', { list: triggers.join(', ') })));
+    }
     if (episode.note) li.append(element('p', { class: 'episode-note' }, episode.note));
     const actions = element('div', { class: 'episode-actions' });
     const edit = this.button('edit', label);

@@ -1,10 +1,15 @@
-// The printable report for a doctor, filled in from the data on this device.
+// The printable report for a doctor, filled in from the data on this device,
+// and shared as a file where the phone can (reportfile.js).
 
 import { $, element } from './dom.js';
 import { duration, message, plural, setText } from './text.js';
 import { listChecklist, listEpisodes } from './store.js';
+import { listMedicines, listNightNotes } from './notes.js';
 import { nightDate } from './nights.js';
 import { median, nightly, windowNights } from './diarydata.js';
+import { medicineDate, medicineText } from './diarymedicines.js';
+import { triggerWords } from './triggers.js';
+import { wireSharing } from './reportfile.js';
 
 const lang = () => document.documentElement.lang;
 const number = (n, digits = 1) => n.toLocaleString(lang(), { maximumFractionDigits: digits });
@@ -42,6 +47,47 @@ function fillHabits(root, checklist, nights) {
   });
 }
 
+/** A table with rows, or one short "None recorded" line in its place (it keeps the report on one page). */
+function showTable(id, hasRows) {
+  $(`${id}-table`).hidden = !hasRows;
+  $(`${id}-none`).hidden = hasRows;
+  $(`${id}-table`).closest('section').classList.toggle('is-empty', !hasRows);
+}
+
+/** Every medicine change noted, oldest first (not only the period's: a doctor wants them all). */
+function fillMedicines(root, medicines) {
+  $('r-medicines').replaceChildren(...medicines.map((m) => cells([medicineDate(m.date), medicineText(root, m)])));
+  showTable('r-medicines', medicines.length > 0);
+}
+
+/**
+ * For each possible trigger tagged or noted in the period: on how many of its
+ * cramps it was tagged, and in how many of its evening notes. Triggers never
+ * tagged or noted are left out, so the report stays on one page.
+ */
+function fillTriggers(root, rows) {
+  const episodes = rows.flatMap((r) => r.episodes);
+  const evenings = rows.filter((r) => r.triggers != null);
+  const lines = (root.dataset.triggers || '').split(' ').map((key) => ({
+    key,
+    cramps: episodes.filter((e) => (e.triggers ?? []).includes(key)).length,
+    evenings: evenings.filter((r) => r.triggers.includes(key)).length,
+  })).filter((line) => line.cramps || line.evenings);
+  $('r-triggers').replaceChildren(...lines.map((line) => {
+    const tr = cells([
+      message(root, 'n-of', { n: line.cramps, total: episodes.length }),
+      message(root, 'n-of', { n: line.evenings, total: evenings.length }),
+    ]);
+    tr.prepend(element('th', { scope: 'row' }, message(root, `trigger-${line.key}`)));
+    tr.dataset.trigger = line.key;
+    return tr;
+  }));
+  showTable('r-triggers', lines.length > 0);
+}
+
+/** A cramp's possible triggers, then its note. */
+const triggersAndNote = (root, e) => [triggerWords(root, e.triggers).join(', '), e.note || ''].filter(Boolean).join(' · ');
+
 /** One row per cramp, in the same words for its length as everywhere else. */
 function fillEpisodes(root, episodes) {
   const format = new Intl.DateTimeFormat(lang(), { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
@@ -50,7 +96,7 @@ function fillEpisodes(root, episodes) {
     e.durationSeconds == null ? '' : duration(root, e.durationSeconds),
     e.leg ? message(root, e.leg) : '',
     e.severity == null ? '' : String(e.severity),
-    e.note || '',
+    triggersAndNote(root, e),
   ])));
   if (!episodes.length) $('r-episodes').append(cells([message(root, 'none'), '', '', '', '']));
 }
@@ -58,20 +104,25 @@ function fillEpisodes(root, episodes) {
 export async function initReport() {
   const root = $('report');
   if (!root) return;
-  const [episodes, checklist] = await Promise.all([listEpisodes(), listChecklist()]);
+  const [episodes, checklist, medicines, notes] = await Promise.all([
+    listEpisodes(), listChecklist(), listMedicines(), listNightNotes(),
+  ]);
 
   function fill(weeks) {
     const nights = windowNights(weeks);
-    const rows = nightly(episodes, checklist, nights);
+    const rows = nightly(episodes, checklist, nights, { notes, medicines });
     setText('report-period', message(root, 'period', { from: longDate(nights[0]), to: longDate(nights.at(-1)), weeks }));
     fillSummary(root, rows, weeks);
     fillHabits(root, checklist, nights);
+    fillMedicines(root, medicines);
+    fillTriggers(root, rows);
     fillEpisodes(root, rows.flatMap((r) => r.episodes));
     root.dataset.ready = 'true';
   }
 
   $('report-weeks').addEventListener('change', (event) => fill(Number(/** @type {HTMLSelectElement} */ (event.target).value)));
   $('print-report').addEventListener('click', () => window.print());
+  wireSharing(root);
   fill(Number($('report-weeks', HTMLSelectElement).value));
 }
 

@@ -1,9 +1,10 @@
-// Health records on the device: cramp episodes and checklist ticks.
+// Health records on the device: cramp episodes and checklist ticks (the evening's
+// trigger notes and medicine changes are in notes.js, which the relief screen does not need).
 // The database itself is db.js; moving the whole diary in and out is transfer.js.
 
 import { askToPersist, resultOf, transaction } from './db.js';
 
-function newId() {
+export function newId() {
   if (crypto.randomUUID) return crypto.randomUUID();
   return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
 }
@@ -12,7 +13,9 @@ function newId() {
 
 /** Save a cramp episode; returns the stored record. */
 export async function addEpisode(fields) {
-  const episode = { id: newId(), end: null, durationSeconds: null, severity: null, leg: null, note: '', ...fields };
+  const episode = {
+    id: newId(), end: null, durationSeconds: null, severity: null, leg: null, note: '', triggers: [], ...fields,
+  };
   await transaction('episodes', 'readwrite', ({ episodes }) => episodes.add(episode));
   askToPersist();
   return episode;

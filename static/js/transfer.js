@@ -1,14 +1,20 @@
-// The whole diary in and out of the device: the JSON export, and an import that
+// The whole diary in and out of the device (cramps, checklist ticks, medicine
+// changes, the evenings' trigger notes): the JSON export, and an import that
 // is checked completely (diaryfile.js) before anything is written.
 
 import { SCHEMA_VERSION, askToPersist, transaction } from './db.js';
 import { EXPORT_KIND, checkImport, parseExport } from './diaryfile.js';
 import { listChecklist, listEpisodes } from './store.js';
+import { listMedicines, listNightNotes } from './notes.js';
 
 /** Everything on the device, as one plain object (the JSON export). */
 export async function exportData() {
-  const [episodes, checklist] = await Promise.all([listEpisodes(), listChecklist()]);
-  return { kind: EXPORT_KIND, schema: SCHEMA_VERSION, exportedAt: new Date().toISOString(), episodes, checklist };
+  const [episodes, checklist, medicines, nightNotes] = await Promise.all([
+    listEpisodes(), listChecklist(), listMedicines(), listNightNotes(),
+  ]);
+  return {
+    kind: EXPORT_KIND, schema: SCHEMA_VERSION, exportedAt: new Date().toISOString(), episodes, checklist, medicines, nightNotes,
+  };
 }
 
 /**
@@ -17,10 +23,13 @@ export async function exportData() {
  */
 export async function importData(text) {
   const clean = checkImport(parseExport(text));
-  await transaction(['episodes', 'checklist'], 'readwrite', ({ episodes, checklist }) => {
+  const stores = ['episodes', 'checklist', 'medicines', 'nightnotes'];
+  await transaction(stores, 'readwrite', ({ episodes, checklist, medicines, nightnotes }) => {
     clean.episodes.forEach((e) => episodes.put(e));
     clean.checklist.forEach((c) => checklist.put(c));
+    clean.medicines.forEach((m) => medicines.put(m));
+    clean.nightNotes.forEach((n) => nightnotes.put(n));
   });
   askToPersist();
-  return { episodes: clean.episodes.length, nights: clean.checklist.length };
+  return { episodes: clean.episodes.length, nights: clean.checklist.length, medicines: clean.medicines.length };
 }

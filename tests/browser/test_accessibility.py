@@ -16,11 +16,15 @@ def assert_no_violations(page) -> None:
     assert results.violations_count == 0, results.generate_report()
 
 
-SAMPLE = """Promise.all([import('/static/js/store.js'), import('/static/js/nights.js')]).then(async ([s, n]) => {
+SAMPLE = """Promise.all([import('/static/js/store.js'), import('/static/js/nights.js'), import('/static/js/notes.js')])
+.then(async ([s, n, notes]) => {
   const night = n.nightOf(new Date());
   await s.setTick(n.shiftNight(night, 1), 'stretch', true);
   await s.setTick(n.shiftNight(night, 2), 'sheets', true);
-  await s.addEpisode({ start: new Date(Date.now() - 86400000).toISOString(), durationSeconds: 120,
+  await notes.setNightNote(n.shiftNight(night, 1), ['alcohol', 'cold']);
+  await notes.setNightNote(n.shiftNight(night, 2), []);
+  await notes.addMedicine({ name: 'Ramipril', change: 'changed', date: n.shiftNight(night, 3) });
+  await s.addEpisode({ start: new Date(Date.now() - 86400000).toISOString(), durationSeconds: 120, triggers: ['exertion', 'fluid'],
                        severity: 6, leg: 'left', note: 'Woke me', source: 'manual' });
 })"""
 
@@ -35,8 +39,12 @@ def open_state(page, base: str, state: str) -> None:
         page.evaluate(SAMPLE)
         page.goto(base + ("/diary/report" if state == "report" else "/diary"))
         page.wait_for_selector("[data-ready]")
+        if state == "diary-medicine":
+            page.get_by_role("button", name="Add to the diary").click()
+            expect(page.get_by_text("Enter the medicine’s name")).to_be_visible()
         if state == "diary-form":
             page.get_by_role("button", name="I had a cramp last night").click()
+            page.locator("#ep-triggers").get_by_role("button", name="Alcohol").click()
             page.get_by_label("How many minutes did it last?").fill("9999")
             page.get_by_role("button", name="Save").click()
             expect(page.get_by_text("Enter the minutes")).to_be_visible()
@@ -65,6 +73,7 @@ def open_state(page, base: str, state: str) -> None:
         page.wait_for_selector("#checklist[data-ready]")
         page.get_by_role("checkbox", name="Did the stretch routine").check()
         page.locator("details.why summary").first.click()
+        page.locator("#night-triggers").get_by_role("button", name="None of these").click()
         return
     page.goto(base + "/")
     if state == "continue-offer":  # a Cramp now left a moment ago
@@ -90,6 +99,9 @@ def open_state(page, base: str, state: str) -> None:
         page.get_by_role("button", name="It's gone").click()
         page.get_by_role("button", name="3", exact=True).click()
         expect(page.locator("#severity-saved")).not_to_be_empty()
+        page.wait_for_selector("#done-triggers[data-ready]")
+        page.locator("#done-triggers").get_by_role("button", name="Alcohol").click()
+        expect(page.locator("#triggers-saved")).not_to_be_empty()
     if state == "leg-check":
         page.get_by_role("button", name="Yes").click()
         expect(page.locator("#leg-check-advice")).to_be_visible()
@@ -114,6 +126,7 @@ STATES = [
     "diary-form",
     "diary-table",
     "diary-log",
+    "diary-medicine",
     "report",
     "reminders",
 ]

@@ -162,7 +162,7 @@ def test_json_export_then_import_round_trips_exactly(clocked, live_server, brows
     name, text = download(page, "Export JSON")
     assert name == "calmcalf-diary-2026-11-22.json"
     exported = json.loads(text)
-    assert exported["kind"] == "calmcalf-diary" and exported["schema"] == 2
+    assert exported["kind"] == "calmcalf-diary" and exported["schema"] == 3
     assert len(exported["episodes"]) == 2 and len(exported["checklist"]) == 2
     path = tmp_path / name
     path.write_text(text)
@@ -177,7 +177,7 @@ def test_json_export_then_import_round_trips_exactly(clocked, live_server, brows
         expect(fresh.locator("#episode-list li")).to_have_count(2)
         _, again = download(fresh, "Export JSON")
         reimported = json.loads(again)
-        for key in ("kind", "schema", "episodes", "checklist"):
+        for key in ("kind", "schema", "episodes", "checklist", "medicines", "nightNotes"):
             assert reimported[key] == exported[key]
     finally:
         other.close()

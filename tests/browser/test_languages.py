@@ -18,11 +18,15 @@ from tests.test_translations import SHARED, WORD, english_words
 LANGUAGES = ("es", "ru")
 CRAMP_NOW = {"en": "Cramp now", "es": "Tengo un calambre", "ru": "Свело ногу"}
 
-SAMPLE = """Promise.all([import('/static/js/store.js'), import('/static/js/nights.js')]).then(async ([s, n]) => {
+SAMPLE = """Promise.all([import('/static/js/store.js'), import('/static/js/nights.js'), import('/static/js/notes.js')])
+.then(async ([s, n, notes]) => {
   const night = n.nightOf(new Date());
   await s.setTick(n.shiftNight(night, 1), 'stretch', true);
   await s.setTick(n.shiftNight(night, 2), 'sheets', true);
-  await s.addEpisode({ start: new Date(Date.now() - 86400000).toISOString(), durationSeconds: 120,
+  await notes.setNightNote(n.shiftNight(night, 1), ['alcohol', 'cold']);
+  await notes.setNightNote(n.shiftNight(night, 2), []);
+  await notes.addMedicine({ name: 'Ramipril', change: 'changed', date: n.shiftNight(night, 3) });
+  await s.addEpisode({ start: new Date(Date.now() - 86400000).toISOString(), durationSeconds: 120, triggers: ['exertion', 'fluid'],
                        severity: 6, leg: 'left', note: '', source: 'manual' });
   await s.addEpisode({ start: new Date(Date.now() - 2 * 86400000).toISOString(), durationSeconds: 45,
                        severity: 3, leg: 'right', note: '', source: 'cramp-now' });
@@ -269,7 +273,10 @@ def test_the_csv_export_has_headers_in_the_page_language(browser, live_server):
         with page.expect_download() as download:
             page.locator("#export-csv").click()
         lines = Path(download.value.path()).read_text(encoding="utf-8").splitlines()
-        assert lines[0] == "начало,конец,длительность_секунды,нога,сила_боли,заметка,источник,ночь"
+        assert (
+            lines[0]
+            == "запись,начало,конец,длительность_секунды,нога,сила_боли,причины,заметка,источник,ночь,лекарство,изменение"
+        )
         assert any(",левая," in line and ",вручную," in line for line in lines[1:])
         expect(page.locator("#data-status")).to_have_text("Экспортировано 2 приступа.")
     finally:

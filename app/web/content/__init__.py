@@ -12,3 +12,4 @@ from .doctor import *  # noqa: F403
 from .emergency import *  # noqa: F403
 from .relief import *  # noqa: F403
 from .sources import *  # noqa: F403
+from .triggers import *  # noqa: F403
