@@ -9,7 +9,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from .models import Reminder
-from .schedule import next_due, to_naive_utc
+from .schedule import from_naive_utc, next_due, to_naive_utc
+from .tonight import snooze_pending
 
 
 def _insert(session: Session):
@@ -23,7 +24,8 @@ def upsert(session: Session, clean: dict, lang: str, now: datetime) -> tuple[boo
 
     The INSERT either creates the row or does nothing because the endpoint is there
     (also when another request created it a moment ago: the database serialises
-    the two), and then the existing row is updated in the same transaction.
+    the two), and then the existing row is updated in the same transaction. A snooze
+    still to come tonight is kept.
     """
     stamp = to_naive_utc(now)
     fields = {
@@ -45,14 +47,19 @@ def upsert(session: Session, clean: dict, lang: str, now: datetime) -> tuple[boo
         .returning(Reminder.id)
     ).scalar_one_or_none()
     if inserted is None:
-        done = session.execute(
-            select(Reminder.done_through).where(Reminder.endpoint == clean["endpoint"]).with_for_update()
+        existing = session.execute(
+            select(Reminder).where(Reminder.endpoint == clean["endpoint"]).with_for_update()
         ).scalar_one()
-        following = next_due(clean["time"], clean["timezone"], clean["days"], now, done)
+        if snooze_pending(existing) and from_naive_utc(existing.next_due_at) > now:
+            following = from_naive_utc(existing.next_due_at)  # tonight's "Later" still comes
+        else:
+            following = next_due(clean["time"], clean["timezone"], clean["days"], now, existing.done_through)
         session.execute(
             update(Reminder)
             .where(Reminder.endpoint == clean["endpoint"])
             .values(next_due_at=to_naive_utc(following), **fields)
         )
-    reminder = session.execute(select(Reminder).where(Reminder.endpoint == clean["endpoint"])).scalar_one()
+    reminder = session.execute(
+        select(Reminder).where(Reminder.endpoint == clean["endpoint"]).execution_options(populate_existing=True)
+    ).scalar_one()
     return inserted is not None, reminder
