@@ -1,11 +1,12 @@
 """Load: today's default `calmcalf serve` against the scaled-out arrangement, side by side.
 
-    .venv/bin/python bench/load.py [--rounds 3] [--duration 8] [--connections 200]
+    .venv/bin/python bench/load.py [--rounds 3] [--duration 8] [--connections 200] [--only POST]
 
 Starts, on loopback only:
 - default: `calmcalf serve` as it comes (waitress, SQLite, the dispatcher inside);
-- scaled out: PostgreSQL, `--servers` x `calmcalf serve --workers N --no-dispatch`, and
-  nginx with deploy/nginx/calmcalf.conf over HTTPS (a throwaway certificate).
+- scaled out: PostgreSQL, Redis (the shared rate-limit storage, as in deploy/),
+  `--servers` x `calmcalf serve --workers N --no-dispatch`, and nginx with
+  deploy/nginx/calmcalf.conf over HTTPS (a throwaway certificate).
 Then, in interleaved rounds, wrk (Debian's; installed with apt-get if missing) runs at
 200 connections against each, for `/`, a static asset, a conditional `GET /` (304) and
 `POST /api/reminders` (real P-256 keys; the rate limit raised for the run). Prints
@@ -40,6 +41,7 @@ import requests  # noqa: E402
 from tests.arrangement import Nginx, calmcalf, stop, wait_until  # noqa: E402
 from tests.net import free_port  # noqa: E402
 from tests.postgres import PostgresServer, server_binaries  # noqa: E402
+from tests.redisserver import RedisServer, redis_binary  # noqa: E402
 
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
 GOALS = {"/": 5.0, "static": 10.0}
@@ -177,7 +179,7 @@ class PeakMemory:
         return self.peak
 
 
-def bench_env(database_url: str | None) -> dict:
+def bench_env(database_url: str | None, rate_limits: str | None = None) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CALMCALF_")}
     env.update(
         CALMCALF_API_RATE_LIMIT="100000000 per minute",  # the benchmark is one client sending everything
@@ -187,6 +189,8 @@ def bench_env(database_url: str | None) -> dict:
     )
     if database_url:
         env["CALMCALF_DATABASE_URL"] = database_url
+    if rate_limits:
+        env["CALMCALF_RATELIMIT_STORAGE_URI"] = rate_limits
     return env
 
 
@@ -204,6 +208,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--duration", type=int, default=8, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=200)
+    parser.add_argument("--only", default="", help="run only the targets whose name contains this (e.g. POST)")
     parser.add_argument("--servers", type=int, default=2, help="calmcalf serve processes behind nginx")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per server")
     args = parser.parse_args()
@@ -212,6 +217,11 @@ def main() -> int:
     wrk = ensure_wrk()
     folder = Path(tempfile.mkdtemp(prefix="calmcalf-load-"))
     postgres = PostgresServer(server_binaries()).start()
+    # The scaled-out servers share one rate-limit budget per client in Redis, as deploy/calmcalf.env has it.
+    binary = redis_binary()
+    if binary is None:
+        sys.exit("bench/load.py needs redis-server: apt-get install -y redis-server")
+    redis = RedisServer(binary).start()
     processes: list[subprocess.Popen] = []
     nginx = None
     try:
@@ -220,7 +230,7 @@ def main() -> int:
             ["serve", "--port", str(default_port)], bench_env(f"sqlite:///{folder}/default.db"), folder / "default.log"
         )
         processes.append(default)
-        scaled_env = bench_env(postgres.new_database())
+        scaled_env = bench_env(postgres.new_database(), redis.url)
         ports = [free_port() for _ in range(args.servers)]
         scaled = []
         for port in ports:
@@ -248,6 +258,7 @@ def main() -> int:
                 lua_script(scripts, "POST", {"Content-Type": "application/json"}, bodies),
             ),
         }
+        targets = {name: target for name, target in targets.items() if args.only in name}
         for base in bases.values():  # warm up: pages rendered, caches filled, connections made
             for path, script in targets.values():
                 run_wrk(wrk, base + path, script, 20, 1)
@@ -273,6 +284,7 @@ def main() -> int:
         if nginx:
             nginx.stop()
         postgres.stop()
+        redis.stop()
         shutil.rmtree(folder, ignore_errors=True)
     return report(results, peaks, args)
 
@@ -284,9 +296,12 @@ def report(results: dict, peaks: dict, args) -> int:
         f"\n{args.connections} connections, {args.rounds} rounds of {args.duration} s; wrk shares the 2 cores with the servers"
     )
     print(
-        f"scaled out: nginx (2 workers, HTTPS) + {args.servers} x calmcalf serve --workers {args.workers} on PostgreSQL"
+        f"scaled out: nginx (2 workers, HTTPS) + {args.servers} x calmcalf serve --workers {args.workers}"
+        " on PostgreSQL, rate limits in Redis"
     )
     for name in ("/", "static", "GET / (304)", "POST /api/reminders"):
+        if (name, "scaled") not in results:
+            continue
         default, scaled = results[(name, "default")], results[(name, "scaled")]
         ratios = [s["rps"] / d["rps"] for s, d in zip(scaled, default, strict=True)]
         ratio = statistics.median(s["rps"] for s in scaled) / statistics.median(d["rps"] for d in default)

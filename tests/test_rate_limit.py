@@ -4,51 +4,29 @@ from __future__ import annotations
 
 import http.client
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
-import time
 
 import pytest
 
 from tests.conftest import make_app
 from tests.net import free_port
+from tests.redisserver import RedisServer, redis_binary
 from tests.test_server import env_for, wait_for
 
 
 @pytest.fixture(scope="module")
 def redis_url():
     """A Redis server of our own on 127.0.0.1 (scripts/test installs Debian's redis-server)."""
-    binary = shutil.which("redis-server")
+    binary = redis_binary()
     if binary is None:
         message = "redis-server is not installed (apt-get install -y redis-server; scripts/test does it)"
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
-    port = free_port()
-    folder = tempfile.mkdtemp(prefix="calmcalf-redis-")
-    server = subprocess.Popen(
-        [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no", "--dir", folder],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    import redis
-
-    client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=2)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            assert server.poll() is None and time.monotonic() < deadline, "redis-server did not start"
-            time.sleep(0.1)
-    client.close()
-    yield f"redis://127.0.0.1:{port}"
-    server.terminate()
-    server.wait(timeout=20)
-    shutil.rmtree(folder, ignore_errors=True)
+    server = RedisServer(binary).start()
+    yield server.url
+    server.stop()
 
 
 def call(port: int, method: str, path: str, client_ip: str, proto: str = "http") -> http.client.HTTPResponse:

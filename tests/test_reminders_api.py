@@ -6,6 +6,7 @@ import base64
 import http.client
 import json
 import os
+from datetime import UTC
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -96,6 +97,36 @@ def test_create_then_update_by_endpoint(app, client):
     assert response.get_json()["days"] == ["mon", "sun"]
     (reminder,) = stored(app)
     assert reminder.local_time == "22:15" and reminder.days == "mon,sun"
+
+
+def test_saving_again_keeps_an_evening_already_sent_off_the_schedule(app, client):
+    """The save (one statement on PostgreSQL) moves next_due past the row's done_through, however far ahead."""
+    from datetime import date, timedelta
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import update
+
+    def due_day() -> date:
+        (reminder,) = stored(app)
+        return reminder.next_due_at.replace(tzinfo=UTC).astimezone(ZoneInfo("Europe/London")).date()
+
+    def done_through(day: date) -> None:
+        with get_db(app).session() as session:
+            session.execute(update(Reminder).values(done_through=day.isoformat()))
+
+    assert client.post("/api/reminders", json=body()).status_code == 201
+    first = due_day()
+    done_through(first)
+    assert client.post("/api/reminders", json=body()).status_code == 200
+    assert due_day() == first + timedelta(days=1)
+    done_through(first + timedelta(days=3))
+    response = client.post("/api/reminders", json=body(time="21:45"))
+    assert response.status_code == 200
+    assert due_day() == first + timedelta(days=4)
+    assert response.get_json()["nextDueAt"].startswith((first + timedelta(days=4)).isoformat())
+    done_through(first - timedelta(days=10))  # long ago: tonight's (or the next) evening again
+    assert client.post("/api/reminders", json=body()).status_code == 200
+    assert due_day() == first
 
 
 def test_delete_forgets_the_subscription_and_is_fine_when_unknown(app, client):

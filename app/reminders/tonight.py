@@ -96,7 +96,7 @@ def snooze(session: Session, endpoint: str, now: datetime) -> datetime:
     at = now + SNOOZE
     if at >= end_of_evening(now, zone):
         raise Invalid("endpoint: it is too late tonight for another reminder", 409)
-    reminder.next_due_at = to_naive_utc(at)
+    reminder.next_due_at = reminder.snoozed_until = to_naive_utc(at)
     reminder.snoozed_on = today
     _release(reminder)
     return at
@@ -122,9 +122,8 @@ def mark_done(session: Session, endpoint: str, night: str, now: datetime) -> Rem
 
 
 def snooze_pending(reminder: Reminder) -> bool:
-    """Whether the next send is tonight's snooze (it is on the local date the snooze was used)."""
-    due = from_naive_utc(reminder.next_due_at)
-    return reminder.snoozed_on is not None and local_date(due, reminder.timezone) == reminder.snoozed_on
+    """Whether the next send is tonight's snooze (sending it moves `next_due_at` on)."""
+    return reminder.snoozed_until is not None and reminder.next_due_at == reminder.snoozed_until
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,14 @@ depends_on = None
 
 
 def upgrade() -> None:
-    # Both nullable, so existing rows need no value: SQLite adds them without a table copy.
+    # All nullable, so existing rows need no value: SQLite adds them without a table copy.
     op.add_column("reminders", sa.Column("snoozed_on", sa.String(10), nullable=True))
+    op.add_column("reminders", sa.Column("snoozed_until", sa.DateTime(), nullable=True))
     op.add_column("reminders", sa.Column("night_done", sa.String(10), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("reminders") as batch:
         batch.drop_column("night_done")
+        batch.drop_column("snoozed_until")
         batch.drop_column("snoozed_on")
