@@ -146,6 +146,7 @@ export async function initReminders() {
     } finally {
       buttons().forEach((b) => { b.disabled = false; });
       root.removeAttribute('aria-busy');
+      state.scrollIntoView({ block: 'nearest' });
     }
   };
   const showOffline = () => { $('reminders-offline').hidden = navigator.onLine; };
