@@ -74,8 +74,9 @@ def _reminder(session: Session, endpoint: str) -> Reminder:
     return reminder
 
 
-def _release(reminder: Reminder) -> None:
+def _release(reminder: Reminder, now: datetime) -> None:
     """No retry plan, no lease: a dispatcher's answer for this row is no longer written."""
+    reminder.updated_at = to_naive_utc(now)  # changed since claimed: the dispatcher records it as stored
     reminder.retry_after = None
     reminder.attempts = 0
     reminder.lease_until = None
@@ -98,7 +99,7 @@ def snooze(session: Session, endpoint: str, now: datetime) -> datetime:
         raise Invalid("endpoint: it is too late tonight for another reminder", 409)
     reminder.next_due_at = reminder.snoozed_until = to_naive_utc(at)
     reminder.snoozed_on = today
-    _release(reminder)
+    _release(reminder, now)
     return at
 
 
@@ -117,7 +118,7 @@ def mark_done(session: Session, endpoint: str, night: str, now: datetime) -> Rem
         reminder.done_through = max(reminder.done_through or "", skipped)
         following = next_due(reminder.local_time, zone, reminder.day_list(), now, reminder.done_through)
         reminder.next_due_at = to_naive_utc(following)
-        _release(reminder)
+        _release(reminder, now)
     return reminder
 
 
