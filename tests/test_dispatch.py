@@ -328,3 +328,61 @@ def test_the_log_says_why_for_each_class(app, push, caplog):
     assert "retrying: HTTP 503 ×1" in caplog.text
     assert "failed: HTTP 400 ×1" in caplog.text
     assert "skipped-late: more than 2 hours late" in caplog.text
+
+
+def changed_while_sending(push, subscriber, change) -> None:
+    """Run `change` once, from the push service, while this subscriber's message is being received."""
+    handle = push.handle
+
+    def handle_and_change(path, headers, body):
+        if path == subscriber.endpoint.removeprefix(push.origin) and not getattr(handle_and_change, "done", False):
+            handle_and_change.done = True
+            change()
+        return handle(path, headers, body)
+
+    push.handle = handle_and_change
+
+
+def test_a_time_changed_while_its_reminder_is_sent_is_kept_and_tonight_is_not_sent_again(app, push):
+    sub, other = push.subscriber(), push.subscriber()
+    subscribe(app, sub, "2026-11-22T00:00")
+    subscribe(app, other, "2026-11-22T00:00")
+    later = {"subscription": sub.subscription(), "time": "23:00", "timezone": "Europe/London", "days": EVERY_DAY}
+    changed_while_sending(push, sub, lambda: app.test_client().post("/api/reminders", json=later))
+    summary = run(app, "2026-11-22T21:30")
+    assert summary.sent == 2 and len(push.received(sub)) == 1
+    stored = {r.endpoint: r for r in reminders(app)}
+    assert stored[sub.endpoint].local_time == "23:00"
+    assert stored[sub.endpoint].done_through == "2026-11-22"  # recorded from the row as saved, not as claimed
+    assert stored[sub.endpoint].next_due_at == datetime(2026, 11, 23, 23, 0)
+    assert stored[other.endpoint].next_due_at == datetime(2026, 11, 23, 21, 30)
+    run(app, "2026-11-22T23:00")
+    assert len(push.received(sub)) == 1, "tonight was sent already"
+    run(app, "2026-11-23T23:00")
+    assert len(push.received(sub)) == 2
+
+
+def test_a_reminder_deleted_while_it_is_sent_stays_deleted(app, push):
+    sub, other = push.subscriber(), push.subscriber()
+    subscribe(app, sub, "2026-11-22T00:00")
+    subscribe(app, other, "2026-11-22T00:00")
+    forget = {"endpoint": sub.endpoint}
+    changed_while_sending(push, sub, lambda: app.test_client().delete("/api/reminders", json=forget))
+    summary = run(app, "2026-11-22T21:30")
+    assert len(push.received(sub)) == 1 and len(push.received(other)) == 1
+    assert [r.endpoint for r in reminders(app)] == [other.endpoint]
+    assert summary.sent == 1, "only the reminder still stored is counted"
+
+
+def test_a_run_where_nothing_changed_records_without_reading_the_rows_again(app, push, monkeypatch):
+    from app.reminders import outcomes
+
+    careful = []
+    record_as_stored = outcomes._record_as_stored
+    monkeypatch.setattr(outcomes, "_record_as_stored", lambda *a: careful.append(1) or record_as_stored(*a))
+    subs = [push.subscriber() for _ in range(40)]
+    for sub in subs:
+        subscribe(app, sub, "2026-11-22T00:00")
+    assert run(app, "2026-11-22T21:30").sent == 40
+    assert careful == [], "updated_at as claimed matches the row as stored"
+    assert {r.done_through for r in reminders(app)} == {"2026-11-22"}

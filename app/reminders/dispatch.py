@@ -133,9 +133,31 @@ class Dispatcher:
                     Reminder.next_due_at,
                     Reminder.timezone,
                     Reminder.lang,
+                    Reminder.local_time,
+                    Reminder.days,
+                    Reminder.attempts,
+                    Reminder.done_through,
+                    Reminder.updated_at,
                 )
             ).all()
-        return [Claimed(r[0], token, *r[1:4], from_naive_utc(r[4]), *r[5:]) for r in leased]
+        return [
+            Claimed(
+                id=r.id,
+                token=token,
+                endpoint=r.endpoint,
+                p256dh=r.p256dh,
+                auth=r.auth,
+                due=from_naive_utc(r.next_due_at),
+                timezone=r.timezone,
+                lang=r.lang,
+                local_time=r.local_time,
+                days=r.days,
+                attempts=r.attempts,
+                done_through=r.done_through,
+                updated_at=r.updated_at,
+            )
+            for r in leased
+        ]
 
     def renew(self, tokens: list[str]) -> None:
         """Hold on to the rows of these batches not yet recorded: this dispatcher is alive."""

@@ -14,7 +14,7 @@ import random
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import bindparam, delete, select, update
 
@@ -41,6 +41,12 @@ class Claimed:
     due: datetime
     timezone: str
     lang: str
+    # The schedule as claimed: the answer is recorded from these unless a save changed the row meanwhile.
+    local_time: str
+    days: str
+    attempts: int
+    done_through: str | None
+    updated_at: datetime
 
 
 @dataclass
@@ -99,9 +105,87 @@ def retry_plan(row: Claimed, attempts: int, outcome: Outcome, now: datetime, rng
 def record(
     db: Database, group: list[tuple[Claimed, Outcome]], now: datetime, summary: Summary, rng: random.Random
 ) -> None:
-    """Move each schedule on, prune dead subscriptions, and plan retries, in one transaction."""
+    """Move each schedule on, prune dead subscriptions, and plan retries, in one transaction.
+
+    Usually from what the claim read, with no second read: each write is guarded by the
+    lease and by the row's `updated_at` as claimed. If any row was changed (a save),
+    deleted or re-leased while it was being sent, the group is recorded again the
+    careful way, from the rows as they are now.
+    """
+    plans = [_plan(row, outcome, row, now, rng) for row, outcome in group]
+    changes = [
+        {**plan.change, "seen": row.updated_at} for (row, _), plan in zip(group, plans, strict=True) if plan.change
+    ]
+    gone = [{"row_id": row.id, "token": row.token} for (row, _), plan in zip(group, plans, strict=True) if plan.gone]
+    with db.engine.connect() as connection:
+        transaction = connection.begin()
+        updated = connection.execute(RECORD_AS_CLAIMED, changes).rowcount if changes else 0
+        deleted = connection.execute(PRUNE, gone).rowcount if gone else 0
+        if updated == len(changes) and deleted == len(gone):
+            transaction.commit()
+            for plan in plans:
+                plan.count(summary)
+            return
+        transaction.rollback()
+    _record_as_stored(db, group, now, summary, rng)
+
+
+@dataclass
+class _Plan:
+    """What one answer does to its row, and how it is counted."""
+
+    change: dict | None = None  # the guarded UPDATE's parameters
+    gone: bool = False  # delete the row (the subscription is dead)
+    counted: tuple[str, str] = ("sent", "")
+    warning: str = ""
+
+    def count(self, summary: Summary) -> None:
+        if self.warning:
+            log.warning("%s", self.warning)
+        summary.count(*self.counted)
+
+
+class _Schedule(Protocol):
+    """A row's schedule: as claimed (Claimed) or as read again (a result row)."""
+
+    @property
+    def attempts(self) -> int: ...
+    @property
+    def local_time(self) -> str: ...
+    @property
+    def timezone(self) -> str: ...
+    @property
+    def days(self) -> str: ...
+    @property
+    def done_through(self) -> str | None: ...
+
+
+def _plan(row: Claimed, outcome: Outcome, schedule: _Schedule, now: datetime, rng: random.Random) -> _Plan:
+    """The change for one answer, from the row's schedule (as claimed, or as read again)."""
+    if outcome.kind == "gone":
+        return _Plan(gone=True, counted=("pruned", f"HTTP {outcome.status}"))
+    change = {"row_id": row.id, "token": row.token}
+    if outcome.kind in ("retry", "deferred"):
+        plan = retry_plan(row, schedule.attempts, outcome, now, rng)
+        if plan is not None:
+            return _Plan(
+                {**change, "done_through": schedule.done_through, **plan}, counted=("retrying", outcome.detail)
+            )
+        outcome_class, why = "skipped_late", f"{outcome.detail} until the 2-hour window closed"
+    elif outcome.kind == "late":
+        outcome_class, why = "skipped_late", outcome.detail
+    else:
+        outcome_class, why = outcome.kind, outcome.detail
+    warning = f"reminder {row.id} {outcome_class.replace('_', '-')}: {why}" if outcome_class != "sent" else ""
+    moved = advance(schedule.local_time, schedule.timezone, schedule.days, row.due, now)
+    return _Plan({**change, **moved}, counted=(outcome_class, why if outcome_class != "sent" else ""), warning=warning)
+
+
+def _record_as_stored(
+    db: Database, group: list[tuple[Claimed, Outcome]], now: datetime, summary: Summary, rng: random.Random
+) -> None:
+    """Record from the rows as they are now: some changed, went or were re-leased while being sent."""
     with db.session() as session:
-        # Read again: a reminder may have been changed, deleted or re-leased while it was being sent.
         found = session.execute(
             select(
                 Reminder.id,
@@ -114,35 +198,21 @@ def record(
             ).where(Reminder.id.in_([row.id for row, _ in group]))
         ).all()
         reminders = {r.id: r for r in found}
-        gone, changes = [], []
+        changes, gone = [], []
         for row, outcome in group:
             reminder = reminders.get(row.id)
             if reminder is None or reminder.lease_token != row.token:
                 continue  # deleted or re-leased meanwhile
-            if outcome.kind == "gone":
-                gone.append((reminder.id, row.token))
-                summary.count("pruned", f"HTTP {outcome.status}")
-                continue
-            change = {"row_id": reminder.id, "token": row.token}
-            if outcome.kind in ("retry", "deferred"):
-                plan = retry_plan(row, reminder.attempts, outcome, now, rng)
-                if plan is not None:
-                    changes.append({**change, "done_through": reminder.done_through, **plan})
-                    summary.count("retrying", outcome.detail)
-                    continue
-                outcome_class, why = "skipped_late", f"{outcome.detail} until the 2-hour window closed"
-            elif outcome.kind == "late":
-                outcome_class, why = "skipped_late", outcome.detail
-            else:
-                outcome_class, why = outcome.kind, outcome.detail
-            if outcome_class != "sent":
-                log.warning("reminder %s %s: %s", reminder.id, outcome_class.replace("_", "-"), why)
-            summary.count(outcome_class, why if outcome_class != "sent" else "")
-            changes.append({**change, **advance(reminder.local_time, reminder.timezone, reminder.days, row.due, now)})
+            plan = _plan(row, outcome, reminder, now, rng)
+            if plan.gone:
+                gone.append({"row_id": row.id, "token": row.token})
+            elif plan.change:
+                changes.append(plan.change)
+            plan.count(summary)
         if changes:
             session.execute(RECORD, changes)  # one executemany; only rows still leased by this dispatcher
-        for row_id, token in gone:
-            session.execute(delete(Reminder).where(Reminder.id == row_id, Reminder.lease_token == token))
+        if gone:
+            session.execute(PRUNE, gone)
 
 
 REMINDERS = Reminder.__table__
@@ -157,4 +227,9 @@ RECORD = (
         retry_after=bindparam("retry_after"),
         attempts=bindparam("attempts"),
     )
+)
+# The same, only while the row is as claimed (no save changed it since).
+RECORD_AS_CLAIMED = RECORD.where(REMINDERS.c.updated_at == bindparam("seen"))
+PRUNE = delete(REMINDERS).where(  # type: ignore[arg-type]
+    REMINDERS.c.id == bindparam("row_id"), REMINDERS.c.lease_token == bindparam("token")
 )
