@@ -212,11 +212,11 @@ export async function initReminders() {
     if (summary) {
       const on = summary.dataset.on === 'true';
       if (on) {
-        await writeSettings({ time: summary.dataset.time, timezone: summary.dataset.timezone, days: summary.dataset.days.split(',') });
         if (summary.dataset.saved) noteReminderLanguage(true);
+        await writeSettings({ time: summary.dataset.time, timezone: summary.dataset.timezone, days: summary.dataset.days.split(',') });
       } else {
-        await writeSettings(null);
         noteReminderLanguage(false);
+        await writeSettings(null);
       }
     }
     // Focus stays where the person is: on the field the server marked, or the main button.

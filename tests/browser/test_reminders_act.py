@@ -90,6 +90,10 @@ def turn_on(page, server, subscriber) -> None:
     expect(page.locator("#reminder-timezone")).to_have_value(ZONE)
     page.locator("#reminder-on").click()
     expect(page.locator("#reminder-state")).to_contain_text("Reminders are on")
+    wait_until(
+        page,
+        "!!localStorage.getItem('calmcalf.reminder-lang') && caches.match('/__reminder-settings').then((r) => !!r)",
+    )
 
 
 def due_at(server, instant: datetime) -> None:
@@ -194,14 +198,15 @@ def test_a_night_marked_done_gets_no_reminder_that_evening_but_does_the_next(pho
     now = datetime.now(UTC)
     due_at(server, now + timedelta(minutes=20))  # tonight's reminder is still to come
     finish_routine(page, server)
-    wait_until(page, "document.getElementById('routine').dataset.nightDone === 'sent'")
+    wait_until(page, "document.getElementById('routine').dataset.nightDone")
+    assert page.evaluate("document.getElementById('routine').dataset.nightDone") == "sent"
     (reminder,) = stored(server)
     assert reminder.night_done == night_of(now, ZONE)
     assert dispatch(server, now + timedelta(minutes=20)) == 0
     assert dispatch(server, now + timedelta(hours=3)) == 0
     assert push.received(subscriber) == []
     tomorrow = reminder.next_due_at.replace(tzinfo=UTC)
-    assert timedelta(hours=23) < tomorrow - now < timedelta(hours=25)
+    assert timedelta(hours=20) < tomorrow - now < timedelta(hours=28)  # the next evening at 21:30
     assert dispatch(server, tomorrow) == 1
 
     page.goto(server.url + "/reminders")
