@@ -199,7 +199,7 @@ def naive_loop(subs: list[dict], private_key: str) -> tuple[float, float]:
     payload = json.dumps(
         {
             "title": "Bedtime stretches",
-            "body": "Three minutes of calf stretches before bed?",
+            "body": "About 4 minutes of calf stretches before bed?",
             "url": "/bedtime",
             "tag": "bedtime",
         }
@@ -222,7 +222,7 @@ def naive_loop(subs: list[dict], private_key: str) -> tuple[float, float]:
 MESSAGE = json.dumps(
     {
         "title": "Bedtime stretches",
-        "body": "Three minutes of calf stretches before bed?",
+        "body": "About 4 minutes of calf stretches before bed?",
         "url": "/bedtime",
         "tag": "bedtime",
     }

@@ -79,7 +79,7 @@ def test_sent_at_the_right_minute_in_three_time_zones(app, push, zone, before, d
     (message,) = push.received(sub)
     assert message.payload == {
         "title": "Bedtime stretches",
-        "body": "Three minutes of calf stretches before bed?",
+        "body": "About 4 minutes of calf stretches before bed?",
         "url": "/bedtime",
         "tag": "bedtime",
         "actions": [{"action": "routine", "title": "Start routine"}, {"action": "later", "title": "Later"}],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from flask_babel import force_locale
 
@@ -85,7 +87,8 @@ def test_saving_a_reminder_stores_the_chosen_language(app, client):
 def test_the_push_message_is_in_each_language(app):
     with app.app_context():
         assert payload("es")["title"] == "Estiramientos antes de dormir"
-        assert payload("ru")["body"] == "Три минуты растяжки икр перед сном?"
+        assert payload("ru")["body"] == "Примерно 4 минуты растяжки икр перед сном?"
+        assert payload("es")["body"] == "¿Unos 4 minutos de estiramientos de pantorrilla antes de dormir?"
         assert payload("en")["title"] == "Bedtime stretches"
 
 
@@ -107,7 +110,11 @@ def test_the_doctor_page_starts_with_the_country_of_the_language(client, lang, c
     assert f'<select id="country" data-default="{country}">' in html
     assert f'<div class="country-numbers" data-country="{country}">' in html  # shown without script too
     assert html.count('class="country-numbers"') == len(content.COUNTRIES)
-    assert "NHS 111" not in html.split('data-country="GB"')[0].split("numbers-title")[1]  # no UK number for all
+    assert "NHS 111" not in html.split("numbers-title")[1].split('data-country="GB"')[0]  # no UK number for all
+    # The emergency at the top shows that country's number too, and only that one, without script.
+    top = html.split('id="emergency-title"')[1].split("</section>")[0]
+    shown = re.findall(r'<span class="emergency-call" data-country="(\w+)" data-regions="[^"]*">', top)
+    assert shown == [country]
 
 
 def test_russia_has_112_and_103_and_the_uk_999_and_111():

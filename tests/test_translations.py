@@ -119,7 +119,10 @@ def visible_texts(html: str, lang: str | None = None) -> list[str]:
 def untranslated(html: str) -> list[str]:
     left = []
     for text in visible_texts(html, PSEUDO):
-        bare = re.sub(r"⟦[^⟧]*⟧", "", text).replace("Calm Calf", "")
+        bare = text
+        while (inner := re.sub(r"⟦[^⟦⟧]*⟧", "", bare)) != bare:  # innermost first: a message may hold another
+            bare = inner
+        bare = bare.replace("Calm Calf", "")
         for name in SERVICE_NAMES:
             bare = bare.replace(name, "")
         if not NOT_TEXT.match(bare.strip()):

@@ -77,7 +77,7 @@ def language_shots(browser, base: str, outdir: Path) -> None:
         page.screenshot(path=str(outdir / f"doctor-{lang}.png"))
         page.goto(base + "/diary")
         page.set_input_files("#import-file", str(sample))
-        page.wait_for_function("document.getElementById('data-status').textContent !== ''")
+        page.wait_for_selector("#data-status:not(:empty)")  # a selector: the CSP forbids evaluating strings
         page.goto(base + "/diary")
         page.wait_for_selector("#diary[data-ready]")
         page.screenshot(path=str(outdir / f"diary-{lang}.png"))
@@ -86,14 +86,18 @@ def language_shots(browser, base: str, outdir: Path) -> None:
 
 
 def small_phone(browser, base: str, outdir: Path) -> None:
-    """Cramp now on a 360x640 phone: a step, and the 10-minute advice, each on one screen."""
-    context = browser.new_context(**{**PHONE, "viewport": {"width": 360, "height": 640}})
+    """Cramp now on a 360x640 phone: a step, a standing step, and the 10-minute advice, each on one screen."""
+    context = browser.new_context(**{**PHONE, "viewport": {"width": 360, "height": 640}}, locale="en-GB")
     page = context.new_page()
     page.clock.install()
     page.goto(base + "/")
     page.get_by_role("button", name="Cramp now").click()
     page.clock.run_for(1200)
     page.screenshot(path=str(outdir / "relief-360.png"))
+    page.get_by_role("button", name="Next").click()
+    page.clock.run_for(300)
+    page.screenshot(path=str(outdir / "standing-360.png"))
+    page.get_by_role("button", name="Back").click()
     page.clock.run_for(10 * 60_000 + 5_000)
     page.screenshot(path=str(outdir / "red-flag-360.png"))
     context.close()
@@ -109,7 +113,7 @@ def main(outdir: Path) -> None:
     base = f"http://127.0.0.1:{server.effective_port}"
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-        page = browser.new_context(**PHONE).new_page()
+        page = browser.new_context(**PHONE, locale="en-GB").new_page()
         page.goto(base + "/")
         page.screenshot(path=str(outdir / "home.png"))
         page.get_by_role("button", name="Cramp now").click()
@@ -119,6 +123,7 @@ def main(outdir: Path) -> None:
         page.get_by_role("button", name="It's gone").click()
         page.get_by_role("button", name="4", exact=True).click()
         page.wait_for_timeout(300)
+        page.locator("#leg-check").scroll_into_view_if_needed()
         page.screenshot(path=str(outdir / "done.png"))
         page.goto(base + "/doctor")
         page.screenshot(path=str(outdir / "doctor.png"))

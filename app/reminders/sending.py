@@ -24,10 +24,11 @@ from typing import Any
 import http_ece
 from cryptography.hazmat.primitives.asymmetric import ec
 from flask import Flask
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from py_vapid import Vapid02
 
+from ..routine import ROUTINE_MINUTES
 from .posting import Answer, Post, Poster
 from .validation import Invalid, check_endpoint
 from .vapid import shared_vapid
@@ -221,7 +222,11 @@ def payload(lang: str) -> dict:
     with force_locale(lang or "en"):
         return {
             "title": _("Bedtime stretches"),
-            "body": _("Three minutes of calf stretches before bed?"),
+            "body": ngettext(
+                "About %(num)s minute of calf stretches before bed?",
+                "About %(num)s minutes of calf stretches before bed?",
+                ROUTINE_MINUTES,
+            ),
             "url": "/bedtime",
             "tag": "bedtime",
             "actions": actions(),

@@ -20,7 +20,15 @@ _DIARY = ["diarydata.js", "nights.js", "text.js", "dom.js", *_STORE]
 SCRIPTS = {
     "relief": {
         "entry": "relief.js",
-        "imports": [*_PLAYER, "reliefsession.js", "reliefscreens.js", "reliefdone.js", *_STORE],
+        "imports": [
+            *_PLAYER,
+            "reliefsession.js",
+            "reliefscreens.js",
+            "reliefdone.js",
+            "legcheck.js",
+            "country.js",
+            *_STORE,
+        ],
     },
     "bedtime": {"entry": "bedtime.js", "imports": [*_PLAYER, "nights.js", *_STORE, *_NIGHT_DONE]},
     "checklist": {"entry": "checklist.js", "imports": ["text.js", "dom.js", "nights.js", *_STORE]},
@@ -41,7 +49,7 @@ SCRIPTS = {
         "entry": "reminders.js",
         "imports": ["text.js", "dom.js", "install.js", "base64url.js", *_NIGHT_DONE, "nights.js"],
     },
-    "doctor": {"entry": "doctor.js", "imports": []},
+    "doctor": {"entry": "doctor.js", "imports": ["country.js"]},
 }
 
 # Every page the service worker precaches, so all of them open offline.
@@ -50,12 +58,15 @@ OFFLINE_PAGES = ("/", "/relief", "/doctor", "/bedtime", "/checklist", "/diary", 
 
 def _relief_page(autostart: bool) -> str:
     """Home and the relief timer are one page, so a tap starts the timer at once."""
+    locale = str(get_locale())
     return render_template(
         "relief.html",
         page_script=SCRIPTS["relief"],
         content=content,
         steps=content.RELIEF_STEPS,
         autostart=autostart,
+        countries=content.countries_for(locale),
+        default_country=content.default_country(locale),
     )
 
 
@@ -95,7 +106,7 @@ def bedtime() -> str:
         steps=steps,
         illustrations=sorted({step.illustration for step in steps}),
         kinds={"ready": _("Get ready."), "hold": _("Hold."), "rest": _("Rest.")},
-        minutes=content.routine_minutes(),
+        minutes=content.ROUTINE_MINUTES,
     )
 
 
@@ -128,4 +139,10 @@ def reminders() -> str:
     parts = {"form": {"time": "21:30", "timezone": "", "days": [d for d, _ in day_names()]}, "errors": {}}
     if request.headers.get("HX-Request") == "true":
         return render_template("partials/reminder_form.html", day_names=day_names(), on=False, **parts)
-    return render_template("reminders.html", page_script=SCRIPTS["reminders"], day_names=day_names(), **parts)
+    return render_template(
+        "reminders.html",
+        page_script=SCRIPTS["reminders"],
+        day_names=day_names(),
+        routine_minutes=content.ROUTINE_MINUTES,
+        **parts,
+    )

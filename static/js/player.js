@@ -120,9 +120,11 @@ export class StepPlayer {
     setText('announcer', text);
   }
 
-  /** The step's words, for the announcer and the voice. */
+  /** The step's words, for the announcer and the voice (a safety note first, where a step has one). */
   describe(li) {
-    return `${li.querySelector('.step-title').textContent.trim()}. ${li.querySelector('.step-text').textContent.trim()}`;
+    const words = (selector) => li.querySelector(selector)?.textContent.trim() ?? '';
+    const text = [words('.step-safety'), words('.step-text')].filter(Boolean).join(' ');
+    return `${words('.step-title')}. ${text}`;
   }
 
   showStep(state, isChange) {

@@ -17,6 +17,8 @@ import {
 } from './reliefsession.js';
 import { ReliefScreens } from './reliefscreens.js';
 import { AfterCramp } from './reliefdone.js';
+import { LegCheck } from './legcheck.js';
+import { chosenCountry, entriesOf, showCountry } from './country.js';
 
 const SEEN_EVERY_MS = 5000; // how often "still on screen" is noted while the timer shows
 const OFFER_FOR_MS = 2 * 60 * 1000; // how long "Continue the cramp…?" stays on offer
@@ -46,6 +48,7 @@ class Relief {
     this.settings = this.player.settings;
     this.screens = new ReliefScreens($('home'), section, $('done'));
     this.after = new AfterCramp($('done'));
+    this.legCheck = new LegCheck($('leg-check'));
     this.leg = null;
     this.alerting = false;
     this.seenNotedAt = 0;
@@ -137,9 +140,17 @@ class Relief {
 
   /** At 10 minutes: the advice to get urgent help, with a buzz (and a tone if sound is on). */
   raiseAlert() {
+    this.showEmergencyNumber();
     this.setAlert(true);
     if (this.settings.sound) chime();
     vibrate([300, 150, 300]);
+  }
+
+  /** The emergency number of the person's country (as chosen on "When to see a doctor"). */
+  showEmergencyNumber() {
+    const calls = /** @type {HTMLElement} */ ($('red-flag').querySelector('.emergency-calls'));
+    const blocks = /** @type {NodeListOf<HTMLElement>} */ (calls.querySelectorAll('[data-country]'));
+    showCountry(chosenCountry(entriesOf(blocks), calls.dataset.default), calls);
   }
 
   /** Back on screen after a while away: a long absence is not one continuous cramp. */
@@ -184,6 +195,7 @@ class Relief {
     this.setAlert(false);
     this.screens.show('done');
     this.after.open(start, end, this.leg);
+    this.legCheck.reset();
     history.replaceState({ screen: 'done' }, '', location.pathname);
     $('done-title').focus();
   }
@@ -246,6 +258,13 @@ class Relief {
     else this.startFresh(putHomeBehind);
   }
 
+  /** Run only the steps that can be done from bed (or all of them again), keeping the clock. */
+  setCantStand(on) {
+    this.settings.cantStand = on;
+    saveSettings(this.settings);
+    this.player.remap(this.stepsFor(on));
+  }
+
   wire() {
     $('cramp-now').addEventListener('click', (event) => this.onCrampNow(event));
     $('gone').addEventListener('click', () => this.finish());
@@ -258,12 +277,16 @@ class Relief {
         this.remember();
       });
     });
-    const cantStand = $('cant-stand');
+    const cantStand = /** @type {HTMLInputElement} */ ($('cant-stand'));
     cantStand.checked = this.settings.cantStand;
-    cantStand.addEventListener('change', () => {
-      this.settings.cantStand = cantStand.checked;
-      saveSettings(this.settings);
-      this.player.remap(this.stepsFor(this.settings.cantStand));
+    cantStand.addEventListener('change', () => this.setCantStand(cantStand.checked));
+    // "Feel unsteady? Do it in bed" on a standing step: the in-bed version, now and next time.
+    this.section.querySelectorAll('.unsteady').forEach((button) => {
+      button.addEventListener('click', () => {
+        cantStand.checked = true;
+        this.setCantStand(true);
+        $('relief-title').focus({ preventScroll: true }); // the button has gone with its step
+      });
     });
     window.addEventListener('popstate', (event) => this.onHistory(event.state));
     document.addEventListener('visibilitychange', () => {

@@ -83,18 +83,27 @@ def open_state(page, base: str, state: str) -> None:
     if state == "red-flag":
         page.clock.fast_forward("10:05")
         expect(page.get_by_role("alert")).to_be_visible()
-    if state == "done":
+    if state == "standing-step":
+        page.get_by_role("button", name="Next").click()
+        expect(page.get_by_role("button", name="Unsteady? Stay in bed")).to_be_visible()
+    if state in ("done", "leg-check"):
         page.get_by_role("button", name="It's gone").click()
         page.get_by_role("button", name="3", exact=True).click()
         expect(page.locator("#severity-saved")).not_to_be_empty()
+    if state == "leg-check":
+        page.get_by_role("button", name="Yes").click()
+        expect(page.locator("#leg-check-advice")).to_be_visible()
 
 
 STATES = [
     "home",
     "timer",
+    "standing-step",
     "paused",
+    "red-flag",
     "continue-offer",
     "done",
+    "leg-check",
     "doctor",
     "not-found",
     "bedtime",
@@ -111,8 +120,11 @@ STATES = [
 EVERY_PAGE = [
     "home",
     "timer",
+    "standing-step",
+    "red-flag",
     "continue-offer",
     "done",
+    "leg-check",
     "doctor",
     "bedtime",
     "bedtime-running",
@@ -136,6 +148,7 @@ TARGETS = "button:visible, a:visible, label:visible:has(input)"
 
 @pytest.mark.parametrize("state", EVERY_PAGE)
 def test_touch_targets_are_at_least_48_px(page, live_server, state):
+    page.clock.install()  # so "red-flag" can move time on
     open_state(page, live_server.url, state)
     small = []
     for target in page.locator(TARGETS).all():
@@ -154,6 +167,7 @@ def test_readable_at_200_percent_zoom(browser, live_server, state):
     context = browser.new_context(**{**PHONE, "viewport": {"width": 195, "height": 422}, "device_scale_factor": 2})
     try:
         page = context.new_page()
+        page.clock.install()
         open_state(page, live_server.url, state)
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0

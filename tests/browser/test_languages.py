@@ -79,18 +79,26 @@ def open_state(page, base: str, state: str) -> None:
     if state == "red-flag":
         page.clock.fast_forward("10:05")
         expect(page.locator("#red-flag")).to_be_visible()
-    if state == "done":
+    if state == "standing-step":
+        page.locator("#next").click()
+        expect(page.locator(".step.current .unsteady")).to_be_visible()
+    if state in ("done", "leg-check"):
         page.locator("#gone").click()
         page.locator('[data-severity="3"]').click()
         expect(page.locator("#severity-saved")).not_to_be_empty()
+    if state == "leg-check":
+        page.locator("#leg-check-yes").click()
+        expect(page.locator("#leg-check-advice")).to_be_visible()
 
 
 STATES = [
     "home",
     "menu",
     "timer",
+    "standing-step",
     "red-flag",
     "done",
+    "leg-check",
     "doctor",
     "not-found",
     "bedtime",
@@ -201,8 +209,10 @@ def test_switching_language_works_offline(browser, live_server):
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 @pytest.mark.parametrize(
-    "state", ["timer", "done", "doctor", "bedtime-running", "checklist", "diary", "report", "reminders"]
-)
+    "state",
+    ["timer", "standing-step", "red-flag", "done", "leg-check", "doctor", "bedtime-running", "checklist", "diary", "report",
+     "reminders"],
+)  # fmt: skip
 def test_no_english_is_left_once_the_scripts_have_run(browser, live_server, lang, state):
     context = phone(browser, lang)
     try:
@@ -346,12 +356,13 @@ OVERFLOW = """() => {
 
 
 @pytest.mark.parametrize("lang", ["en", *LANGUAGES])
-@pytest.mark.parametrize("state", ["home", "menu", "timer", "timer-paused", "done", "doctor", "bedtime", "bedtime-running", "checklist",
-                                   "diary", "report", "reminders"])  # fmt: skip
+@pytest.mark.parametrize("state", ["home", "menu", "timer", "timer-paused", "standing-step", "red-flag", "done", "leg-check", "doctor",
+                                   "bedtime", "bedtime-running", "checklist", "diary", "report", "reminders"])  # fmt: skip
 def test_nothing_overflows_at_360_px_in_any_language(browser, live_server, lang, state):
     context = phone(browser, lang, viewport={"width": 360, "height": 740})
     try:
         page = context.new_page()
+        page.clock.install()
         open_state(page, live_server.url, state)
         assert page.evaluate(OVERFLOW) == {"page": 0, "cut": []}
     finally:

@@ -174,7 +174,7 @@ def test_a_push_shows_the_notification_and_a_click_opens_the_routine(phone, serv
     cdp = phone.new_cdp_session(page)
     payload = {
         "title": "Bedtime stretches",
-        "body": "Three minutes of calf stretches before bed?",
+        "body": "About 4 minutes of calf stretches before bed?",
         "url": "/bedtime",
         "tag": "bedtime",
     }
@@ -191,7 +191,7 @@ def test_a_push_shows_the_notification_and_a_click_opens_the_routine(phone, serv
         .then((list) => list.map((n) => ({ title: n.title, body: n.body, tag: n.tag, icon: n.icon, url: n.data.url })))""")
     assert shown == {
         "title": "Bedtime stretches",
-        "body": "Three minutes of calf stretches before bed?",
+        "body": "About 4 minutes of calf stretches before bed?",
         "tag": "bedtime",
         "icon": server.url + "/static/icons/icon-192.png",
         "url": server.url + "/bedtime",
@@ -246,7 +246,7 @@ def test_reminders_follow_the_language_also_after_it_changes(phone, server, push
     expect(page.locator("#reminder-state")).to_have_text("Пробное напоминание уже в пути.")
     (message,) = push.received(subscriber)
     assert message.payload["title"] == "Растяжка перед сном"
-    assert message.payload["body"] == "Три минуты растяжки икр перед сном?"
+    assert message.payload["body"] == "Примерно 4 минуты растяжки икр перед сном?"
 
     # The worker shows that message as it came: the delivered notification is Russian.
     wait_for_offline_ready(page)
@@ -263,7 +263,7 @@ def test_reminders_follow_the_language_also_after_it_changes(phone, server, push
     shown = page.evaluate(
         "navigator.serviceWorker.ready.then((r) => r.getNotifications()).then(([n]) => [n.title, n.body])"
     )
-    assert shown == ["Растяжка перед сном", "Три минуты растяжки икр перед сном?"]
+    assert shown == ["Растяжка перед сном", "Примерно 4 минуты растяжки икр перед сном?"]
 
 
 def test_a_refused_time_zone_is_explained_in_the_page_language(browser, server, push):

@@ -6,6 +6,13 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
+from ...routine import (
+    ROUTINE_GET_READY_SECONDS,
+    ROUTINE_HOLD_SECONDS,
+    ROUTINE_HOLDS,
+    ROUTINE_REST_SECONDS,
+)
+from ...routine import ROUTINE_MINUTES as ROUTINE_MINUTES  # named on the bedtime page
 from .relief import STANDING
 from .sources import COCHRANE_STRETCH, HALLEGRAEFF, MAY_HELP
 
@@ -60,10 +67,8 @@ ROUTINE_STRETCHES = (
         where=SEATED,
     ),
 )
-ROUTINE_HOLD_SECONDS = 10
-ROUTINE_REST_SECONDS = 10
-ROUTINE_HOLDS = 3
-ROUTINE_GET_READY_SECONDS = 10
+# The timing (hold, rest, holds, get ready) lives in app/routine.py, which the
+# reminder text reads too; tests/test_pages.py checks that these steps add up to it.
 LEGS = (("right", _l("Right leg")), ("left", _l("Left leg")))
 
 

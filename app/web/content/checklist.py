@@ -34,7 +34,9 @@ CHECKLIST = (
         "fluids",
         _l("Drank enough during the day"),
         _l(
-            "Being short of fluid may make cramps more likely. If a doctor has limited how much you drink, follow their advice."
+            "The evidence is weak. Mayo Clinic suggests drinking enough during the day, but a review for family "
+            "doctors found night cramps are linked more with tired muscles and nerves "
+            "than with fluids or salts. If a doctor has limited how much you drink, follow their advice."
         ),
         MAY_HELP,
         (MAYO, AAFP),

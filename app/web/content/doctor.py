@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
-from .sources import AAFP, DVT, NHS, NICE, Source
+from .sources import AAFP, DVT, NHS, NICE, PULMONARY_EMBOLISM, TORN_MUSCLE, Source
 
 DISCLAIMER = _l(
     "Calm Calf gives first aid and habits, not a diagnosis. If you are worried, talk to a doctor, nurse or midwife."
@@ -19,7 +19,20 @@ class RedFlag:
 
     text: str
     sources: tuple[Source, ...]
+    key: str = ""  # an anchor other screens link to (/doctor#dvt)
 
+
+# First on the page, and on the relief screen's 10-minute advice.
+EMERGENCY_FLAGS = (
+    RedFlag(
+        _l(
+            "Leg pain or swelling together with sudden breathlessness, chest pain or "
+            "coughing up blood. A blood clot may have reached the lungs."
+        ),
+        (PULMONARY_EMBOLISM, DVT),
+        "emergency",
+    ),
+)
 
 URGENT = (
     RedFlag(
@@ -33,6 +46,16 @@ URGENT = (
             "rub it. Pregnancy makes clots more likely."
         ),
         (DVT,),
+        "dvt",
+    ),
+    RedFlag(
+        _l(
+            "A sudden “pop”, or a feeling like a kick in the calf while you were active, "
+            "then pain and trouble standing on that leg. This may be a torn calf muscle "
+            "or Achilles tendon, not a cramp."
+        ),
+        (TORN_MUSCLE,),
+        "torn",
     ),
     RedFlag(
         _l("Cramps began after a cut that had soil or dirt in it."),
@@ -72,6 +95,13 @@ LOOK_ALIKES = (
     ),
     RedFlag(
         _l("A swollen lump behind the knee (a Baker's cyst) or a blood clot can feel similar."),
+        (NICE,),
+    ),
+    RedFlag(
+        _l(
+            "Claudication: pain in the calf when you walk that eases when you rest. "
+            "It comes from poor blood flow to the legs and is worth checking with a doctor."
+        ),
         (NICE,),
     ),
 )

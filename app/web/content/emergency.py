@@ -51,6 +51,11 @@ class Country:
     routine: str = ""
     regions: tuple[str, ...] = ()  # other regions whose people use these numbers
 
+    @property
+    def emergency(self) -> Line | None:
+        """The number to call in an emergency (an ambulance where that is the number), if we know one."""
+        return next((line for line in self.lines if line.kind in (EMERGENCY, AMBULANCE)), None)
+
 
 NOT_URGENT_DOCTOR = _l("When it is not urgent: your doctor.")
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 
-from .sources import HELPS, MAY_HELP, MAYO, MAYO_LETTER, NHS, NHS_OLD, NICE, Source
+from .sources import DVT, HELPS, MAY_HELP, MAYO, MAYO_LETTER, NHS, NHS_OLD, NICE, PULMONARY_EMBOLISM, Source
 
 # Where a relief step can be done: standing, in bed, or either way.
 EITHER = "either"
@@ -47,8 +47,7 @@ RELIEF_STEPS = (
         key="stand-lean",
         title=_l("Stand and lean"),
         instruction=_l(
-            "Stand up. Put your weight on the cramped leg with the knee slightly "
-            "bent. Or lean on a wall with that leg back and the heel down."
+            "Stand with your weight on the cramped leg, knee slightly bent. Or lean on a wall, that leg back, heel down."
         ),
         seconds=30,
         illustration="stand-lean",
@@ -92,6 +91,41 @@ def relief_steps(can_stand: bool = True) -> list[ReliefStep]:
     skip = IN_BED if can_stand else STANDING
     return [step for step in RELIEF_STEPS if step.where != skip]
 
+
+# Before every standing step: the person is half-asleep, in the dark, often older.
+# The step says to hold on, and offers the in-bed version (a button) instead.
+HOLD_ON = _l("Hold on to something steady.")
+UNSTEADY = _l("Unsteady? Stay in bed")
+
+
+@dataclass(frozen=True)
+class Fact:
+    """Something true about cramps, with where it comes from (not a tip: no evidence label)."""
+
+    text: str
+    sources: tuple[Source, ...]
+
+
+# While the timer runs (until the 10-minute advice takes its place), and after "It's gone".
+PASSES = Fact(_l("Most cramps pass within seconds, or at most about 10 minutes."), (NHS,))
+SORE_AFTER = Fact(_l("The calf can stay sore or tender for up to a day. That is normal after a cramp."), (NHS,))
+
+# The 10-minute advice (NHS), and with it the emergency one: a clot may have reached the lungs.
+TOO_LONG = Fact(
+    _l("Get urgent medical advice: call your doctor or an urgent advice line."),
+    (NHS,),
+)
+EMERGENCY_NOW = Fact(
+    _l("Sudden breathlessness, chest pain or coughing up blood? Call the emergency number now."),
+    (PULMONARY_EMBOLISM, DVT),
+)
+
+# After "It's gone": a short check of the legs, which opens the urgent clot advice.
+LEG_CHECK_QUESTION = _l("Is one leg swollen, warm, red or darker than usual?")
+LEG_CHECK_ADVICE = Fact(
+    _l("That can be a blood clot (deep vein thrombosis). Do not rub or massage it. Get urgent medical advice now."),
+    (DVT,),
+)
 
 # Shown after "It's gone" for any soreness that lingers.
 AFTERCARE = (

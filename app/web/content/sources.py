@@ -33,6 +33,8 @@ MAYO = Source(_l("Mayo Clinic: Night leg cramps"))
 MAYO_LETTER = Source(_l("Mayo Clinic Health Letter"))
 AAFP = Source(_l("Allen & Kirby, Am Fam Physician 2012"))
 DVT = Source(_l("NHS and UCLH: deep vein thrombosis advice"))
+PULMONARY_EMBOLISM = Source(_l("NHS: pulmonary embolism"), "https://www.nhs.uk/conditions/pulmonary-embolism/")
+TORN_MUSCLE = Source(_l("NHS: Achilles tendon rupture, and sprains and strains"))
 
 HALLEGRAEFF = Source(_l("Hallegraeff et al., J Physiother 2012 (trial in adults over 55)"))
 COCHRANE_STRETCH = Source(_l("Hawke et al., Cochrane review 2021"))
