@@ -7,7 +7,8 @@
 // imported script byte for byte, so a new app version installs a new worker,
 // which waits until the person taps "Update".
 
-importScripts('/sw-precache.js', '/static/js/base64url.js'); // base64url: shared with the Reminders page
+// base64url and nightdone-core: shared with the Reminders page and the bedtime routine.
+importScripts('/sw-precache.js', '/static/js/base64url.js', '/static/js/nightdone-core.js');
 
 const {
   version: VERSION, urls: PRECACHE_URLS, pages: PAGES, languages: LANGUAGES, defaultLanguage: DEFAULT_LANGUAGE,
@@ -111,7 +112,19 @@ function sameOriginUrl(url) {
   }
 }
 
-// Show the reminder the server sent: {title, body, url, tag}.
+// The buttons a reminder may carry: "Start routine" and "Later" (titles in the person's language).
+const ACTIONS = ['routine', 'later'];
+
+// The reminder's buttons, as many as this browser shows (none where it shows none).
+function notificationActions(actions) {
+  const most = (self.Notification && /** @type {{ maxActions?: number }} */ (self.Notification).maxActions) || 0;
+  return (Array.isArray(actions) ? actions : [])
+    .filter((a) => a && ACTIONS.includes(a.action) && typeof a.title === 'string' && a.title)
+    .slice(0, most)
+    .map((a) => ({ action: a.action, title: a.title.slice(0, 40) }));
+}
+
+// Show the reminder the server sent: {title, body, url, tag, actions}.
 async function showReminder(data) {
   await self.registration.showNotification(data.title || 'Calm Calf', {
     body: data.body || '',
@@ -119,7 +132,39 @@ async function showReminder(data) {
     badge: '/static/icons/shortcut-96.png',
     tag: data.tag || 'bedtime',
     data: { url: sameOriginUrl(data.url) },
+    actions: notificationActions(data.actions),
   });
+}
+
+// "Later": ask the server for one more reminder in 30 minutes (once an evening). A refusal
+// (already put off tonight, routine done, too late) or no connection changes nothing.
+async function snooze() {
+  const subscription = await self.registration.pushManager.getSubscription();
+  if (!subscription) return 'off';
+  try {
+    const response = await fetch('/api/reminders/snooze', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ endpoint: subscription.endpoint }),
+    });
+    return response.ok ? 'snoozed' : `refused ${response.status}`;
+  } catch {
+    return 'offline';
+  }
+}
+
+// A tap on the reminder or one of its buttons: "Later" snoozes; the rest opens the routine.
+async function notificationClicked(action, notification) {
+  notification.close();
+  if (action === 'later') return snooze();
+  await openFromNotification(sameOriginUrl(notification.data && notification.data.url));
+  return 'opened';
+}
+
+// "Tonight is done", when the phone is back online (see nightdone-core.js). No answer: the
+// promise rejects, and the browser tries the sync again later.
+async function sendNightDone() {
+  await self.calmcalfNightDone.send(await self.registration.pushManager.getSubscription());
 }
 
 // Focus an open Calm Calf window on the reminder's page, or open one.
@@ -178,8 +223,11 @@ self.addEventListener('push', (event) => {
 });
 
 self.addEventListener('notificationclick', (event) => {
-  event.notification.close();
-  event.waitUntil(openFromNotification(sameOriginUrl(event.notification.data && event.notification.data.url)));
+  event.waitUntil(notificationClicked(event.action, event.notification));
+});
+
+self.addEventListener('sync', (event) => {
+  if (event.tag === self.calmcalfNightDone.TAG) event.waitUntil(sendNightDone());
 });
 
 self.addEventListener('pushsubscriptionchange', (event) => {
@@ -191,6 +239,7 @@ self.addEventListener('fetch', (event) => {
   const url = new URL(request.url);
   if (request.method !== 'GET' || url.origin !== self.location.origin) return;
   if (url.pathname.startsWith('/api/')) return; // Live data is never cached.
+  if (request.headers.has('HX-Request')) return; // An htmx fragment is live too, never a cached page.
   if (request.mode === 'navigate') {
     event.respondWith(answerNavigation(request));
   } else {

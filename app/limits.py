@@ -3,7 +3,7 @@
 Behind reverse proxies, `CALMCALF_TRUSTED_PROXIES` (default 0) says how many
 of them to believe: Werkzeug's ProxyFix then takes the client's address, scheme,
 host and port from that many X-Forwarded-* entries. Every client has one budget
-for the whole API (`CALMCALF_API_RATE_LIMIT`), kept in the storage that
+for the whole API and the Reminders page's own requests (`CALMCALF_API_RATE_LIMIT`), kept in the storage that
 `CALMCALF_RATELIMIT_STORAGE_URI` names: memory:// for one process, a shared
 redis://host:6379 when several servers or processes run.
 """
@@ -16,6 +16,9 @@ from flask_limiter.util import get_remote_address
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import ConfigError
+
+# The JSON API and the Reminders page's htmx requests (/reminders/…, not the page itself) share one budget.
+LIMITED = ("/api", "/reminders")
 
 
 def trusted_proxies(app: Flask) -> int:
@@ -49,6 +52,6 @@ def init_app(app: Flask) -> None:
     )
     budget = limiter.shared_limit(lambda: current_app.config["API_RATE_LIMIT"], scope="api")
     for blueprint in app.blueprints.values():
-        if isinstance(blueprint, Blueprint) and (blueprint.url_prefix or "").startswith("/api"):
+        if isinstance(blueprint, Blueprint) and (blueprint.url_prefix or "").startswith(LIMITED):
             budget(blueprint)
     app.extensions["calmcalf_limiter"] = limiter

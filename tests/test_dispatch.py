@@ -82,6 +82,7 @@ def test_sent_at_the_right_minute_in_three_time_zones(app, push, zone, before, d
         "body": "About 4 minutes of calf stretches before bed?",
         "url": "/bedtime",
         "tag": "bedtime",
+        "actions": [{"action": "routine", "title": "Start routine"}, {"action": "later", "title": "Later"}],
     }
     # VAPID was verified by the fake service; these are its claims.
     assert message.claims["aud"] == push.origin and message.claims["sub"] == SUBJECT

@@ -18,7 +18,7 @@ from app.reminders.validation import check_endpoint, check_time, check_timezone
 from tests.conftest import make_app
 from tests.test_reminders_api import b64, body, p256dh
 
-FIELDS = ("subscription", "endpoint", "time", "timezone", "days", "the request body", "Content-Type")
+FIELDS = ("subscription", "endpoint", "time", "timezone", "days", "night", "the request body", "Content-Type")
 KEYS = {"p256dh": p256dh(), "auth": b64(os.urandom(16))}
 
 
@@ -284,4 +284,32 @@ def test_generated_hostile_bodies_never_5xx_and_store_nothing_invalid(app, raw, 
     event(f"HTTP {response.status_code}")
     if response.status_code in (200, 201):
         assert response.get_json()["endpoint"] == json.loads(raw)["subscription"]["endpoint"]
+    assert_all_stored_valid(app)
+
+
+done_bodies = st.one_of(
+    st.builds(
+        lambda e, n: {"endpoint": e, "night": n},
+        maybe("https://fcm.googleapis.com/fcm/send/ok", endpoints),
+        maybe("2026-11-22", text),
+    ),
+    json_values,
+)
+
+
+@settings(
+    max_examples=80,
+    deadline=None,
+    database=None,
+    derandomize=bool(os.environ.get("CI")),
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=done_bodies, path=st.sampled_from(["/api/reminders/snooze", "/api/reminders/done"]))
+def test_generated_hostile_snooze_and_done_bodies_never_5xx_and_change_nothing(app, data, path):
+    """Only a stored subscription can be snoozed or marked done: anything else is a 4xx naming its field."""
+    client = app.test_client()
+    client.post("/api/reminders", json=VALID)
+    response = client.post(path, data=json.dumps(data), content_type="application/json")
+    check_answer(response)
+    assert response.status_code in (400, 404, 409, 413), response.status_code
     assert_all_stored_valid(app)

@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 from waitress.server import create_server
 
+from app.reminders.tonight import night_of
 from tests.conftest import make_app
 from tests.fakepush import FakePushService
 from tests.test_reminders_api import body
@@ -61,7 +63,7 @@ def test_real_answers_match_the_description(tmp_path, database_url):
             database_url,
             PUSH_ALLOW_HTTP=True,
             PUSH_SERVICE_HOSTS=["127.0.0.1", "fcm.googleapis.com"],
-            API_RATE_LIMIT="13 per minute",  # one budget across /api/: the 13 requests below, then a 429
+            API_RATE_LIMIT="18 per minute",  # one budget across /api/: the 18 requests below, then a 429
         )
         client = app.test_client()
         spec = client.get("/api/openapi.json").get_json()
@@ -69,6 +71,7 @@ def test_real_answers_match_the_description(tmp_path, database_url):
         refused = push.subscriber()
         push.answer(refused, (400, {}))
         valid = {**body(), "subscription": subscriber.subscription()}
+        tonight = night_of(datetime.now(UTC), valid["timezone"])
         calls = [
             ("GET", "/api/push/public-key", None, 200),
             ("POST", "/api/reminders", valid, 201),
@@ -80,6 +83,11 @@ def test_real_answers_match_the_description(tmp_path, database_url):
             ("POST", "/api/reminders", body(time="25:00"), 400),
             ("POST", "/api/reminders", "not json", 415),
             ("POST", "/api/reminders", {"pad": "x" * 5000}, 413),
+            ("POST", "/api/reminders/snooze", {"endpoint": subscriber.endpoint}, 409),  # not sent tonight yet
+            ("POST", "/api/reminders/snooze", {"endpoint": "https://fcm.googleapis.com/x"}, 404),
+            ("POST", "/api/reminders/done", {"endpoint": subscriber.endpoint, "night": tonight}, 200),
+            ("POST", "/api/reminders/done", {"endpoint": subscriber.endpoint, "night": "2000-01-01"}, 409),
+            ("POST", "/api/reminders/done", {"endpoint": subscriber.endpoint, "night": "yesterday"}, 400),
             ("DELETE", "/api/reminders", {"endpoint": subscriber.endpoint}, 204),
         ]
         for method, path, payload, status in calls:
@@ -90,7 +98,7 @@ def test_real_answers_match_the_description(tmp_path, database_url):
             assert response.status_code == status, (method, path, response.get_data(as_text=True))
             check(spec, path, method, response)
         check(spec, "/api/openapi.json", "GET", client.get("/api/openapi.json"))
-        limited = client.get("/api/push/public-key")  # the 14th request of this client this minute
+        limited = client.get("/api/push/public-key")  # the 19th request of this client this minute
         assert limited.status_code == 429
         check(spec, "/api/push/public-key", "GET", limited)
         assert int(limited.headers["Retry-After"]) > 0

@@ -67,7 +67,7 @@ def test_pages_have_no_inline_script_or_style(client, path):
     finder = ScriptFinder()
     finder.feed(client.get(path).get_data(as_text=True))
     assert finder.scripts, "every page loads the app script"
-    assert all(re.match(r"/static/[0-9a-f]{12}/js/", s.get("src", "")) for s in finder.scripts)
+    assert all(re.match(r"/static/[0-9a-f]{12}/(js|vendor)/", s.get("src", "")) for s in finder.scripts)
     assert finder.handlers == []
     assert finder.style_attrs == 0
 
@@ -105,3 +105,19 @@ def test_pages_never_give_forbidden_advice(client, path):
     text = re.sub(r"<[^>]+>", " ", client.get(path).get_data(as_text=True)).lower()
     found = [pattern for pattern in FORBIDDEN if re.search(pattern, text)]
     assert found == []
+
+
+def test_htmx_is_the_pinned_file_the_readme_names(client):
+    """static/vendor holds htmx 2.0.11 byte for byte (npm htmx.org@2.0.11, dist/htmx.min.js)."""
+    import hashlib
+
+    from app.config import ROOT
+
+    data = (ROOT / "static" / "vendor" / "htmx-2.0.11.min.js").read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    assert digest == "d6fdc75f204e6bdefa99b69bf1e6d4ac69b8a364f77929f45c13476b4000f717"
+    assert digest in (ROOT / "README.md").read_text()
+    assert b'version:"2.0.11"' in data
+    page = client.get("/reminders").get_data(as_text=True)
+    assert 'name="htmx-config"' in page and '"allowEval": false' in page and '"includeIndicatorStyles": false' in page
+    assert "vendor/htmx-2.0.11.min.js" in page and "vendor/htmx" not in client.get("/").get_data(as_text=True)

@@ -6,12 +6,13 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """The VAPID key check and the reminders API."""
-    from . import api, openapi, vapid
+    """The VAPID key check, the reminders API and the Reminders page's htmx requests."""
+    from . import api, openapi, pages, vapid
 
     vapid.init_app(app)
     api.init_app(app)
     openapi.init_app(app)
+    pages.init_app(app)
 
 
 def init_dispatcher(app: Flask) -> None:

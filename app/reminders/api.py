@@ -1,4 +1,5 @@
-"""The reminders API: public key, subscribe (create or update by endpoint), unsubscribe, test.
+"""The reminders API: public key, subscribe (create or update by endpoint), unsubscribe, test,
+snooze ("Later") and tonight is done.
 
 Every error is {"error": "<what is wrong, naming the field>"} with a 4xx status.
 """
@@ -18,8 +19,10 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from ..db import get_db
 from ..errors import BODY_LIMIT
 from .models import Reminder
+from .schedule import to_naive_utc
 from .sending import payload, send_now
 from .store import upsert
+from .tonight import check_done_body, mark_done, snooze
 from .validation import Invalid, check_depth, check_endpoint_only, check_reminder
 from .vapid import public_key, shared_vapid
 
@@ -73,7 +76,12 @@ def delete_reminder() -> ResponseReturnValue:
 @bp.post("/reminders/test")
 def send_test() -> ResponseReturnValue:
     """Send one reminder now to a stored subscription, so people can see what arrives."""
-    endpoint = check_endpoint_only(json_body())
+    test_send(check_endpoint_only(json_body()))
+    return jsonify(result="sent"), 202
+
+
+def test_send(endpoint: str) -> None:
+    """Send a test reminder to this stored subscription now, or raise Invalid saying why not."""
     with get_db().session() as session:
         reminder = session.execute(select(Reminder).where(Reminder.endpoint == endpoint)).scalar_one_or_none()
         if reminder is None:
@@ -84,7 +92,7 @@ def send_test() -> ResponseReturnValue:
     # only a few test sends at once; beyond that, a 503 at once.
     if not send_gate(current_app).acquire(blocking=False):
         message = "endpoint: too many test reminders are being sent right now; try again in a minute"
-        return jsonify(error=message), 503, {"Retry-After": "30"}
+        raise Invalid(message, 503, {"Retry-After": "30"})
     try:
         timeout = float(current_app.config["TEST_SEND_TIMEOUT_SECONDS"])
         outcome = send_now(current_app, subscription, payload(lang), ttl=600, timeout_s=timeout)
@@ -94,7 +102,25 @@ def send_test() -> ResponseReturnValue:
         raise Invalid("endpoint: the push service did not answer in time; try again later", 502)
     if outcome.kind != "sent":
         raise Invalid(f"endpoint: the push service did not take the message ({outcome.status or outcome.detail})", 502)
-    return jsonify(result="sent"), 202
+
+
+@bp.post("/reminders/snooze")
+def snooze_reminder() -> ResponseReturnValue:
+    """ "Later" on a reminder: one more, 30 minutes from now; at most once an evening (else 409)."""
+    endpoint = check_endpoint_only(json_body())
+    with get_db().session() as session:
+        at = snooze(session, endpoint, datetime.now(UTC))
+    return jsonify(snoozedUntil=to_naive_utc(at).isoformat() + "Z"), 200
+
+
+@bp.post("/reminders/done")
+def night_done() -> ResponseReturnValue:
+    """Tonight's routine is done on the device: no reminder (nor snooze) tonight."""
+    endpoint, night = check_done_body(json_body())
+    with get_db().session() as session:
+        reminder = mark_done(session, endpoint, night, datetime.now(UTC))
+        body = {"night": night, "nextDueAt": reminder.to_json()["nextDueAt"]}
+    return jsonify(body), 200
 
 
 def send_gate(app: Flask) -> threading.BoundedSemaphore:
@@ -105,7 +131,7 @@ def send_gate(app: Flask) -> threading.BoundedSemaphore:
 
 @bp.errorhandler(Invalid)
 def invalid(error: Invalid) -> ResponseReturnValue:
-    return jsonify(error=error.message), error.status
+    return jsonify(error=error.message), error.status, error.headers
 
 
 def init_app(app: Flask) -> None:

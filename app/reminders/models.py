@@ -42,6 +42,9 @@ class Reminder(Base):
     lease_until: Mapped[datetime | None] = mapped_column(DateTime)  # claimed by a dispatcher until then
     lease_token: Mapped[str | None] = mapped_column(String(32))
     lang: Mapped[str] = mapped_column(String(16), default="en")
+    snoozed_on: Mapped[str | None] = mapped_column(String(10))  # the local date whose one snooze was used
+    snoozed_until: Mapped[datetime | None] = mapped_column(DateTime)  # that snooze's send (pending while due)
+    night_done: Mapped[str | None] = mapped_column(String(10))  # the night the device said was done
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
 

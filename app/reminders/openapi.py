@@ -35,6 +35,8 @@ def _errors(*codes: int) -> dict:
     texts = {
         400: "the body is not valid JSON, or a field is wrong (the message names it)",
         404: "no reminder is stored for this endpoint",
+        409: "not possible tonight (the message says why): already put off once this evening, the routine is "
+        "already done, tonight's reminder not sent yet, too late tonight; or the night is not tonight",
         413: f"the request body is larger than {BODY_LIMIT} bytes",
         415: "Content-Type is not application/json",
         502: "the push service did not take the test message, or did not answer in time",
@@ -121,6 +123,40 @@ SCHEMAS = {
         "additionalProperties": False,
     },
     "EndpointOnly": {"type": "object", "required": ["endpoint"], "properties": {"endpoint": ENDPOINT}},
+    "DoneRequest": {
+        "type": "object",
+        "required": ["endpoint", "night"],
+        "properties": {
+            "endpoint": ENDPOINT,
+            "night": {
+                "type": "string",
+                "format": "date",
+                "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+                "description": "the night whose routine is done, named by its evening's date (nights run noon to noon)",
+            },
+        },
+    },
+    "Done": {
+        "type": "object",
+        "required": ["night", "nextDueAt"],
+        "properties": {
+            "night": {"type": "string", "format": "date"},
+            "nextDueAt": {"type": "string", "format": "date-time", "description": "the next send, in UTC"},
+        },
+        "additionalProperties": False,
+    },
+    "Snoozed": {
+        "type": "object",
+        "required": ["snoozedUntil"],
+        "properties": {
+            "snoozedUntil": {
+                "type": "string",
+                "format": "date-time",
+                "description": "when the one more reminder is sent (UTC)",
+            }
+        },
+        "additionalProperties": False,
+    },
     "TestSent": {
         "type": "object",
         "required": ["result"],
@@ -167,6 +203,28 @@ def description() -> dict[str, object]:
                 "responses": {
                     "202": _ok("the push service took it", "TestSent"),
                     **_errors(400, 404, 413, 415, 502, 503),
+                },
+            }
+        },
+        "/api/reminders/snooze": {
+            "post": {
+                "operationId": "snoozeReminder",
+                "summary": '"Later" on tonight\'s reminder: one more, 30 minutes from now, at most once an evening',
+                "requestBody": _json_body("EndpointOnly"),
+                "responses": {
+                    "200": _ok("one more reminder is planned", "Snoozed"),
+                    **_errors(400, 404, 409, 413, 415),
+                },
+            }
+        },
+        "/api/reminders/done": {
+            "post": {
+                "operationId": "markNightDone",
+                "summary": "Tonight's routine is done on the device: no reminder (and no snooze) tonight",
+                "requestBody": _json_body("DoneRequest"),
+                "responses": {
+                    "200": _ok("tonight is skipped", "Done"),
+                    **_errors(400, 404, 409, 413, 415),
                 },
             }
         },

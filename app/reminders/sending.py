@@ -218,7 +218,7 @@ class Sender:
 
 
 def payload(lang: str) -> dict:
-    """The message: opens the bedtime routine when tapped."""
+    """The message: opens the bedtime routine when tapped; "Later" asks for one snooze."""
     with force_locale(lang or "en"):
         return {
             "title": _("Bedtime stretches"),
@@ -229,7 +229,16 @@ def payload(lang: str) -> dict:
             ),
             "url": "/bedtime",
             "tag": "bedtime",
+            "actions": actions(),
         }
+
+
+def actions() -> list[dict]:
+    """The notification's buttons, where the browser shows them: open the routine, or one snooze."""
+    return [
+        {"action": "routine", "title": _("Start routine")},
+        {"action": "later", "title": _("Later")},
+    ]
 
 
 def encode(message: dict) -> str:

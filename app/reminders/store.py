@@ -12,12 +12,25 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import BindParameter, Boolean, Executable, Table, bindparam, case, literal_column, or_, select, update
+from sqlalchemy import (
+    BindParameter,
+    Boolean,
+    Executable,
+    Table,
+    and_,
+    bindparam,
+    case,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from .models import Reminder
 from .schedule import from_naive_utc, local_date, next_due, to_naive_utc
+from .tonight import snooze_pending
 
 
 def _insert(session: Session) -> postgresql.Insert | sqlite.Insert:
@@ -32,7 +45,8 @@ def upsert(session: Session, clean: dict, lang: str, now: datetime) -> tuple[boo
 
     The INSERT either creates the row or does nothing because the endpoint is there
     (also when another request created it a moment ago: the database serialises
-    the two), and then the existing row is updated in the same transaction.
+    the two), and then the existing row is updated in the same transaction. A snooze
+    ("Later") still to come tonight is kept.
     """
     stamp = to_naive_utc(now)
     fields = {
@@ -56,10 +70,15 @@ def upsert(session: Session, clean: dict, lang: str, now: datetime) -> tuple[boo
         .returning(Reminder.id)
     ).scalar_one_or_none()
     if inserted is None:
-        done = session.execute(
-            select(Reminder.done_through).where(Reminder.endpoint == clean["endpoint"]).with_for_update()
-        ).scalar_one()
-        following = next_due(clean["time"], clean["timezone"], clean["days"], now, done)
+        done, due, snoozed = session.execute(
+            select(Reminder.done_through, Reminder.next_due_at, Reminder.snoozed_until)
+            .where(Reminder.endpoint == clean["endpoint"])
+            .with_for_update()
+        ).one()
+        if snoozed is not None and due == snoozed and snoozed > stamp:
+            following = from_naive_utc(due)  # tonight's "Later" still comes
+        else:
+            following = next_due(clean["time"], clean["timezone"], clean["days"], now, done)
         session.execute(
             update(Reminder)
             .where(Reminder.endpoint == clean["endpoint"])
@@ -88,6 +107,15 @@ def _one_statement() -> Executable:
         set_={
             **{name: statement.excluded[name] for name in SAVED},
             "next_due_at": case(
+                # Tonight's "Later" still to come is kept.
+                (
+                    and_(
+                        columns.snoozed_until.is_not(None),
+                        columns.next_due_at == columns.snoozed_until,
+                        columns.snoozed_until > bindparam("now"),
+                    ),
+                    columns.next_due_at,
+                ),
                 (or_(done.is_(None), done < bindparam("first_day")), statement.excluded.next_due_at),
                 else_=bindparam("second_due"),
             ),
@@ -115,12 +143,15 @@ def _upsert_in_one_statement(
         "first_due": to_naive_utc(first_due),
         "first_day": first_day,
         "second_due": to_naive_utc(second_due),
+        "now": fields["updated_at"],
     }
     row = session.connection().execute(_one_statement(), params).one()._asdict()
     inserted = bool(row.pop("inserted"))
     reminder = Reminder(**row)  # not added to the session: what was stored, as the API answers it
-    if reminder.done_through and reminder.done_through >= local_date(
-        from_naive_utc(reminder.next_due_at), reminder.timezone
+    if (
+        not snooze_pending(reminder)
+        and reminder.done_through
+        and reminder.done_through >= local_date(from_naive_utc(reminder.next_due_at), reminder.timezone)
     ):
         following = to_naive_utc(next_due(clean["time"], clean["timezone"], clean["days"], now, reminder.done_through))
         session.execute(update(Reminder).where(Reminder.id == reminder.id).values(next_due_at=following))

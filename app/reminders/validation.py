@@ -35,10 +35,16 @@ MAX_DEPTH = 8  # a reminder body is 3 levels deep; deeper input is refused befor
 class Invalid(ValueError):
     """A request problem: `status` and a message that names the field."""
 
-    def __init__(self, message: str, status: int = 400):
+    def __init__(self, message: str, status: int = 400, headers: dict[str, str] | None = None):
         super().__init__(message)
         self.message = message
         self.status = status
+        self.headers = headers or {}
+
+    @property
+    def field(self) -> str:
+        """The field the message names: its first word ("time", "subscription.keys.auth", …)."""
+        return self.message.split(" ", 1)[0].rstrip(":")
 
 
 @lru_cache(maxsize=1)

@@ -28,6 +28,9 @@ from .versions import asset_version
 # encoding, and the request headers that choose its language (Accept-Language, Cookie).
 PAGE_VARY = ("Accept-Encoding", *vary_headers())
 RENDER_ONCE_BLUEPRINTS = {"pages", "pwa"}
+# Pages that htmx asks for parts of: asked with HX-Request they answer a fragment, never cached
+# as the page, and the page itself varies on that header.
+HTMX_PAGES = {"pages.reminders"}
 COMPRESSIBLE = ("text/", "application/json", "application/javascript", "application/manifest+json", "image/svg+xml")
 MIN_SIZE = 256  # smaller bodies are not worth a Content-Encoding
 MAX_PAGES = 512  # rendered variants kept per process (pages x languages; bounded, so URLs cannot fill memory)
@@ -130,6 +133,8 @@ def page_key() -> tuple | None:
     """The render-once key of this request, or None when it is not a cacheable page."""
     if request.method not in ("GET", "HEAD") or request.blueprint not in RENDER_ONCE_BLUEPRINTS:
         return None
+    if "HX-Request" in request.headers:
+        return None  # a fragment: not the page
     return (request.endpoint, request.path, str(get_locale()), asset_version())
 
 
@@ -138,8 +143,13 @@ def _page_cache() -> BoundedCache:
     return cache
 
 
+def page_vary() -> tuple[str, ...]:
+    """What this page's bytes depend on: its encoding and language, and for htmx pages HX-Request."""
+    return (*PAGE_VARY, "HX-Request") if request.endpoint in HTMX_PAGES else PAGE_VARY
+
+
 def _page_response(rep: Representation) -> Response:
-    response = respond(rep, "no-cache", PAGE_VARY)
+    response = respond(rep, "no-cache", page_vary())
     response.headers.setdefault("X-Accel-Expires", str(PROXY_CACHE_SECONDS))
     return response
 
@@ -196,6 +206,9 @@ def keep_or_compress(response: Response) -> Response:
     key = g.get("calmcalf_page_key")
     if key:
         return _keep_page(response, key)
+    if request.endpoint in HTMX_PAGES:  # the fragment of an htmx page
+        response.vary.update(page_vary())
+        response.headers["Cache-Control"] = "no-store"
     if compressible(response.content_type or ""):
         return _compress(response)
     return response

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from . import content
+from .i18n import day_names
 
 bp = Blueprint("pages", __name__)
 
@@ -14,6 +15,7 @@ bp = Blueprint("pages", __name__)
 # so there is no waterfall; tests/test_scripts.py checks the lists).
 _STORE = ["store.js", "db.js"]
 _PLAYER = ["player.js", "timer.js", "cues.js", "text.js", "dom.js"]
+_NIGHT_DONE = ["nightdone.js", "nightdone-core.js", "reminderlang.js"]
 _DIARY = ["diarydata.js", "nights.js", "text.js", "dom.js", *_STORE]
 SCRIPTS = {
     "relief": {
@@ -28,7 +30,7 @@ SCRIPTS = {
             *_STORE,
         ],
     },
-    "bedtime": {"entry": "bedtime.js", "imports": [*_PLAYER, "nights.js", *_STORE]},
+    "bedtime": {"entry": "bedtime.js", "imports": [*_PLAYER, "nights.js", *_STORE, *_NIGHT_DONE]},
     "checklist": {
         "entry": "checklist.js",
         "imports": ["text.js", "dom.js", "nights.js", "triggers.js", "notes.js", *_STORE],
@@ -56,7 +58,7 @@ SCRIPTS = {
     },
     "reminders": {
         "entry": "reminders.js",
-        "imports": ["text.js", "dom.js", "install.js", "base64url.js", "reminderlang.js"],
+        "imports": ["text.js", "dom.js", "install.js", "base64url.js", *_NIGHT_DONE, "nights.js"],
     },
     "doctor": {"entry": "doctor.js", "imports": ["country.js"]},
 }
@@ -139,16 +141,19 @@ def report() -> str:
 
 @bp.get("/reminders")
 def reminders() -> str:
-    """Turn evening reminders on or off (needs the network; the page itself opens offline)."""
-    days = [
-        ("mon", _("Mon")),
-        ("tue", _("Tue")),
-        ("wed", _("Wed")),
-        ("thu", _("Thu")),
-        ("fri", _("Fri")),
-        ("sat", _("Sat")),
-        ("sun", _("Sun")),
-    ]
+    """Turn evening reminders on or off (needs the network; the page itself opens offline).
+
+    The settings form, the status and the buttons below it are fragments (templates/partials/
+    reminder_*.html) that the reminders side also returns alone to the page's htmx requests.
+    Asked for by htmx itself, the page answers with its form alone (for no subscription).
+    """
+    parts = {"form": {"time": "21:30", "timezone": "", "days": [d for d, _ in day_names()]}, "errors": {}}
+    if request.headers.get("HX-Request") == "true":
+        return render_template("partials/reminder_form.html", day_names=day_names(), on=False, **parts)
     return render_template(
-        "reminders.html", page_script=SCRIPTS["reminders"], days=days, routine_minutes=content.ROUTINE_MINUTES
+        "reminders.html",
+        page_script=SCRIPTS["reminders"],
+        day_names=day_names(),
+        routine_minutes=content.ROUTINE_MINUTES,
+        **parts,
     )

@@ -5,6 +5,7 @@ import { saveSettings } from './cues.js';
 import { setTick } from './store.js';
 import { nightOf } from './nights.js';
 import { $ } from './dom.js';
+import { tellNightDone } from './nightdone.js';
 
 export function initBedtime() {
   const root = $('routine');
@@ -42,11 +43,13 @@ export function initBedtime() {
     player.start(null, () => $('routine-title').focus({ preventScroll: true }));
   }
 
-  /** The whole routine is done: tonight's checklist gets its tick. */
+  /** The whole routine is done: tonight's checklist gets its tick, and tonight's reminder is skipped. */
   async function finished() {
     show(done);
     $('routine-done-title').focus();
     await setTick(nightOf(new Date()), 'stretch', true);
+    // With reminders on, the server is told that tonight is done (only that).
+    root.dataset.nightDone = await tellNightDone().catch(() => 'failed');
   }
 
   function stopEarly() {

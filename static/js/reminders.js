@@ -1,12 +1,17 @@
-// Evening reminders: web push, asked for only after the person taps "Turn on reminders".
+// Evening reminders: the form, the status and the buttons are the server's fragments,
+// swapped in by htmx (static/vendor/htmx-*.min.js). This script does only what the
+// browser alone can: ask for notification permission (after the person taps "Turn on
+// reminders", never on load), get the push subscription, and hand it to every htmx
+// request of the page (htmx:configRequest). It also keeps the settings where the
+// service worker finds them, to renew a subscription the browser replaced.
 
 import { message, setText } from './text.js';
 import { isIOS, isStandalone } from './install.js';
 import { $ } from './dom.js';
 import './base64url.js'; // a classic script shared with the service worker: self.calmcalfBase64url
 import { noteReminderLanguage } from './reminderlang.js';
-// Where the page and the service worker share the chosen time, days and zone
-// (the worker needs them to renew a subscription the browser replaced).
+import { sendPendingNightDone } from './nightdone.js';
+// Where the page and the service worker share the chosen time, days and zone.
 export const SETTINGS_CACHE = 'calmcalf-settings';
 export const SETTINGS_URL = '/__reminder-settings';
 
@@ -17,24 +22,35 @@ const ASK_MS = 120_000; // the permission question waits on the person, so longe
 
 /** A step that did not answer in time, or refused plainly; `code` picks the message. */
 class NoAnswer extends Error {
+  /** @param {string} code */
   constructor(code) {
     super(code);
     this.code = code;
   }
 }
 
-/** `promise`, or a NoAnswer(code) after `ms`. */
+/**
+ * `promise`, or a NoAnswer(code) after `ms`.
+ * @template T
+ * @param {Promise<T>} promise
+ * @param {string} code
+ * @returns {Promise<T>}
+ */
 function within(promise, code, ms = WAIT_MS) {
   let timer;
   const late = new Promise((_, reject) => { timer = setTimeout(() => reject(new NoAnswer(code)), ms); });
-  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+  return /** @type {Promise<T>} */ (Promise.race([promise, late]).finally(() => clearTimeout(timer)));
 }
 
-/** A subscription from the phone's push service; its refusals become a plain message. */
+/**
+ * A subscription from the phone's push service; its refusals become a plain message.
+ * @param {ServiceWorkerRegistration} registration
+ * @param {string} publicKey
+ */
 async function subscribe(registration, publicKey) {
   try {
     return await within(registration.pushManager.subscribe({
-      userVisibleOnly: true, applicationServerKey: self.calmcalfBase64url.toBytes(publicKey),
+      userVisibleOnly: true, applicationServerKey: /** @type {any} */ (self).calmcalfBase64url.toBytes(publicKey),
     }), 'push-timeout');
   } catch (error) {
     // e.g. "Registration failed - permission denied" in a private window, with permission granted.
@@ -49,28 +65,24 @@ async function readSettings() {
   return stored ? stored.json() : null;
 }
 
+/** @param {{time: string, timezone: string, days: string[]} | null} settings */
 async function writeSettings(settings) {
   const cache = await caches.open(SETTINGS_CACHE);
   if (settings) await cache.put(SETTINGS_URL, new Response(JSON.stringify(settings), { headers: { 'Content-Type': 'application/json' } }));
   else await cache.delete(SETTINGS_URL);
 }
 
-/** POST/DELETE JSON to the API; resolves with the parsed answer or throws the server's error text. */
-async function api(method, path, body) {
+/** GET the VAPID public key from the JSON API. */
+async function publicKey() {
   let response;
   try {
-    response = await fetch(path, {
-      method,
-      headers: { 'Content-Type': 'application/json' },
-      body: body ? JSON.stringify(body) : undefined,
-      signal: AbortSignal.timeout(WAIT_MS),
-    });
+    response = await fetch('/api/push/public-key', { signal: AbortSignal.timeout(WAIT_MS) });
   } catch (error) {
     throw error instanceof DOMException && error.name === 'TimeoutError' ? new NoAnswer('server-timeout') : error;
   }
-  const answer = response.status === 204 ? null : await response.json().catch(() => null);
+  const answer = await response.json().catch(() => null);
   if (!response.ok) throw new Error((answer && answer.error) || `HTTP ${response.status}`);
-  return answer;
+  return answer.publicKey;
 }
 
 /**
@@ -87,140 +99,173 @@ export async function resaveReminder() {
     noteReminderLanguage(false);
     return;
   }
-  await api('POST', '/api/reminders', { subscription: sub.toJSON(), ...settings });
-  noteReminderLanguage(true);
+  const response = await fetch('/api/reminders', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ subscription: sub.toJSON(), ...settings }),
+    signal: AbortSignal.timeout(WAIT_MS),
+  });
+  if (response.ok) noteReminderLanguage(true);
 }
 
-/** "21:30" written the page's language's way, on the 24-hour clock the reminder was set with. */
-function localTime(hhmm) {
-  const [hours, minutes] = hhmm.split(':').map(Number);
-  return new Intl.DateTimeFormat(document.documentElement.lang, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
-    .format(new Date(2000, 0, 1, hours, minutes));
-}
+/** Resolves once the document is parsed, so htmx (loaded before this module) has processed it. */
+const parsed = () => new Promise((resolve) => {
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', resolve, { once: true });
+  else resolve(null);
+});
 
 export async function initReminders() {
   const root = $('reminders');
   if (!root) return;
-  const form = $('reminder-form', HTMLFormElement);
-  const dayBoxes = /** @type {HTMLInputElement[]} */ ([...form.querySelectorAll('input[name="days"]')]);
-  const dayNames = Object.fromEntries(dayBoxes.map((box) => [box.value, box.parentElement.textContent.trim()]));
+  const htmx = /** @type {any} */ (window).htmx;
+  const state = $('reminder-state');
+  /** @type {PushSubscription | null} */
+  let current = null;
 
   const problem = (text) => {
     const el = $('push-problem');
     el.textContent = text;
     el.hidden = !text;
   };
+  const say = (text) => setText('reminder-state', text);
   const fail = (error) => {
-    const offline = !navigator.onLine || error instanceof TypeError;
-    // The server names the field in English; the one a person can get wrong is said in their language.
-    const zoneRefused = String(error.message).startsWith('timezone');
-    const failed = zoneRefused ? message(root, 'bad-timezone') : message(root, 'failed', { error: error.message });
-    if (error instanceof NoAnswer) setText('reminder-state', message(root, error.code));
-    else setText('reminder-state', offline ? message(root, 'offline') : failed);
+    if (error instanceof NoAnswer) say(message(root, error.code));
+    else if (!navigator.onLine || error instanceof TypeError) say(message(root, 'offline'));
+    else say(message(root, 'failed', { error: error.message }));
   };
-  /** Run a step with the buttons disabled (no second tap starts it twice); any failure is said plainly. */
+  const buttons = () => [...root.querySelectorAll('button')];
+  /** Run browser-only steps with the buttons disabled (no second tap starts it twice). */
   const busy = async (work) => {
-    const buttons = [...root.querySelectorAll('button')];
-    const focused = document.activeElement;
-    buttons.forEach((b) => { b.disabled = true; });
+    buttons().forEach((b) => { b.disabled = true; });
     root.setAttribute('aria-busy', 'true');
     try {
-      await work();
+      return await work();
     } catch (error) {
       fail(error);
+      return false;
     } finally {
-      buttons.forEach((b) => { b.disabled = false; });
+      buttons().forEach((b) => { b.disabled = false; });
       root.removeAttribute('aria-busy');
-      $('reminder-state').scrollIntoView({ block: 'nearest' });
-      if (focused instanceof HTMLElement && !focused.hidden && document.activeElement === document.body) focused.focus();
+      state.scrollIntoView({ block: 'nearest' });
     }
   };
+  const showOffline = () => { $('reminders-offline').hidden = navigator.onLine; };
 
   // The zone this phone is in, and every zone the browser knows, to pick from.
-  const zone = $('reminder-timezone', HTMLInputElement);
-  zone.value = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  const fillZone = () => {
+    const zone = /** @type {HTMLInputElement} */ ($('reminder-timezone'));
+    if (zone && !zone.value) zone.value = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  };
   if (Intl.supportedValuesOf) {
     $('timezones').replaceChildren(...Intl.supportedValuesOf('timeZone').map((z) => Object.assign(document.createElement('option'), { value: z })));
   }
+  fillZone();
+  showOffline();
+  window.addEventListener('online', showOffline);
+  window.addEventListener('offline', showOffline);
 
-  if (!('serviceWorker' in navigator) || !('PushManager' in window) || !('Notification' in window)) {
+  if (!('serviceWorker' in navigator) || !('PushManager' in window) || !('Notification' in window) || !htmx) {
     problem(message(root, isIOS() && !isStandalone() ? 'ios-tab' : 'unsupported'));
-    /** @type {HTMLButtonElement} */ (form.querySelector('button[type="submit"]')).disabled = true;
+    /** @type {HTMLButtonElement} */ ($('reminder-on')).disabled = true;
+    root.dataset.ready = 'true';
     return;
   }
-  let registration;
-  try {
-    registration = await within(navigator.serviceWorker.ready, 'worker-timeout');
-  } catch (error) {
-    fail(error);
-    return;
-  }
+  await parsed();
 
-  function showState(settings) {
-    const on = Boolean(settings);
-    $('reminder-test').hidden = !on;
-    $('reminder-off').hidden = !on;
-    setText('reminder-on', message(root, on ? 'save' : 'turn-on'));
-    if (!on) {
-      setText('reminder-state', message(root, 'off'));
-      return;
-    }
-    const list = new Intl.ListFormat(document.documentElement.lang, { type: 'unit', style: 'short' });
-    const days = settings.days.length === 7 ? message(root, 'every-day') : list.format(settings.days.map((d) => dayNames[d]));
-    setText('reminder-state', message(root, 'on', { time: localTime(settings.time), days, timezone: settings.timezone }));
-    $('reminder-time', HTMLInputElement).value = settings.time;
-    zone.value = settings.timezone;
-    dayBoxes.forEach((box) => { box.checked = settings.days.includes(box.value); });
-  }
+  // Every request of this page carries the subscription: only the browser has it.
+  document.body.addEventListener('htmx:configRequest', (event) => {
+    const { detail } = /** @type {CustomEvent} */ (event);
+    if (!root.contains(detail.elt) || !current) return;
+    const json = current.toJSON();
+    detail.parameters.endpoint = json.endpoint;
+    detail.parameters.p256dh = json.keys.p256dh;
+    detail.parameters.auth = json.keys.auth;
+  });
 
-  const subscription = await within(registration.pushManager.getSubscription(), 'push-timeout').catch(() => null);
-  const saved = await readSettings();
-  showState(subscription && saved ? saved : null);
-  root.dataset.ready = 'true';
-
-  form.addEventListener('submit', async (event) => {
+  // "Turn on reminders" / "Save changes": permission and subscription first, then the form goes.
+  document.body.addEventListener('htmx:confirm', (event) => {
+    const { detail } = /** @type {CustomEvent} */ (event);
+    if (detail.elt.id !== 'reminder-form') return;
     event.preventDefault();
-    const days = dayBoxes.filter((box) => box.checked).map((box) => box.value);
-    setText('days-error', days.length ? '' : message(root, 'no-days'));
-    if (!days.length) return;
-    const settings = { time: $('reminder-time', HTMLInputElement).value, timezone: zone.value.trim(), days };
     problem('');
-    setText('reminder-state', message(root, 'working'));
-    $('reminder-state').scrollIntoView({ block: 'nearest' }); // the status shows beside the button
-    await busy(async () => {
+    say(message(root, 'working'));
+    state.scrollIntoView({ block: 'nearest' }); // the status shows beside the button
+    busy(async () => {
       // Permission is asked here, after the tap, never on load.
       const permission = await within(Notification.requestPermission(), 'ask-timeout', ASK_MS);
       if (permission !== 'granted') {
         problem(message(root, 'denied'));
-        showState(null);
-        return;
+        say(message(root, 'off'));
+        return false;
       }
-      const { publicKey } = await api('GET', '/api/push/public-key');
-      const sub = (await within(registration.pushManager.getSubscription(), 'push-timeout'))
-        || (await subscribe(registration, publicKey));
-      await api('POST', '/api/reminders', { subscription: sub.toJSON(), ...settings });
-      await writeSettings(settings);
-      noteReminderLanguage(true);
-      showState(settings);
-    });
+      const registration = await within(navigator.serviceWorker.ready, 'worker-timeout');
+      current = (await within(registration.pushManager.getSubscription(), 'push-timeout'))
+        || (await subscribe(registration, await publicKey()));
+      return true;
+    }).then((ready) => { if (ready) detail.issueRequest(true); });
   });
 
-  $('reminder-test').addEventListener('click', () => busy(async () => {
-    const sub = await within(registration.pushManager.getSubscription(), 'push-timeout');
-    await api('POST', '/api/reminders/test', { endpoint: sub.endpoint });
-    setText('reminder-state', message(root, 'test-sent'));
-  }));
-
-  $('reminder-off').addEventListener('click', () => busy(async () => {
-    const sub = await within(registration.pushManager.getSubscription(), 'push-timeout');
-    if (sub) {
-      await api('DELETE', '/api/reminders', { endpoint: sub.endpoint });
-      await within(sub.unsubscribe(), 'push-timeout');
+  // What the server said: keep the settings for the worker, and the language reminders come in.
+  document.body.addEventListener('htmx:afterSettle', async () => {
+    fillZone();
+    const summary = $('reminder-summary');
+    if (summary) {
+      const on = summary.dataset.on === 'true';
+      if (on) {
+        if (summary.dataset.saved) noteReminderLanguage(true);
+        await writeSettings({ time: summary.dataset.time, timezone: summary.dataset.timezone, days: summary.dataset.days.split(',') });
+      } else {
+        noteReminderLanguage(false);
+        await writeSettings(null);
+      }
     }
-    await writeSettings(null);
-    noteReminderLanguage(false);
-    showState(null);
-  }));
+    // Focus stays where the person is: on the field the server marked, or the main button.
+    if (!document.activeElement || document.activeElement === document.body) {
+      const wrong = /** @type {HTMLElement | null} */ (root.querySelector('[aria-invalid="true"]'));
+      const target = wrong && wrong.tagName === 'FIELDSET' ? wrong.querySelector('input') : wrong;
+      (target || $('reminder-on')).focus();
+    }
+  });
+
+  // Turned off on the server: the phone's subscription goes too.
+  document.body.addEventListener('htmx:afterRequest', async (event) => {
+    const { detail } = /** @type {CustomEvent} */ (event);
+    if (detail.elt.id === 'reminder-off' && detail.successful && current) {
+      const sub = current;
+      current = null;
+      await within(sub.unsubscribe(), 'push-timeout').catch(() => {});
+    }
+  });
+
+  // No answer: say so plainly in the status line.
+  document.body.addEventListener('htmx:sendError', () => say(message(root, 'offline')));
+  document.body.addEventListener('htmx:timeout', () => say(message(root, 'server-timeout')));
+  document.body.addEventListener('htmx:responseError', (event) => {
+    const { detail } = /** @type {CustomEvent} */ (event);
+    if (!detail.shouldSwap) say(message(root, 'failed', { error: `HTTP ${detail.xhr.status}` }));
+  });
+
+  let registration;
+  try {
+    registration = await within(navigator.serviceWorker.ready, 'worker-timeout');
+    current = await within(registration.pushManager.getSubscription(), 'push-timeout').catch(() => null);
+  } catch (error) {
+    fail(error);
+  }
+  if (!current) {
+    // The server knows nothing of a phone with no subscription: reminders are off.
+    await writeSettings(null).catch(() => {});
+    root.dataset.ready = 'true';
+    return;
+  }
+  if (!navigator.onLine) {
+    say(message(root, 'offline'));
+    root.dataset.ready = 'true';
+    return;
+  }
+  state.addEventListener('htmx:afterRequest', () => { root.dataset.ready = 'true'; }, { once: true });
+  htmx.trigger(state, 'calmcalf:load');
+  sendPendingNightDone();
 }
 
 initReminders();

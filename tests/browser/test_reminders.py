@@ -276,9 +276,13 @@ def test_a_refused_time_zone_is_explained_in_the_page_language(browser, server, 
         page.wait_for_selector("#reminders[data-ready]")
         page.locator("#reminder-timezone").fill("Mars/Olympus")
         page.locator("#reminder-on").click()
-        expect(page.locator("#reminder-state")).to_have_text(
+        # The server's message, next to the field it names, and the field marked for screen readers.
+        expect(page.locator("#reminder-timezone-error")).to_have_text(
             "Такой часовой пояс неизвестен. Выберите его из списка, например Europe/Moscow."
         )
+        expect(page.locator("#reminder-timezone")).to_have_attribute("aria-invalid", "true")
+        expect(page.locator("#reminder-timezone")).to_be_focused()
+        expect(page.locator("#reminder-state")).to_have_text("Не сохранено: проверьте отмеченное выше поле.")
         assert stored(server) == []
     finally:
         context.close()

@@ -22,3 +22,16 @@ interface WorkerGlobalScope {
     defaultLanguage: string;
   };
 }
+
+// Notification buttons ("Start routine", "Later") and background sync: in Chromium's service
+// workers, not yet in TypeScript's WebWorker library.
+interface NotificationOptions {
+  actions?: { action: string; title: string; icon?: string }[];
+}
+interface SyncEvent extends ExtendableEvent {
+  readonly tag: string;
+  readonly lastChance: boolean;
+}
+interface ServiceWorkerGlobalScopeEventMap {
+  sync: SyncEvent;
+}

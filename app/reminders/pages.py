@@ -1,0 +1,257 @@
+"""The Reminders page's own requests (htmx): HTML fragments beside the JSON API, same checks and store.
+
+Each answer is a fragment of the page (templates/partials/reminder_*.html): the one the
+request targets, plus the others it changed as out-of-band swaps. The page's script adds
+the subscription (endpoint and keys) to every request (htmx:configRequest), since only the
+browser has it. A field error is answered with 422 and shown by the server next to its
+field; the page's htmx configuration swaps that in.
+
+These routes answer htmx only (the HX-Request header, which a form on another site cannot
+send), and vary on it. Their text is in the page's language (`?lang=` in their URL), and a
+saved reminder keeps that language, as the JSON API keeps the request's.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Flask, current_app, render_template, request
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from ..db import get_db
+from ..errors import BODY_LIMIT
+from ..web.i18n import day_names
+from .api import test_send
+from .models import Reminder
+from .schedule import DAYS
+from .store import upsert
+from .tonight import tonight
+from .validation import Invalid, check_days, check_endpoint, check_keys, check_time, check_timezone, check_url_text
+
+# A fragment's HTML, status and headers (Vary: HX-Request).
+Fragment = tuple[str, int, dict[str, str]]
+
+bp = Blueprint("reminder_pages", __name__, url_prefix="/reminders")
+
+DEFAULT_FORM = {"time": "21:30", "timezone": "", "days": list(DAYS)}
+
+
+def field_errors() -> dict[str, str]:
+    """What a person can get wrong in the form, said in their language (the API's words are English)."""
+    return {
+        "time": _("Enter a time from 00:00 to 23:59, such as 21:30."),
+        "timezone": _("That time zone is not known. Choose one from the list, such as Europe/Madrid."),
+        "days": _("Choose at least one day."),
+    }
+
+
+def _form_text(name: str) -> str:
+    """One text field of the request's form, no longer than a field can be."""
+    value = request.form.get(name, "")
+    return value[:2048]
+
+
+def posted_form() -> dict:
+    """The settings as posted, to show them again as they were."""
+    return {
+        "time": _form_text("time"),
+        "timezone": _form_text("timezone").strip(),
+        "days": [d for d in request.form.getlist("days") if d in DAYS],
+    }
+
+
+def posted_endpoint() -> str:
+    return check_url_text(request.form.get("endpoint"), "endpoint")
+
+
+def stored(endpoint: str) -> Reminder | None:
+    with get_db().session() as session:
+        return session.execute(select(Reminder).where(Reminder.endpoint == endpoint)).scalar_one_or_none()
+
+
+def _local_hhmm(instant: datetime, zone: str) -> str:
+    return instant.astimezone(ZoneInfo(zone)).strftime("%H:%M")
+
+
+def status_of(reminder: Reminder | None, saved: bool = False) -> dict:
+    """What the status line says about this phone's reminder, tonight included."""
+    if reminder is None:
+        return {"on": False, "text": _("Reminders are off.")}
+    names = dict(day_names())
+    days = reminder.day_list()
+    when = _("every day") if len(days) == 7 else ", ".join(names[d] for d in days)
+    text = _(
+        "Reminders are on: %(time)s on %(days)s (%(timezone)s).",
+        time=reminder.local_time,
+        days=when,
+        timezone=reminder.timezone,
+    )
+    now = datetime.now(UTC)
+    state = tonight(reminder, now)
+    said = ""
+    if state.done:
+        said = _("Tonight’s routine is done, so there is no reminder tonight.")
+    elif state.snoozed_until:
+        said = _(
+            "You chose “Later”: one more reminder tonight at %(time)s.",
+            time=_local_hhmm(state.snoozed_until, reminder.timezone),
+        )
+    return {
+        "on": True,
+        "text": text,
+        "tonight": said,
+        "time": reminder.local_time,
+        "days": days,
+        "timezone": reminder.timezone,
+        "saved": saved,
+    }
+
+
+def form_of(reminder: Reminder | None) -> dict:
+    if reminder is None:
+        return dict(DEFAULT_FORM)
+    return {"time": reminder.local_time, "timezone": reminder.timezone, "days": reminder.day_list()}
+
+
+def fragments(
+    primary: str,
+    *,
+    form: dict,
+    on: bool,
+    status: dict,
+    errors: dict | None = None,
+    with_form: bool = True,
+    code: int = 200,
+) -> Fragment:
+    """The primary fragment, then the others as out-of-band swaps; Vary: HX-Request."""
+    names = ("form", "status", "actions") if with_form else ("status", "actions")
+    ordered = [primary, *[n for n in names if n != primary]]
+    context = {"form": form, "on": on, "status": status, "errors": errors or {}, "day_names": day_names()}
+    html = "".join(
+        render_template(f"partials/reminder_{name}.html", oob=name != primary, **context) for name in ordered
+    )
+    return html, code, {"Vary": "HX-Request", "Cache-Control": "no-store"}
+
+
+def message(text: str, code: int = 200) -> Fragment:
+    """Only the status line, saying one thing (a test sent, or why not)."""
+    html = render_template("partials/reminder_status.html", oob=False, status={"message": text})
+    return html, code, {"Vary": "HX-Request", "Cache-Control": "no-store"}
+
+
+@bp.before_request
+def htmx_only() -> Fragment | None:
+    """Only the page's own requests: htmx sends HX-Request, which no cross-site form can."""
+    if request.headers.get("HX-Request") != "true":
+        return message(_("This address answers the Reminders page only."), 400)
+    if request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
+        return message(_("This address answers the Reminders page only."), 400)
+    if request.content_length is not None and request.content_length > BODY_LIMIT:
+        raise Invalid(f"the request body is larger than {BODY_LIMIT} bytes", 413)
+    request.max_content_length = BODY_LIMIT
+    return None
+
+
+@bp.post("/status")
+def status() -> Fragment:
+    """What the server has for this subscription: the form filled in, the status, the buttons."""
+    reminder = stored(posted_endpoint())
+    return fragments("status", form=form_of(reminder), on=reminder is not None, status=status_of(reminder))
+
+
+@bp.post("/settings")
+def save() -> Fragment:
+    """Turn on or change: every field checked, each problem shown next to its field (422)."""
+    form = posted_form()
+    errors: dict[str, str] = {}
+    texts = field_errors()
+    clean: dict = {}
+    for field, check, value in (
+        ("time", check_time, form["time"]),
+        ("timezone", check_timezone, form["timezone"]),
+        ("days", check_days, request.form.getlist("days")),
+    ):
+        try:
+            clean[field] = check(value)
+        except Invalid:
+            errors[field] = texts[field]
+    try:
+        hosts, allow_http = current_app.config["PUSH_SERVICE_HOSTS"], current_app.config["PUSH_ALLOW_HTTP"]
+        clean["endpoint"] = check_endpoint(request.form.get("endpoint"), hosts, allow_http)
+        clean["p256dh"], clean["auth"] = check_keys(
+            {"p256dh": request.form.get("p256dh"), "auth": request.form.get("auth")}
+        )
+    except Invalid as problem:
+        current_app.logger.info("reminder form refused: %s", problem.message)
+        errors["subscription"] = _("This browser’s push subscription was not accepted. Reload the page and try again.")
+    if errors:
+        reminder = stored(request.form.get("endpoint", "")[:2048]) if "subscription" not in errors else None
+        said = errors.get("subscription") or _("Not saved: see the field marked above.")
+        return fragments(
+            "form",
+            form=form,
+            on=reminder is not None,
+            status={"message": said},
+            errors=errors,
+            code=422,
+        )
+    with get_db().session() as session:
+        _created, reminder = upsert(session, clean, str(get_locale() or "en"), datetime.now(UTC))
+    return fragments("form", form=form_of(reminder), on=True, status=status_of(reminder, saved=True))
+
+
+@bp.post("/off")
+def off() -> Fragment:
+    """Forget this subscription (also fine when it is unknown)."""
+    endpoint = posted_endpoint()
+    with get_db().session() as session:
+        reminder = session.execute(select(Reminder).where(Reminder.endpoint == endpoint)).scalar_one_or_none()
+        if reminder:
+            session.delete(reminder)
+    form = posted_form() if request.form.get("time") is not None else dict(DEFAULT_FORM)
+    return fragments("status", form=form, on=False, status=status_of(None))
+
+
+@bp.post("/test")
+def test() -> Fragment:
+    """A test reminder now; the status line says whether it went."""
+    try:
+        test_send(posted_endpoint())
+    except Invalid as problem:
+        texts = {
+            404: _("This phone has no reminder on the server. Turn reminders on again."),
+            502: _("Your phone’s push service did not take the test reminder. Try again later."),
+            503: _("Too many test reminders are being sent right now. Try again in a minute."),
+        }
+        return message(texts.get(problem.status, _("That did not work.")), problem.status)
+    return message(_("A test reminder is on its way."))
+
+
+@bp.errorhandler(Invalid)
+def invalid(error: Invalid) -> Fragment:
+    current_app.logger.info("reminders page request refused: %s", error.message)
+    texts = {413: _("That was too much to send. Reload the page and try again.")}
+    said = texts.get(error.status, _("That did not work. Reload the page and try again."))
+    html, code, headers = message(said, error.status)
+    return html, code, {**headers, **error.headers}
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(_error: RequestEntityTooLarge) -> Fragment:
+    return message(_("That was too much to send. Reload the page and try again."), 413)
+
+
+@bp.errorhandler(HTTPException)
+def http_error(error: HTTPException) -> Fragment:
+    """A rate limit (429) or another HTTP error, said in the status line."""
+    if error.code == 429:
+        return message(_("Too many tries in a short time. Wait a minute, then try again."), 429)
+    return message(_("That did not work. Reload the page and try again."), error.code or 400)
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)  # the factory gives it the API's rate limit (app.limits)
