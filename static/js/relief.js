@@ -18,7 +18,6 @@ import {
 import { ReliefScreens } from './reliefscreens.js';
 import { AfterCramp } from './reliefdone.js';
 import { LegCheck } from './legcheck.js';
-import { chosenCountry, entriesOf, showCountry } from './country.js';
 
 const SEEN_EVERY_MS = 5000; // how often "still on screen" is noted while the timer shows
 const OFFER_FOR_MS = 2 * 60 * 1000; // how long "Continue the cramp…?" stays on offer
@@ -146,10 +145,14 @@ class Relief {
     vibrate([300, 150, 300]);
   }
 
-  /** The emergency number of the person's country (as chosen on "When to see a doctor"). */
-  showEmergencyNumber() {
+  /**
+   * The emergency number of the person's country (as chosen on "When to see a doctor").
+   * Its script loads only when the 10-minute advice is shown (it is cached, also offline).
+   */
+  async showEmergencyNumber() {
     const calls = /** @type {HTMLElement} */ ($('red-flag').querySelector('.emergency-calls'));
     const blocks = /** @type {NodeListOf<HTMLElement>} */ (calls.querySelectorAll('[data-country]'));
+    const { chosenCountry, entriesOf, showCountry } = await import('./country.js');
     showCountry(chosenCountry(entriesOf(blocks), calls.dataset.default), calls);
   }
 
