@@ -132,9 +132,9 @@ def test_schemathesis_finds_no_server_error_and_no_answer_outside_the_schema(tmp
         "not_a_server_error,status_code_conformance,content_type_conformance,"
         "response_schema_conformance,response_headers_conformance,negative_data_rejection,unsupported_method",
         "--max-examples",
-        "25",
+        "15",
         "--max-time",
-        "60",
+        "30",
         "--seed",
         "20261201",
         "--workers",

@@ -38,6 +38,13 @@ def phone(browser, lang: str, **extra):
     return browser.new_context(**{**PHONE, "locale": lang, **extra})
 
 
+def looking_phone(browser, lang: str, state: str, **extra):
+    """A phone for looking at one state: no service worker (it would cache the whole app in three
+    languages in the background of every look), except where the page needs one (Reminders)."""
+    workers = "allow" if state.startswith("reminders") else "block"
+    return phone(browser, lang, service_workers=workers, **extra)
+
+
 def open_state(page, base: str, state: str) -> None:
     """Bring the app into a state a person sees, by ids only."""
     simple = {"home": "/", "doctor": "/doctor", "not-found": "/nope", "bedtime": "/bedtime", "reminders": "/reminders"}
@@ -218,7 +225,7 @@ def test_switching_language_works_offline(browser, live_server):
      "reminders"],
 )  # fmt: skip
 def test_no_english_is_left_once_the_scripts_have_run(browser, live_server, lang, state):
-    context = phone(browser, lang)
+    context = looking_phone(browser, lang, state)
     try:
         page = context.new_page()
         page.clock.install()
@@ -341,7 +348,7 @@ def test_a_chosen_country_is_remembered_and_works_offline(browser, live_server):
 @pytest.mark.parametrize("lang", LANGUAGES)
 @pytest.mark.parametrize("state", STATES)
 def test_axe_finds_no_violations_in_each_language(browser, live_server, lang, state):
-    context = phone(browser, lang)
+    context = looking_phone(browser, lang, state)
     try:
         page = context.new_page()
         page.clock.install()
@@ -366,7 +373,7 @@ OVERFLOW = """() => {
 @pytest.mark.parametrize("state", ["home", "menu", "timer", "timer-paused", "standing-step", "red-flag", "done", "leg-check", "doctor",
                                    "bedtime", "bedtime-running", "checklist", "diary", "report", "reminders"])  # fmt: skip
 def test_nothing_overflows_at_360_px_in_any_language(browser, live_server, lang, state):
-    context = phone(browser, lang, viewport={"width": 360, "height": 740})
+    context = looking_phone(browser, lang, state, viewport={"width": 360, "height": 740})
     try:
         page = context.new_page()
         page.clock.install()
