@@ -30,7 +30,7 @@ def test_each_page_preloads_every_module_its_script_imports(page):
     assert len(set(script["imports"])) == len(script["imports"])
 
 
-def test_the_shared_scripts_load_after_the_first_paint_and_are_not_preloaded():
+def test_the_shared_scripts_load_after_the_page_and_are_not_preloaded():
     """main.js imports nothing up front: the update and install offers, links and language come later."""
     base = (ROOT / "templates" / "base.html").read_text()
     main = (JS / "main.js").read_text()

@@ -1,7 +1,7 @@
 // On every page: the service worker with its update offer, the install offer, source
 // links that know when there is no connection, and the language choice. No first screen
-// needs any of them, so they load once the page has been painted (with nothing to
-// download first, a tap on Cramp now is never kept waiting by them).
+// needs any of them, so they load once the page has loaded (the load event, not a timer:
+// timers can be held, as by a test's paused clock), never ahead of the page's own modules.
 // Each page's own feature module is loaded by that page (see templates).
 
 async function initShared() {
@@ -15,6 +15,5 @@ async function initShared() {
   (await updates).initUpdates();
 }
 
-const afterPaint = () => requestAnimationFrame(() => setTimeout(initShared, 0));
-if (document.readyState === 'complete') afterPaint();
-else window.addEventListener('load', afterPaint, { once: true });
+if (document.readyState === 'complete') initShared();
+else window.addEventListener('load', () => initShared(), { once: true });
