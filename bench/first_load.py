@@ -145,7 +145,11 @@ def measure_offline(browser, base: str, runs: int) -> bool:
         """async (html) => {
           const name = (await caches.keys()).find((n) => n.startsWith('calmcalf-static-'));
           const cache = await caches.open(name);
-          await cache.put('/__floor', new Response(html, { headers: { 'Content-Type': 'text/html' } }));
+          // The worker answers a page from its copy in the chosen language (PATH?lang=xx).
+          for (const lang of self.CALMCALF_LANGUAGES || ['en', 'es', 'ru']) {
+            const headers = { 'Content-Type': 'text/html' };
+            await cache.put(`/__floor?lang=${lang}`, new Response(html, { headers }));
+          }
         }""",
         FLOOR_HTML,
     )
