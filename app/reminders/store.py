@@ -33,13 +33,6 @@ from .schedule import from_naive_utc, local_date, next_due, to_naive_utc
 from .tonight import snooze_pending
 
 
-def _insert(session: Session) -> postgresql.Insert | sqlite.Insert:
-    """INSERT in this database's dialect (both know ON CONFLICT)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(Reminder)
-    return sqlite.insert(Reminder)
-
-
 def upsert(session: Session, clean: dict, lang: str, now: datetime) -> tuple[bool, Reminder]:
     """Store `clean` (a checked body) under its endpoint: (created?, the stored reminder).
 
@@ -63,8 +56,8 @@ def upsert(session: Session, clean: dict, lang: str, now: datetime) -> tuple[boo
     first_due = next_due(clean["time"], clean["timezone"], clean["days"], now)
     if session.get_bind().dialect.name == "postgresql":
         return _upsert_in_one_statement(session, clean, fields, first_due, now)
-    inserted = session.execute(
-        _insert(session)
+    inserted = session.execute(  # SQLite: insert or nothing, then the update below
+        sqlite.insert(Reminder)
         .values(endpoint=clean["endpoint"], created_at=stamp, next_due_at=to_naive_utc(first_due), **fields)
         .on_conflict_do_nothing(index_elements=[Reminder.endpoint])
         .returning(Reminder.id)
