@@ -7,6 +7,7 @@ import os
 import pytest
 
 from app import create_app, db
+from tests.fakepush import FakePushService
 from tests.postgres import PostgresServer, server_binaries
 
 APPS = []  # made during the current test; their connections are closed after it
@@ -60,3 +61,10 @@ def app(tmp_path):
 def client(app):
     """A test client for HTTP requests."""
     return app.test_client()
+
+
+@pytest.fixture
+def push():
+    """A fake push service on loopback that checks VAPID and decrypts every message."""
+    with FakePushService() as service:
+        yield service

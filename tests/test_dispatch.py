@@ -28,12 +28,6 @@ def utc(text: str) -> datetime:
 
 
 @pytest.fixture
-def push():
-    with FakePushService() as service:
-        yield service
-
-
-@pytest.fixture
 def app(tmp_path, database_url):
     """Every test here runs on SQLite and on PostgreSQL."""
     return make_app(

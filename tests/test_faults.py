@@ -24,7 +24,6 @@ from app.reminders.dispatch import Dispatcher
 from app.reminders.models import Reminder
 from app.reminders.outcomes import Summary
 from tests.conftest import make_app
-from tests.fakepush import FakePushService
 
 N = 2000
 DUE = datetime(2026, 11, 22, 21, 30, tzinfo=UTC)  # 21:30 in London (GMT in November)
@@ -39,12 +38,6 @@ def show_figures(request):
     capture = request.config.pluginmanager.getplugin("capturemanager")
     with capture.global_and_fixture_disabled():
         print("\nfault figures:" + "".join(f"\n  {line}" for line in FIGURES))
-
-
-@pytest.fixture
-def push():
-    with FakePushService() as service:
-        yield service
 
 
 @pytest.fixture

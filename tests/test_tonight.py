@@ -22,15 +22,8 @@ from app.reminders.store import upsert
 from app.reminders.tonight import mark_done, night_of, snooze
 from app.reminders.validation import Invalid, check_reminder
 from tests.conftest import make_app
-from tests.fakepush import FakePushService
 from tests.test_dispatch import EVERY_DAY, SUBJECT, reminders, subscribe, utc
 from tests.test_reminders_api import body
-
-
-@pytest.fixture
-def push():
-    with FakePushService() as service:
-        yield service
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from sqlalchemy import select
 from app.db import get_db
 from app.reminders.models import Reminder
 from tests.browser.conftest import PHONE, start_server, wait_for_offline_ready, wait_until
-from tests.fakepush import FakePushService
 
 # pushManager.subscribe cannot reach a real push service here: the page gets a
 # subscription on the local fake push service instead (the rest is real).
@@ -34,12 +33,6 @@ STUB = """(subscription) => {
   };
   PushManager.prototype.getSubscription = async function () { return current; };
 }"""
-
-
-@pytest.fixture
-def push():
-    with FakePushService() as service:
-        yield service
 
 
 @pytest.fixture

@@ -25,7 +25,6 @@ from app.reminders.schedule import to_naive_utc
 from app.reminders.tonight import night_of
 from tests.browser.conftest import PHONE, start_server, wait_for_offline_ready, wait_until
 from tests.browser.test_reminders import STUB, registration_id
-from tests.fakepush import FakePushService
 
 
 def evening_zone(now: datetime) -> str:
@@ -38,12 +37,6 @@ def evening_zone(now: datetime) -> str:
 
 NOW = datetime.now(UTC)
 ZONE = evening_zone(NOW)
-
-
-@pytest.fixture
-def push():
-    with FakePushService() as service:
-        yield service
 
 
 @pytest.fixture
