@@ -53,10 +53,16 @@ def database_url(app: Flask) -> str:
 
 
 def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
-    """WAL lets readers and one writer work at once; wait for a lock instead of failing."""
+    """WAL lets readers and one writer work at once; wait for a lock instead of failing.
+
+    With WAL, synchronous=NORMAL syncs at checkpoints rather than at every commit: a
+    killed process loses nothing committed (only a power cut could lose the last
+    commits), and a commit costs a write instead of an fsync.
+    """
     cursor = dbapi_connection.cursor()
     with contextlib.suppress(sqlite3.OperationalError):  # read-only: check_writable says what is wrong
         cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
 
@@ -64,11 +70,14 @@ def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEn
 def init_app(app: Flask) -> None:
     """Create the engine for this app."""
     url = database_url(app)
-    options: dict[str, Any] = {"pool_pre_ping": True}
+    options: dict[str, Any] = {}
     if url.startswith("sqlite"):
+        # A file on this machine: no connection to go stale, so nothing to test on each checkout.
         options["connect_args"] = {"check_same_thread": False, "timeout": 10}
-    elif url.startswith("postgresql"):
-        options["connect_args"] = {"connect_timeout": 10}  # an unreachable server is an error, not a hang
+    else:
+        options["pool_pre_ping"] = True  # a server restarted since the last checkout: reconnect, not fail
+        if url.startswith("postgresql"):
+            options["connect_args"] = {"connect_timeout": 10}  # an unreachable server is an error, not a hang
     engine = create_engine(url, **options)
     if url.startswith("sqlite"):
         event.listen(engine, "connect", _sqlite_pragmas)

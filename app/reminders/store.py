@@ -83,6 +83,19 @@ def upsert(session: Session, clean: dict, lang: str, now: datetime) -> tuple[boo
 
 # The columns a save writes (besides endpoint, created_at and next_due_at).
 SAVED = ("p256dh", "auth", "local_time", "timezone", "days", "lang", "retry_after", "attempts", "updated_at")
+# The columns a save reads back: what the API and the Reminders page answer with (the schedule, tonight).
+RETURNED = (
+    "id",
+    "endpoint",
+    "local_time",
+    "timezone",
+    "days",
+    "next_due_at",
+    "done_through",
+    "snoozed_on",
+    "snoozed_until",
+    "night_done",
+)
 
 
 @lru_cache(maxsize=1)
@@ -113,7 +126,7 @@ def _one_statement() -> Executable:
                 else_=bindparam("second_due"),
             ),
         },
-    ).returning(*columns, inserted)
+    ).returning(*(columns[name] for name in RETURNED), inserted)
 
 
 def _upsert_in_one_statement(
@@ -138,15 +151,27 @@ def _upsert_in_one_statement(
         "second_due": to_naive_utc(second_due),
         "now": fields["updated_at"],
     }
-    row = session.connection().execute(_one_statement(), params).one()._asdict()
-    inserted = bool(row.pop("inserted"))
-    reminder = Reminder(**row)  # not added to the session: what was stored, as the API answers it
-    if (
-        not snooze_pending(reminder)
-        and reminder.done_through
-        and reminder.done_through >= local_date(from_naive_utc(reminder.next_due_at), reminder.timezone)
-    ):
-        following = to_naive_utc(next_due(clean["time"], clean["timezone"], clean["days"], now, reminder.done_through))
-        session.execute(update(Reminder).where(Reminder.id == reminder.id).values(next_due_at=following))
-        reminder.next_due_at = following
+    # One statement needs no transaction of its own: in autocommit mode it is one round trip, where
+    # BEGIN, the statement and COMMIT would be three.
+    with session.get_bind().connect() as connection:
+        alone = connection.execution_options(isolation_level="AUTOCOMMIT")
+        row = alone.execute(_one_statement(), params).one()._asdict()
+        inserted = bool(row.pop("inserted"))
+        reminder = Reminder(**row)  # not added to the session: what was stored, as the API answers it
+        if (
+            not snooze_pending(reminder)
+            and reminder.done_through
+            and reminder.done_through >= local_date(from_naive_utc(reminder.next_due_at), reminder.timezone)
+        ):
+            # Rare (done further ahead than the statement looks): moved on once more, under a guard
+            # that it is still done through that date, so a save in between is not overwritten.
+            following = to_naive_utc(
+                next_due(clean["time"], clean["timezone"], clean["days"], now, reminder.done_through)
+            )
+            alone.execute(
+                update(Reminder)
+                .where(Reminder.id == reminder.id, Reminder.done_through == reminder.done_through)
+                .values(next_due_at=following)
+            )
+            reminder.next_due_at = following
     return inserted, reminder
