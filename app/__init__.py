@@ -7,7 +7,12 @@ scheduling, dispatching and sending). The web side never imports the reminders s
 
 from __future__ import annotations
 
+import os
 from typing import Any
+
+# pytz (which Babel asks for the machine's time zone) otherwise opens each of its ~600 zone files to
+# check they exist, at every start: a tenth of a second, for a list it documents as safe to trust.
+os.environ.setdefault("PYTZ_SKIPEXISTSCHECK", "1")
 
 from flask import Flask
 

@@ -179,7 +179,7 @@ def dispatch(once: bool, now: datetime | None, workers: int, processes: int = 1)
 
     app = ready_app(http=False)
     if once:
-        if processes <= 1:
+        if processes <= 1 or not Dispatcher(app).anything_due(now):  # nothing due: no processes to start
             parts = [vars(Dispatcher(app, workers=workers).run_once(now))]
         else:
             get_db(app).engine.dispose()  # children open their own connections

@@ -380,3 +380,45 @@ def test_a_run_where_nothing_changed_records_without_reading_the_rows_again(app,
     assert run(app, "2026-11-22T21:30").sent == 40
     assert careful == [], "updated_at as claimed matches the row as stored"
     assert {r.done_through for r in reminders(app)} == {"2026-11-22"}
+
+
+def test_anything_due_looks_without_claiming(app, push):
+    """The CLI's look before starting dispatcher processes: due and free rows only, and nothing is leased."""
+    sub = push.subscriber()
+    subscribe(app, sub, "2026-11-22T00:00")
+    dispatcher = Dispatcher(app)
+    assert not dispatcher.anything_due(utc("2026-11-22T21:29:59"))
+    assert dispatcher.anything_due(utc("2026-11-22T21:30:00"))
+    (reminder,) = reminders(app)
+    assert reminder.lease_token is None  # a look, not a claim
+    leased = dispatcher.claim(utc("2026-11-22T21:30:00"))
+    assert [row.endpoint for row in leased] == [sub.endpoint]
+    assert not dispatcher.anything_due(utc("2026-11-22T21:30:00"))  # held by a dispatcher: not free
+    assert run(app, "2026-11-22T21:30:30").sent == 0  # nor claimable again while the lease (60 s) holds
+    assert run(app, "2026-11-22T21:31:30").sent == 1  # then free again: the holder is taken for dead
+
+
+SENDING_STACK = ("http_ece", "pycurl", "py_vapid", "cryptography")
+
+
+def test_a_run_with_nothing_due_loads_no_sending_stack(tmp_path):
+    """`dispatch --once` with nothing due starts quickly: encryption, libcurl and VAPID load only to send."""
+    code = (
+        "import sys\n"
+        "from app import create_app, db\n"
+        "from app.reminders.dispatch import Dispatcher\n"
+        "app = create_app(http=False)\n"
+        "db.upgrade(app)\n"
+        "print(Dispatcher(app).run_once().line())\n"
+        f"print(','.join(m for m in {SENDING_STACK!r} if m in sys.modules))\n"
+    )
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("CALMCALF_")},
+        "CALMCALF_DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}",
+        "CALMCALF_VAPID_SUBJECT": SUBJECT,
+    }
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    summary, loaded = result.stdout.splitlines()
+    assert summary == "sent=0 pruned=0 retrying=0 skipped-late=0 failed=0"
+    assert loaded == "", f"loaded with nothing to send: {loaded}"

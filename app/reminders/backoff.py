@@ -69,7 +69,7 @@ class Origins:
 
     def gate(self, origin: str, now: datetime) -> tuple[datetime | None, bool]:
         """(defer until, None to send now; whether this send is a probe)."""
-        state = self.state.setdefault(origin, Origin())
+        state = self.state.get(origin) or self.state.setdefault(origin, Origin())
         if state.until and now < state.until:
             return state.until + SPREAD * self.rng.random(), False
         if state.paused:
@@ -81,7 +81,7 @@ class Origins:
 
     def answered(self, origin: str, retryable: bool | None, hint: datetime | None, now: datetime, probe: bool) -> None:
         """Learn from one answer: any answer but 429/5xx reopens; repeated failures pause (None: no news)."""
-        state = self.state.setdefault(origin, Origin())
+        state = self.state.get(origin) or self.state.setdefault(origin, Origin())
         if probe:
             state.probing -= 1
         if retryable is None:

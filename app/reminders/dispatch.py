@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 from flask import Flask
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 
 from ..db import get_db
 from .backoff import Origins, retry_after
@@ -61,102 +61,73 @@ class Dispatcher:
         run = _Run(self, Summary())
         self.started = (now or datetime.now(UTC), time.monotonic())
         self.messages.clear()  # translations may have been reloaded since the last run
-        with sender_for(self.app, self.headers, self.concurrency) as sender:
-            for job, outcome in sender.send_all(self.jobs(run, sender.refusal), on_idle=run.tick):
-                run.answer(job.tag, outcome)
+        first = self.claim(self.clock())
+        if first:  # the sender (libcurl, encryption) is set up only when something is due
+            with sender_for(self.app, self.headers, self.concurrency) as sender:
+                for job, outcome in sender.send_all(self.jobs(run, sender.refusal, first), on_idle=run.tick):
+                    run.answer(job.tag, outcome)
         run.flush()
         summary = run.summary
         if summary.reasons:
             log.info("%s (%s)", summary.line(), summary.why())
         return summary
 
-    def jobs(self, run: _Run, refusal: Callable[[str], Outcome | None]) -> Iterator[Job]:
-        """Every due reminder as a message, claiming the next batch only when the sender asks for more.
+    def jobs(self, run: _Run, refusal: Callable[[str], Outcome | None], batch: list[Claimed]) -> Iterator[Job]:
+        """Every due reminder as a message, from this batch on; the next is claimed when the sender wants more.
 
         What needs no sending is answered at once: too late to be welcome, no longer
         allowed, or its push service paused (deferred).
         """
-        while batch := self.claim(self.clock()):
+        while batch:
             run.leased(batch)
             for row in batch:
-                outcome, probe, ttl = self.screen(row, refusal)
+                origin = origin_of(row.endpoint)
+                outcome, probe, ttl = self.screen(row, origin, refusal)
                 if outcome is not None:
-                    run.answer((row, probe), outcome)
+                    run.answer((row, probe, origin), outcome)
                     continue
                 try:
-                    job = Job(row.endpoint, key_bytes(row.p256dh), key_bytes(row.auth), self.message(row.lang), ttl)
+                    p256dh, auth = key_bytes(row.p256dh), key_bytes(row.auth)
                 except ValueError as exc:  # a broken subscription must not stop the others
-                    run.answer((row, probe), Outcome("failed", detail=f"bad keys ({exc})"))
+                    run.answer((row, probe, origin), Outcome("failed", detail=f"bad keys ({exc})"))
                     continue
-                job.tag = (row, probe)
-                yield job
+                yield Job(row.endpoint, p256dh, auth, self.message(row.lang), ttl, (row, probe, origin), origin)
+            batch = self.claim(self.clock())
 
-    def screen(self, row: Claimed, refusal: Callable[[str], Outcome | None]) -> tuple[Outcome | None, bool, int]:
+    def screen(
+        self, row: Claimed, origin: str, refusal: Callable[[str], Outcome | None]
+    ) -> tuple[Outcome | None, bool, int]:
         """(An outcome without sending, or None to send; whether it is a probe of a paused service; its TTL)."""
         now = self.clock()
         ttl = round((end_of_evening(row.due, row.timezone) - now).total_seconds())
         if now - row.due > LATE_LIMIT or ttl <= 0:
             return Outcome("late", detail="more than 2 hours late or past local midnight"), False, ttl
-        refused = refusal(row.endpoint)
+        refused = refusal(origin)
         if refused:
             return refused, False, ttl
-        wait, probe = self.origins.gate(origin_of(row.endpoint), now)
+        wait, probe = self.origins.gate(origin, now)
         if wait is not None:
             return Outcome("deferred", retry_at=wait, detail="push service paused"), False, ttl
         return None, probe, ttl
 
+    def anything_due(self, now: datetime | None = None) -> bool:
+        """Whether any reminder is due and free at `now` (default: the real now): a look, not a claim."""
+        with self.db.engine.connect() as connection:
+            return connection.execute(ANY_DUE, {"stamp": to_naive_utc(now or datetime.now(UTC))}).first() is not None
+
     def claim(self, now: datetime) -> list[Claimed]:
         """Take a batch of due reminders for this dispatcher alone."""
         stamp = to_naive_utc(now)
-        free = or_(Reminder.lease_until.is_(None), Reminder.lease_until < stamp)
         token = uuid.uuid4().hex
-        due = (
-            select(Reminder.id)
-            .where(Reminder.next_due_at <= stamp, free)
-            .where(or_(Reminder.retry_after.is_(None), Reminder.retry_after <= stamp))
-            .order_by(Reminder.next_due_at)
-            .limit(BATCH)
-            .with_for_update(skip_locked=True)
-        )
-        with self.db.session() as session:
+        with self.db.engine.connect() as connection, connection.begin():
             # One statement, so one dispatcher's choice cannot be taken by another between choosing and
             # leasing: SQLite runs it under its write lock; PostgreSQL skips rows another has locked.
-            leased = session.execute(
-                update(Reminder)
-                .where(Reminder.id.in_(due.scalar_subquery()), free)
-                .values(lease_until=to_naive_utc(now + self.lease), lease_token=token)
-                .returning(
-                    Reminder.id,
-                    Reminder.endpoint,
-                    Reminder.p256dh,
-                    Reminder.auth,
-                    Reminder.next_due_at,
-                    Reminder.timezone,
-                    Reminder.lang,
-                    Reminder.local_time,
-                    Reminder.days,
-                    Reminder.attempts,
-                    Reminder.done_through,
-                    Reminder.updated_at,
-                )
+            leased = connection.execute(
+                CLAIM, {"stamp": stamp, "until": to_naive_utc(now + self.lease), "token": token, "batch": BATCH}
             ).all()
         return [
-            Claimed(
-                id=r.id,
-                token=token,
-                endpoint=r.endpoint,
-                p256dh=r.p256dh,
-                auth=r.auth,
-                due=from_naive_utc(r.next_due_at),
-                timezone=r.timezone,
-                lang=r.lang,
-                local_time=r.local_time,
-                days=r.days,
-                attempts=r.attempts,
-                done_through=r.done_through,
-                updated_at=r.updated_at,
-            )
-            for r in leased
+            Claimed(id, token, endpoint, p256dh, auth, from_naive_utc(due), *rest)
+            for id, endpoint, p256dh, auth, due, *rest in leased
         ]
 
     def renew(self, tokens: list[str]) -> None:
@@ -176,6 +147,44 @@ class Dispatcher:
         return self.messages[lang]
 
 
+REMINDERS = Reminder.__table__
+_FREE = or_(REMINDERS.c.lease_until.is_(None), REMINDERS.c.lease_until < bindparam("stamp"))
+_DUE_NOW = (
+    REMINDERS.c.next_due_at <= bindparam("stamp"),
+    _FREE,
+    or_(REMINDERS.c.retry_after.is_(None), REMINDERS.c.retry_after <= bindparam("stamp")),
+)
+ANY_DUE = select(REMINDERS.c.id).where(*_DUE_NOW).limit(1)
+_DUE = (
+    select(REMINDERS.c.id)
+    .where(*_DUE_NOW)
+    .order_by(REMINDERS.c.next_due_at)
+    .limit(bindparam("batch"))
+    .with_for_update(skip_locked=True)
+)
+# Lease a batch of due rows and read what sending them and recording the answers needs, in the
+# order of Claimed's fields from `due` on.
+CLAIM = (
+    update(REMINDERS)  # type: ignore[arg-type]
+    .where(REMINDERS.c.id.in_(_DUE.scalar_subquery()), _FREE)
+    .values(lease_until=bindparam("until"), lease_token=bindparam("token"))
+    .returning(
+        REMINDERS.c.id,
+        REMINDERS.c.endpoint,
+        REMINDERS.c.p256dh,
+        REMINDERS.c.auth,
+        REMINDERS.c.next_due_at,
+        REMINDERS.c.timezone,
+        REMINDERS.c.lang,
+        REMINDERS.c.local_time,
+        REMINDERS.c.days,
+        REMINDERS.c.attempts,
+        REMINDERS.c.done_through,
+        REMINDERS.c.updated_at,
+    )
+)
+
+
 class _Run:
     """One run's bookkeeping: answers waiting to be recorded, and the leases still held."""
 
@@ -189,18 +198,16 @@ class _Run:
     def leased(self, batch: list[Claimed]) -> None:
         self.open[batch[0].token] = len(batch)
 
-    def answer(self, tag: tuple[Claimed, bool], outcome: Outcome) -> None:
+    def answer(self, tag: tuple[Claimed, bool, str], outcome: Outcome) -> None:
         """Learn from one answer (the push service's state too) and record it soon."""
-        row, probe = tag
+        row, probe, origin = tag
         if outcome.status is not None or outcome.kind == "retry":  # the push service answered, or did not
             now = self.dispatcher.clock()
             if outcome.kind == "retry":
                 outcome.retry_at = retry_after(outcome.header, now)
-            self.dispatcher.origins.answered(
-                origin_of(row.endpoint), outcome.kind == "retry", outcome.retry_at, now, probe
-            )
+            self.dispatcher.origins.answered(origin, outcome.kind == "retry", outcome.retry_at, now, probe)
         elif probe:
-            self.dispatcher.origins.answered(origin_of(row.endpoint), None, None, self.dispatcher.clock(), probe)
+            self.dispatcher.origins.answered(origin, None, None, self.dispatcher.clock(), probe)
         self.answered.append((row, outcome))
         if len(self.answered) >= RECORD_GROUP:
             self.flush()

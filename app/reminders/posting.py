@@ -21,17 +21,17 @@ TOTAL_TIMEOUT_MS = 20_000
 MAX_HOST_CONNECTIONS = 32
 
 
-@dataclass
+@dataclass(slots=True)
 class Post:
     """One HTTP POST to make: `tag` is the caller's own, handed back with the answer."""
 
     url: str
     body: bytes
-    headers: list[bytes]
+    headers: list[bytes]  # not changed once given: handles that sent the same list keep it
     tag: Any = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Answer:
     """The push service's answer (status 0: no answer, with curl's error in `error`)."""
 
@@ -48,6 +48,7 @@ class _Handle:
     curl: Any
     post: Post | None = None
     retry_after: list[bytes] = field(default_factory=list)
+    headers: list[bytes] | None = None  # the header list last given to libcurl (kept by the handle)
 
 
 class Poster:
@@ -110,7 +111,9 @@ class Poster:
         curl = handle.curl
         curl.setopt(pycurl.URL, post.url)
         curl.setopt(pycurl.POSTFIELDS, post.body)
-        curl.setopt(pycurl.HTTPHEADER, post.headers)
+        if handle.headers is not post.headers:  # most posts share one list per push service
+            curl.setopt(pycurl.HTTPHEADER, post.headers)
+            handle.headers = post.headers
         self.busy[curl] = handle
         self.multi.add_handle(curl)
 

@@ -85,13 +85,15 @@ def from_naive_utc(stored: datetime) -> datetime:
 
 def advance(local_time: str, zone_name: str, days: str, due: datetime, now: datetime) -> dict:
     """Done for the local date of `due`: the changes that move a reminder on to its next chosen day."""
-    done = local_date(due, zone_name)
-    after = max(due, now - LATE_LIMIT)
-    following = next_due_cached(local_time, zone_name, days, after, done)
-    return {"done_through": done, "retry_after": None, "attempts": 0, "next_due_at": to_naive_utc(following)}
+    done, following = _advanced(local_time, zone_name, days, due, max(due, now - LATE_LIMIT))
+    return {"done_through": done, "retry_after": None, "attempts": 0, "next_due_at": following}
 
 
 @lru_cache(maxsize=4096)
-def next_due_cached(local_time: str, zone_name: str, days: str, after: datetime, done: str) -> datetime:
-    """Many reminders share a time, zone and days: the zone arithmetic is done once for them."""
-    return next_due(local_time, zone_name, split_days(days), after, done)
+def _advanced(local_time: str, zone_name: str, days: str, due: datetime, after: datetime) -> tuple[str, datetime]:
+    """Many reminders share a time, zone, days and due time: the zone arithmetic is done once for them.
+
+    (The local date done, and the next due time as stored.)
+    """
+    done = local_date(due, zone_name)
+    return done, to_naive_utc(next_due(local_time, zone_name, split_days(days), after, done))

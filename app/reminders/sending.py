@@ -12,26 +12,27 @@ The allow-list is checked again for every message.
 
 from __future__ import annotations
 
-import base64
+import binascii
 import json
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import http_ece
-from cryptography.hazmat.primitives.asymmetric import ec
 from flask import Flask
-from flask_babel import force_locale, ngettext
-from flask_babel import gettext as _
-from py_vapid import Vapid02
 
 from ..routine import ROUTINE_MINUTES
-from .posting import Answer, Post, Poster
-from .validation import Invalid, check_endpoint
 from .vapid import shared_vapid
+
+if TYPE_CHECKING:
+    from py_vapid import Vapid02
+
+    from .posting import Answer, Post
+
+# http_ece, cryptography, pycurl and py_vapid are imported by the first Sender or signature, not
+# here: a dispatcher with nothing due never loads them.
 
 VAPID_LIFETIME_S = 12 * 3600  # push services accept up to 24 h
 VAPID_RESIGN_BEFORE_S = 3600  # sign again when less than this is left
@@ -42,18 +43,26 @@ CONSTANT_HEADERS = (
     b"Topic: bedtime",
     b"Expect:",  # no "100-continue" round trip for a small body
 )
-P256 = ec.SECP256R1()
 
 
 class VapidHeaders:
-    """Authorization headers per push-service origin, signed again before they expire."""
+    """Authorization headers per push-service origin, signed again before they expire.
 
-    def __init__(self, vapid: Vapid02, subject: str):
-        self.vapid = vapid
+    `vapid` is the key, or a function that loads it (called at the first signature).
+    """
+
+    def __init__(self, vapid: Vapid02 | Callable[[], Vapid02], subject: str):
+        self.key = vapid
         self.subject = subject
         self.cache: dict[str, tuple[dict, float]] = {}
         self.lock = threading.Lock()
         self.signed = 0
+
+    @property
+    def vapid(self) -> Vapid02:
+        if callable(self.key):
+            self.key = self.key()
+        return self.key
 
     def for_origin(self, origin: str, now: float | None = None) -> dict:
         """The cached headers for one origin: the same object until they are signed again. Do not change it."""
@@ -70,7 +79,7 @@ class VapidHeaders:
             return headers
 
 
-@dataclass
+@dataclass(slots=True)
 class Outcome:
     """What became of one send: sent, gone (prune), retry (429, 5xx, no answer) or failed.
 
@@ -91,12 +100,15 @@ def origin_of(endpoint: str) -> str:
     return endpoint if end < 0 else endpoint[:end]
 
 
+_URLSAFE = str.maketrans("-_", "+/")
+
+
 def key_bytes(text: str) -> bytes:
-    """A stored base64url key (unpadded) as bytes."""
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    """A stored base64url key (unpadded) as bytes (what base64.urlsafe_b64decode does, without its layers)."""
+    return binascii.a2b_base64((text + "=" * (-len(text) % 4)).translate(_URLSAFE))
 
 
-@dataclass
+@dataclass(slots=True)
 class Job:
     """One message for one subscription: keys already decoded, `tag` is the caller's own."""
 
@@ -106,6 +118,11 @@ class Job:
     message: bytes
     ttl: int
     tag: Any = None
+    origin: str = ""  # the endpoint's "scheme://host[:port]", found once
+
+    def __post_init__(self) -> None:
+        if not self.origin:
+            self.origin = origin_of(self.endpoint)
 
     @classmethod
     def for_subscription(cls, subscription: dict, message: str | bytes, ttl: int, tag: Any = None) -> Job:
@@ -143,6 +160,15 @@ class Sender:
         self.headers = headers
         self.allowed_hosts = allowed_hosts
         self.allow_http = allow_http
+        import http_ece
+        from cryptography.hazmat.primitives.asymmetric import ec
+
+        from .posting import Post, Poster
+
+        self.encrypt = http_ece.encrypt
+        self.new_key = ec.generate_private_key
+        self.curve = ec.SECP256R1()
+        self.post = Post
         self.poster = Poster(allow_http, in_flight, timeout_ms)
         self.lines: dict[tuple[str, int], tuple[list[bytes], dict]] = {}
         self.refusals: dict[str, Outcome | None] = {}
@@ -153,24 +179,29 @@ class Sender:
     def __exit__(self, *exc: object) -> None:
         self.poster.close()
 
-    def refusal(self, endpoint: str) -> Outcome | None:
-        """The allow-list is checked again at send time: the configuration may have changed."""
-        origin = origin_of(endpoint)
-        if origin not in self.refusals:  # one check per push service and run, not per message
-            self.refusals[origin] = self._check(origin)
-        return self.refusals[origin]
+    def refusal(self, origin: str) -> Outcome | None:
+        """The allow-list is checked again at send time: the configuration may have changed.
+
+        `origin` is an endpoint's origin_of(); one check per push service and run, not per message.
+        """
+        try:
+            return self.refusals[origin]
+        except KeyError:
+            refused = self.refusals[origin] = self._check(origin)
+            return refused
 
     def _check(self, origin: str) -> Outcome | None:
         """Scheme, host, port and allow-list of one push service (each path was checked when it was stored)."""
+        from .validation import Invalid, check_endpoint  # with cryptography: loaded when there is sending
+
         try:
             check_endpoint(origin + "/", self.allowed_hosts, self.allow_http)
         except Invalid as problem:
             return Outcome("failed", detail=problem.message)
         return None
 
-    def header_lines(self, endpoint: str, ttl: int) -> list[bytes]:
+    def header_lines(self, origin: str, ttl: int) -> list[bytes]:
         """Every header line for this origin and TTL, made again only when the VAPID header is re-signed."""
-        origin = origin_of(endpoint)
         vapid = self.headers.for_origin(origin)
         cached = self.lines.get((origin, ttl))
         if cached and cached[1] is vapid:
@@ -182,15 +213,16 @@ class Sender:
 
     def _posts(self, jobs: Iterable[Job], refused: list[tuple[Job, Outcome]]) -> Iterator[Post]:
         """Encrypt each job as libcurl asks for more (so memory stays flat whatever the count)."""
+        encrypt, new_key, curve, post = self.encrypt, self.new_key, self.curve, self.post
         for job in jobs:
-            refusal = self.refusal(job.endpoint)
+            refusal = self.refusal(job.origin)
             if refusal:
                 refused.append((job, refusal))
                 continue
             try:
-                body = http_ece.encrypt(
+                body = encrypt(
                     job.message,
-                    private_key=ec.generate_private_key(P256),
+                    private_key=new_key(curve),
                     dh=job.p256dh,
                     auth_secret=job.auth,
                     version="aes128gcm",
@@ -198,7 +230,7 @@ class Sender:
             except ValueError as exc:  # keys that are not a P-256 point: this one fails, the others go on
                 refused.append((job, Outcome("failed", detail=f"cannot encrypt ({exc})")))
                 continue
-            yield Post(job.endpoint, body, self.header_lines(job.endpoint, job.ttl), job)
+            yield post(job.endpoint, body, self.header_lines(job.origin, job.ttl), job)
 
     def send_all(self, jobs: Iterable[Job], on_idle: Callable[[], None] | None = None) -> Iterator[tuple[Job, Outcome]]:
         """Send every job; yield each with its outcome as soon as it is known (in any order).
@@ -219,6 +251,9 @@ class Sender:
 
 def payload(lang: str) -> dict:
     """The message: opens the bedtime routine when tapped; "Later" asks for one snooze."""
+    from flask_babel import force_locale, ngettext
+    from flask_babel import gettext as _
+
     with force_locale(lang or "en"):
         return {
             "title": _("Bedtime stretches"),
@@ -235,6 +270,8 @@ def payload(lang: str) -> dict:
 
 def actions() -> list[dict]:
     """The notification's buttons, where the browser shows them: open the routine, or one snooze."""
+    from flask_babel import gettext as _
+
     return [
         {"action": "routine", "title": _("Start routine")},
         {"action": "later", "title": _("Later")},
@@ -248,7 +285,7 @@ def encode(message: dict) -> str:
 
 def vapid_headers(app: Flask) -> VapidHeaders:
     """Signed VAPID headers for this app's key, cached per push service."""
-    return VapidHeaders(shared_vapid(app), app.config["VAPID_SUBJECT"])
+    return VapidHeaders(lambda: shared_vapid(app), app.config["VAPID_SUBJECT"])
 
 
 def sender_for(app: Flask, headers: VapidHeaders, in_flight: int = 64, timeout_ms: int = 20_000) -> Sender:

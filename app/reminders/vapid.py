@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import re
 import threading
+from typing import TYPE_CHECKING
 
-from cryptography.hazmat.primitives import serialization
 from flask import Flask
-from py_vapid import Vapid02, b64urlencode
 from sqlalchemy.exc import IntegrityError
 
 from ..config import ConfigError
 from ..db import get_db
 from .models import Setting
+
+if TYPE_CHECKING:
+    from py_vapid import Vapid02
+
+# py_vapid and cryptography are imported where a key is used, not at import: a dispatcher with
+# nothing due never needs them, and starts that much sooner.
 
 KEY_SETTING = "vapid_private_key_pem"
 _loading = threading.Lock()
@@ -28,6 +33,8 @@ def check_subject(subject: str) -> str:
 
 
 def _from_config(text: str) -> Vapid02:
+    from py_vapid import Vapid02
+
     try:
         if text.strip().startswith("-----BEGIN"):
             return Vapid02.from_pem(text.strip().encode())
@@ -38,6 +45,8 @@ def _from_config(text: str) -> Vapid02:
 
 def load_vapid(app: Flask) -> Vapid02:
     """The configured key, else the stored one, else a new one stored for everyone."""
+    from py_vapid import Vapid02
+
     configured = app.config.get("VAPID_PRIVATE_KEY")
     if configured:
         return _from_config(str(configured))
@@ -71,6 +80,9 @@ def shared_vapid(app: Flask) -> Vapid02:
 
 def public_key(vapid: Vapid02) -> str:
     """The applicationServerKey for pushManager.subscribe: base64url of the uncompressed point."""
+    from cryptography.hazmat.primitives import serialization
+    from py_vapid import b64urlencode
+
     raw = vapid.public_key.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
     return str(b64urlencode(raw))
 
