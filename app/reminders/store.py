@@ -26,6 +26,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from .models import Reminder
@@ -153,7 +154,9 @@ def _upsert_in_one_statement(
     }
     # One statement needs no transaction of its own: in autocommit mode it is one round trip, where
     # BEGIN, the statement and COMMIT would be three.
-    with session.get_bind().connect() as connection:
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    with engine.connect() as connection:
         alone = connection.execution_options(isolation_level="AUTOCOMMIT")
         row = alone.execute(_one_statement(), params).one()._asdict()
         inserted = bool(row.pop("inserted"))
