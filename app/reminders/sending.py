@@ -12,7 +12,7 @@ The allow-list is checked again for every message.
 
 from __future__ import annotations
 
-import binascii
+import base64
 import json
 import threading
 import time
@@ -100,12 +100,9 @@ def origin_of(endpoint: str) -> str:
     return endpoint if end < 0 else endpoint[:end]
 
 
-_URLSAFE = str.maketrans("-_", "+/")
-
-
 def key_bytes(text: str) -> bytes:
-    """A stored base64url key (unpadded) as bytes (what base64.urlsafe_b64decode does, without its layers)."""
-    return binascii.a2b_base64((text + "=" * (-len(text) % 4)).translate(_URLSAFE))
+    """A stored base64url key (unpadded) as bytes."""
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 @dataclass(slots=True)
