@@ -1,6 +1,7 @@
 """Reminder sending speed: `calmcalf dispatch --once` against Node's web-push and the crypto floor.
 
     .venv/bin/python bench/dispatch.py [--n 5000] [--rounds 5] [--transport both|https|http] [--naive]
+    .venv/bin/python bench/dispatch.py --scaling [--n 5000] [--rounds 3]
 
 Every sender posts to the same counting push service on 127.0.0.1 (its own process,
 HTTP/1.1 with keep-alive), over HTTPS like every real push service (a certificate
@@ -19,6 +20,12 @@ Printed: rates, CPU per message (all processes of each sender), Calm Calf's CPU 
 message against the floor (goal: at most 2x) and its rate per core against the
 peer's (CPU per message, inverted; goal: at least 2x), per round (median, range) and
 overall, and the start-up time (goal: under 0.5 s).
+
+With --scaling, instead: N reminders due in PostgreSQL (a throwaway server on loopback,
+as the tests start it), sent over HTTPS by `calmcalf dispatch --once --processes K` for
+K = 1, 2 and 4, interleaved round by round; printed as a table of sending rates (each
+run's wall time less a run of the same K with nothing due), with the ratio to 1 process.
+Every run must deliver each reminder exactly once (the push service's count is checked).
 """
 
 from __future__ import annotations
@@ -381,6 +388,63 @@ def report(result: dict) -> bool:
     return vs_floor <= 2 and per_core >= 2
 
 
+def scaling(args) -> None:
+    """1, 2 and 4 dispatcher processes on PostgreSQL, over HTTPS: a table of sending rates."""
+    from tests.postgres import PostgresServer, server_binaries
+
+    binaries = server_binaries()
+    if binaries is None:
+        sys.exit("--scaling needs PostgreSQL's server (Debian: apt-get install postgresql)")
+    folder = Path(tempfile.mkdtemp(prefix="calmcalf-bench-scaling-"))
+    cafile, keyfile = make_certificate(folder)
+    counter = subprocess.Popen(
+        [sys.executable, "-c", COUNTER, str(cafile), str(keyfile)], stdout=subprocess.PIPE, text=True
+    )
+    server = PostgresServer(binaries).start()
+    try:
+        origin = f"https://127.0.0.1:{int(counter.stdout.readline())}"
+        url = server.new_database()
+        fill_database(url, subscriptions(origin, args.n))
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("CALMCALF_")},
+            "CALMCALF_DATABASE_URL": url,
+            "CALMCALF_PUSH_SERVICE_HOSTS": '["127.0.0.1"]',
+            "CALMCALF_VAPID_SUBJECT": SUBJECT,
+            "SSL_CERT_FILE": str(cafile),
+        }
+        counts = (1, 2, 4)
+        rates: dict[int, list[float]] = {k: [] for k in counts}
+        expected = 0
+        print(f"\n== dispatcher processes on PostgreSQL, HTTPS: {args.n} messages a run, {args.rounds} rounds")
+        for number in range(1, args.rounds + 1):
+            for processes in counts:
+                command = ["dispatch", "--once", "--processes", str(processes)]
+                make_due(url)
+                idle, _cpu, line = run_dispatch(env, DUE - timedelta(minutes=1), command)
+                assert line.startswith("sent=0"), line
+                total, _cpu, line = run_dispatch(env, DUE, command)
+                expected += args.n
+                delivered = count(origin, cafile)
+                assert line.startswith(f"sent={args.n} ") and delivered == expected, (
+                    f"push service counted {delivered}, expected {expected}: {line}"
+                )
+                rates[processes].append(args.n / (total - idle))
+                print(f"round {number}, {processes} process(es): {rates[processes][-1]:6.0f}/s", flush=True)
+        base = statistics.median(rates[1])
+        print("\n| dispatcher processes | sending, per second (median) | rounds | vs 1 process |")
+        print("| --- | --- | --- | --- |")
+        for processes in counts:
+            values = rates[processes]
+            print(
+                f"| {processes} | {statistics.median(values):.0f} | {min(values):.0f} to {max(values):.0f} |"
+                f" {statistics.median(values) / base:.2f}x |"
+            )
+        print(f"every run delivered each of the {args.n} reminders once ({expected} in all)")
+    finally:
+        counter.terminate()
+        server.stop()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=5000, help="messages per sender per round (default 5000)")
@@ -388,9 +452,13 @@ def main() -> int:
     parser.add_argument("--transport", choices=("both", "https", "http"), default="both")
     parser.add_argument("--processes", type=int, default=0, help="dispatcher processes (default: one per CPU)")
     parser.add_argument("--naive", action="store_true", help="also run the naive pywebpush.webpush() loop")
+    parser.add_argument("--scaling", action="store_true", help="1, 2 and 4 dispatcher processes on PostgreSQL instead")
     args = parser.parse_args()
     if args.n < args.rounds:
         parser.error("--n must be at least --rounds")
+    if args.scaling:
+        scaling(args)
+        return 0
     if not shutil.which("node") or not shutil.which("npm"):
         parser.error("the Node peer needs node and npm (Debian: apt-get install nodejs npm)")
     modules = peers.install_web_push(Path(tempfile.mkdtemp(prefix="calmcalf-bench-node-")))
