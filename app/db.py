@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask, current_app
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine.interfaces import DBAPIConnection
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -67,6 +67,37 @@ def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEn
     cursor.close()
 
 
+PING_AFTER_IDLE_S = 2.0
+
+
+def ping_when_idle(engine: Engine) -> None:
+    """Test a pooled connection before use when it has sat unused for a while, not at every checkout.
+
+    SQLAlchemy's pool_pre_ping costs every request a round trip. A connection handed back
+    a moment ago is as good as the answer it just had; one idle for seconds may have
+    lost its server (restarted, or a timeout on the way), and is then replaced before
+    use instead of failing a request. (SQLAlchemy's "pessimistic" disconnect recipe:
+    DisconnectionError in a checkout makes the pool try a fresh connection.)
+    """
+
+    def _idle_from(_dbapi_connection: DBAPIConnection, record: ConnectionPoolEntry) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    def _ping_if_idle(dbapi_connection: DBAPIConnection, record: ConnectionPoolEntry, _proxy: object) -> None:
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE_S:
+            return  # just connected, or in use a moment ago
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:  # whatever the driver raises for a dead connection
+            raise DisconnectionError(str(error)) from error
+        if not alive:
+            raise DisconnectionError("the database did not answer a ping")
+
+    event.listen(engine, "checkin", _idle_from)
+    event.listen(engine, "checkout", _ping_if_idle)
+
+
 def init_app(app: Flask) -> None:
     """Create the engine for this app."""
     url = database_url(app)
@@ -74,13 +105,13 @@ def init_app(app: Flask) -> None:
     if url.startswith("sqlite"):
         # A file on this machine: no connection to go stale, so nothing to test on each checkout.
         options["connect_args"] = {"check_same_thread": False, "timeout": 10}
-    else:
-        options["pool_pre_ping"] = True  # a server restarted since the last checkout: reconnect, not fail
-        if url.startswith("postgresql"):
-            options["connect_args"] = {"connect_timeout": 10}  # an unreachable server is an error, not a hang
+    elif url.startswith("postgresql"):
+        options["connect_args"] = {"connect_timeout": 10}  # an unreachable server is an error, not a hang
     engine = create_engine(url, **options)
     if url.startswith("sqlite"):
         event.listen(engine, "connect", _sqlite_pragmas)
+    else:
+        ping_when_idle(engine)
     app.extensions["calmcalf_db"] = Database(engine, sessionmaker(engine, expire_on_commit=False))
 
 

@@ -49,6 +49,9 @@ def init_app(app: Flask) -> None:
         headers_enabled=True,
         in_memory_fallback_enabled=True,
         key_prefix="calmcalf",
+        # Two storage round trips a request (the hit, and the figures for the X-RateLimit headers), where
+        # a fixed window takes three; and no burst of twice the budget across a window's edge.
+        strategy="sliding-window-counter",
     )
     budget = limiter.shared_limit(lambda: current_app.config["API_RATE_LIMIT"], scope="api")
     for blueprint in app.blueprints.values():
