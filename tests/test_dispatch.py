@@ -9,7 +9,7 @@ import threading
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event, select, update
 
 from app.db import get_db
 from app.reminders.dispatch import Dispatcher
@@ -377,6 +377,8 @@ def test_a_run_where_nothing_changed_records_without_reading_the_rows_again(app,
     subs = [push.subscriber() for _ in range(40)]
     for sub in subs:
         subscribe(app, sub, "2026-11-22T00:00")
+    with get_db(app).session() as session:  # a whole second too: stored as SQLAlchemy writes it, ".000000"
+        session.execute(update(Reminder).where(Reminder.id % 2 == 0).values(updated_at=datetime(2026, 11, 22)))
     assert run(app, "2026-11-22T21:30").sent == 40
     assert careful == [], "updated_at as claimed matches the row as stored"
     assert {r.done_through for r in reminders(app)} == {"2026-11-22"}
