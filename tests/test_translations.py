@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from html.parser import HTMLParser
 
@@ -41,6 +42,7 @@ def method_map():
     return [("app/**.py", "python"), ("templates/**.html", "jinja2")]
 
 
+@functools.cache  # the source does not change during a run; extracting it takes about a second
 def extracted() -> dict[tuple[str, str | None], tuple[str, ...]]:
     """Every message in the source now: (msgid, context) -> (msgid,) or (singular, plural)."""
     found = {}
@@ -257,12 +259,13 @@ SHARED = {"es": {"a", "no", "me", "son", "total", "alcohol", "min", "s", "intern
 WORD = re.compile(r"[^\W\d_]+")  # letters of any script; only all-ASCII words can be English
 
 
-def english_words() -> set[str]:
+@functools.cache
+def english_words() -> frozenset[str]:
     words = set()
     for ids in extracted().values():
         for text in ids:
             words.update(w.lower() for w in WORD.findall(re.sub(r"%\(\w+\)s", "", text)) if w.isascii())
-    return words - PROPER_NAMES
+    return frozenset(words - PROPER_NAMES)
 
 
 def english_left(html: str, lang: str) -> list[str]:
