@@ -58,6 +58,7 @@ export class StepPlayer {
     this.timer = null;
     this.shown = { index: -1, round: -1 };
     this.ticking = null;
+    this.untold = null; // until the first frame is on screen: how to tell the step shown (see start)
     this.wireControls();
   }
 
@@ -90,15 +91,21 @@ export class StepPlayer {
     }
     this.shown = { index: -1, round: -1 };
     this.setPausedLook(this.timer.paused);
+    this.untold = () => {};
     this.render();
     clearInterval(this.ticking);
     this.ticking = setInterval(() => this.render(), TICK_MS);
     announceTimer(true);
-    // Paint first; the wake lock and the page's bookkeeping follow the first frame.
+    // Paint first; the page's bookkeeping, the wake lock, and announcing (and speaking)
+    // the step follow the first frame. The announcement costs that frame a layout, and
+    // a page may keep the timer from screen readers until it is on screen (relief.js).
     afterNextFrame(() => {
       if (!this.timer) return;
-      this.wake.acquire();
       afterFrame();
+      this.wake.acquire();
+      const tell = this.untold;
+      this.untold = null;
+      tell?.();
     });
   }
 
@@ -106,6 +113,8 @@ export class StepPlayer {
   stop() {
     clearInterval(this.ticking);
     this.ticking = null;
+    this.untold = null;
+    this.announce(''); // nothing stale for a screen reader to come across later
     const wasRunning = this.timer !== null;
     this.timer = null;
     if (wasRunning) announceTimer(false);
@@ -135,13 +144,17 @@ export class StepPlayer {
     setText('step-count', message(this.root, 'step-count', { n: state.stepIndex + 1, total: this.steps.length }));
     const again = isChange && state.round > this.shown.round && state.stepIndex === 0
       ? `${message(this.root, 'again')} ` : '';
-    const seconds = plural(this.root, 'seconds', Math.round(state.stepMs / 1000));
-    this.announce(`${again}${this.describe(li)} ${seconds}`);
     if (isChange) {
       vibrate([180]);
       if (this.settings.sound) chime();
     }
-    if (this.settings.voice) speak(`${again}${this.describe(li)}`);
+    const tell = () => {
+      const seconds = plural(this.root, 'seconds', Math.round(state.stepMs / 1000));
+      this.announce(`${again}${this.describe(li)} ${seconds}`);
+      if (this.settings.voice) speak(`${again}${this.describe(li)}`);
+    };
+    if (this.untold) this.untold = tell; // the first frame is not on screen yet
+    else tell();
     this.shown = { index: state.stepIndex, round: state.round };
   }
 
