@@ -180,7 +180,8 @@ export class StepPlayer {
 
   setPausedLook(paused) {
     setText('pause', message(this.root, paused ? 'resume' : 'pause'));
-    $('pause').setAttribute('aria-pressed', String(paused));
+    const button = $('pause');
+    if (button.getAttribute('aria-pressed') !== String(paused)) button.setAttribute('aria-pressed', String(paused));
     this.root.classList.toggle('paused', paused);
   }
 

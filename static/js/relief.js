@@ -120,7 +120,7 @@ class Relief {
     this.offer = offer;
     const button = $('continue');
     if (offer) button.textContent = plural(this.section, 'continue', minutesAgo(offer.session));
-    button.hidden = !offer;
+    if (button.hidden !== !offer) button.hidden = !offer; // an attribute set again still restyles
   }
 
   /** Every tick: cramp time, the 10-minute advice, the offer's end, and "still on screen". */
@@ -134,7 +134,8 @@ class Relief {
 
   setAlert(on) {
     this.alerting = on;
-    $('red-flag').hidden = !on;
+    const advice = $('red-flag');
+    if (advice.hidden !== !on) advice.hidden = !on;
     this.section.classList.toggle('alerting', on);
   }
 
