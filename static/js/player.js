@@ -46,10 +46,11 @@ export class StepPlayer {
    * onChange() after a person's control, onFinish(state) when a non-looping sequence ends.
    */
   constructor(root, {
-    loop = false, onStep = noop, onRender = noop, onChange = noop, onFinish = noop,
+    loop = false, tellAfterFrame = false, onStep = noop, onRender = noop, onChange = noop, onFinish = noop,
   } = {}) {
     this.root = root;
     this.loop = loop;
+    this.tellAfterFrame = tellAfterFrame; // announce and speak the first step only once it is on screen
     this.hooks = { onStep, onRender, onChange, onFinish };
     this.allSteps = /** @type {HTMLElement[]} */ ([...root.querySelectorAll('.step')]);
     this.steps = this.allSteps;
@@ -91,14 +92,13 @@ export class StepPlayer {
     }
     this.shown = { index: -1, round: -1 };
     this.setPausedLook(this.timer.paused);
-    this.untold = () => {};
+    this.untold = this.tellAfterFrame ? () => {} : null;
     this.render();
     clearInterval(this.ticking);
     this.ticking = setInterval(() => this.render(), TICK_MS);
     announceTimer(true);
-    // Paint first; the page's bookkeeping, the wake lock, and announcing (and speaking)
-    // the step follow the first frame. The announcement costs that frame a layout, and
-    // a page may keep the timer from screen readers until it is on screen (relief.js).
+    // Paint first; the page's bookkeeping and the wake lock follow the first frame, and
+    // so, with tellAfterFrame, does announcing (and speaking) the step: it costs a layout.
     afterNextFrame(() => {
       if (!this.timer) return;
       afterFrame();

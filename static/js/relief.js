@@ -41,6 +41,7 @@ class Relief {
     this.redFlagMs = Number(section.dataset.redFlagMinutes) * 60 * 1000;
     this.player = new StepPlayer(section, {
       loop: true,
+      tellAfterFrame: true, // the announcement would cost the first frame a layout
       onRender: (state, t) => this.tick(state, t),
       onChange: () => this.remember(),
     });
