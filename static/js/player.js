@@ -46,10 +46,11 @@ export class StepPlayer {
    * onChange() after a person's control, onFinish(state) when a non-looping sequence ends.
    */
   constructor(root, {
-    loop = false, onStep = noop, onRender = noop, onChange = noop, onFinish = noop,
+    loop = false, tellAfterFrame = false, onStep = noop, onRender = noop, onChange = noop, onFinish = noop,
   } = {}) {
     this.root = root;
     this.loop = loop;
+    this.tellAfterFrame = tellAfterFrame; // announce and speak the first step only once it is on screen
     this.hooks = { onStep, onRender, onChange, onFinish };
     this.allSteps = /** @type {HTMLElement[]} */ ([...root.querySelectorAll('.step')]);
     this.steps = this.allSteps;
@@ -58,6 +59,7 @@ export class StepPlayer {
     this.timer = null;
     this.shown = { index: -1, round: -1 };
     this.ticking = null;
+    this.untold = null; // until the first frame is on screen: how to tell the step shown (see start)
     this.wireControls();
   }
 
@@ -90,15 +92,20 @@ export class StepPlayer {
     }
     this.shown = { index: -1, round: -1 };
     this.setPausedLook(this.timer.paused);
+    this.untold = this.tellAfterFrame ? () => {} : null;
     this.render();
     clearInterval(this.ticking);
     this.ticking = setInterval(() => this.render(), TICK_MS);
     announceTimer(true);
-    // Paint first; the wake lock and the page's bookkeeping follow the first frame.
+    // Paint first; the page's bookkeeping and the wake lock follow the first frame, and
+    // so, with tellAfterFrame, does announcing (and speaking) the step: it costs a layout.
     afterNextFrame(() => {
       if (!this.timer) return;
-      this.wake.acquire();
       afterFrame();
+      this.wake.acquire();
+      const tell = this.untold;
+      this.untold = null;
+      tell?.();
     });
   }
 
@@ -106,6 +113,8 @@ export class StepPlayer {
   stop() {
     clearInterval(this.ticking);
     this.ticking = null;
+    this.untold = null;
+    this.announce(''); // nothing stale for a screen reader to come across later
     const wasRunning = this.timer !== null;
     this.timer = null;
     if (wasRunning) announceTimer(false);
@@ -135,13 +144,17 @@ export class StepPlayer {
     setText('step-count', message(this.root, 'step-count', { n: state.stepIndex + 1, total: this.steps.length }));
     const again = isChange && state.round > this.shown.round && state.stepIndex === 0
       ? `${message(this.root, 'again')} ` : '';
-    const seconds = plural(this.root, 'seconds', Math.round(state.stepMs / 1000));
-    this.announce(`${again}${this.describe(li)} ${seconds}`);
     if (isChange) {
       vibrate([180]);
       if (this.settings.sound) chime();
     }
-    if (this.settings.voice) speak(`${again}${this.describe(li)}`);
+    const tell = () => {
+      const seconds = plural(this.root, 'seconds', Math.round(state.stepMs / 1000));
+      this.announce(`${again}${this.describe(li)} ${seconds}`);
+      if (this.settings.voice) speak(`${again}${this.describe(li)}`);
+    };
+    if (this.untold) this.untold = tell; // the first frame is not on screen yet
+    else tell();
     this.shown = { index: state.stepIndex, round: state.round };
   }
 
@@ -167,7 +180,8 @@ export class StepPlayer {
 
   setPausedLook(paused) {
     setText('pause', message(this.root, paused ? 'resume' : 'pause'));
-    $('pause').setAttribute('aria-pressed', String(paused));
+    const button = $('pause');
+    if (button.getAttribute('aria-pressed') !== String(paused)) button.setAttribute('aria-pressed', String(paused));
     this.root.classList.toggle('paused', paused);
   }
 

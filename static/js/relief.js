@@ -41,6 +41,7 @@ class Relief {
     this.redFlagMs = Number(section.dataset.redFlagMinutes) * 60 * 1000;
     this.player = new StepPlayer(section, {
       loop: true,
+      tellAfterFrame: true, // the announcement would cost the first frame a layout
       onRender: (state, t) => this.tick(state, t),
       onChange: () => this.remember(),
     });
@@ -74,27 +75,28 @@ class Relief {
     const offer = old && isRecent(old, now) ? { session: old, until: now + OFFER_FOR_MS, closing: null } : null;
     this.setOffer(offer);
     this.run(null, this.settings.leg, () => {
+      afterFrame();
       // Saving the old one waits for the first frame; skipped if it was continued meanwhile.
       if (old && (!offer || this.offer === offer)) {
         const closing = closeUnended(old);
         if (offer) offer.closing = closing;
       }
-      afterFrame();
     });
   }
 
-  /** Run the timer from a snapshot, or from now; afterFrame runs once it is on screen. */
+  /** Run the timer from a snapshot, or from now; afterFrame runs first once it is on screen. */
   run(snapshot, leg, afterFrame = () => {}) {
     this.player.setSteps(this.stepsFor(this.settings.cantStand));
     this.setLeg(leg);
     this.setAlert(false);
+    this.seenNotedAt = Date.now(); // the first tick does not store it: remember(), below, does after the frame
     this.screens.show('timer');
     this.player.start(snapshot, () => {
+      afterFrame();
       this.screens.settle();
       // Keyboard and screen-reader users continue inside the timer, not on the hidden button.
       if (!this.section.contains(document.activeElement)) $('relief-title').focus({ preventScroll: true });
       this.remember();
-      afterFrame();
     });
   }
 
@@ -119,7 +121,7 @@ class Relief {
     this.offer = offer;
     const button = $('continue');
     if (offer) button.textContent = plural(this.section, 'continue', minutesAgo(offer.session));
-    button.hidden = !offer;
+    if (button.hidden !== !offer) button.hidden = !offer; // an attribute set again still restyles
   }
 
   /** Every tick: cramp time, the 10-minute advice, the offer's end, and "still on screen". */
@@ -133,7 +135,8 @@ class Relief {
 
   setAlert(on) {
     this.alerting = on;
-    $('red-flag').hidden = !on;
+    const advice = $('red-flag');
+    if (advice.hidden !== !on) advice.hidden = !on;
     this.section.classList.toggle('alerting', on);
   }
 

@@ -1,13 +1,22 @@
 // Which of the page's three screens shows: home, the timer, or "after It's gone".
 //
 // The timer is laid out and painted ahead, unseen, in idle time after home has
-// painted, so that a tap on Cramp now only has to reveal it (see app.css).
+// painted, so that a tap on Cramp now only has to reveal it (see app.css): the
+// first frame changes only that layer's opacity. Whatever would restyle the
+// timer's whole subtree (taking `inert` off, letting taps in) or lay the page
+// out again (dropping home) waits for settle(), once that frame is on screen.
 
 export class ReliefScreens {
   constructor(home, timer, done) {
     this.home = home;
     this.timer = timer;
     this.done = done;
+    // For the frame or two that home is covered but still in place, a second tap must not land on it.
+    home.addEventListener('click', (event) => {
+      if (!timer.classList.contains('revealing')) return;
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }, true);
   }
 
   /** Show 'home', 'timer' or 'done'. */
@@ -22,23 +31,21 @@ export class ReliefScreens {
     this.done.hidden = which !== 'done';
   }
 
-  /** The fast path for a tap: make the painted layer visible, hide home without layout. */
+  /** The fast path for a tap: the painted layer, over home, becomes opaque; nothing else restyles. */
   reveal() {
     this.timer.classList.replace('ready-offstage', 'revealing');
+  }
+
+  /** After the first frame: the timer takes taps, focus and screen readers, joins the page flow, and home goes. */
+  settle() {
+    if (!this.timer.classList.contains('revealing')) return;
     this.timer.inert = false;
-    this.home.classList.add('leaving');
+    this.timer.classList.remove('revealing');
+    this.home.hidden = true;
     this.done.hidden = true;
   }
 
-  /** After the first frame: put the timer back in the page flow and drop home. */
-  settle() {
-    if (!this.timer.classList.contains('revealing')) return;
-    this.timer.classList.remove('revealing');
-    this.home.classList.remove('leaving');
-    this.home.hidden = true;
-  }
-
-  /** Lay the timer out unseen behind home; `prepare` draws its first step. */
+  /** Lay the timer out unseen over home; `prepare` draws its first step. */
   offstage(prepare) {
     if (!this.timer.hidden) return;
     prepare();

@@ -76,6 +76,21 @@ def test_keyboard_focus_moves_into_the_timer_and_back_returns_home(relief):
     expect(relief.get_by_role("timer")).to_have_text("0:30")
 
 
+def test_a_tap_on_home_before_the_timer_has_settled_does_nothing(relief):
+    """For its first frame the timer is drawn over home, which is still in place: a second tap must land nowhere."""
+    relief.clock.run_for(2000)  # the timer is laid out ahead in idle time
+    relief.wait_for_selector("#relief.ready-offstage", state="attached")
+    relief.get_by_role("button", name="Cramp now").click()
+    # The clock is paused: the frame after the tap has not come, so home is still under the timer.
+    relief.locator("#log-cramp").click()
+    relief.clock.run_for(100)
+    assert relief.url.endswith("/relief")
+    expect(relief.locator("#home")).to_be_hidden()
+    expect(relief.get_by_role("timer")).to_have_text("0:30")
+    relief.get_by_role("button", name="Pause").click()  # and the timer takes taps once it has settled
+    expect(relief.locator("#pause")).to_have_attribute("aria-pressed", "true")
+
+
 def test_steps_follow_the_guidance_in_order_and_loop(relief):
     tap_cramp_now(relief)
     seen = [current_title(relief)]
