@@ -179,8 +179,9 @@ def dispatch(once: bool, now: datetime | None, workers: int, processes: int = 1)
 
     app = ready_app(http=False)
     if once:
-        if processes <= 1 or not Dispatcher(app).anything_due(now):  # nothing due: no processes to start
-            parts = [vars(Dispatcher(app, workers=workers).run_once(now))]
+        dispatcher = Dispatcher(app, workers=workers)
+        if processes <= 1 or not dispatcher.anything_due(now):  # nothing due: no processes to start
+            parts = [vars(dispatcher.run_once(now))]
         else:
             get_db(app).engine.dispose()  # children open their own connections
             _FORKED_APP = app

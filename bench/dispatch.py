@@ -196,6 +196,24 @@ def run_dispatch(env: dict, now: datetime, command: list[str]) -> tuple[float, f
     return elapsed, children_cpu() - cpu, result.stdout.strip()
 
 
+def send_all_due(
+    env: dict, url: str, command: list[str], n: int, origin: str, cafile: Path | None, expected: int
+) -> tuple[float, float]:
+    """Make all N due, run the command with nothing due yet (its start-up) and then at DUE.
+
+    Returns both wall times; the push service must have counted `expected` in all by then.
+    """
+    make_due(url)
+    startup, _cpu, line = run_dispatch(env, DUE - timedelta(minutes=1), command)
+    assert line.startswith("sent=0"), line
+    total, _cpu, line = run_dispatch(env, DUE, command)
+    delivered = count(origin, cafile)
+    assert line.startswith(f"sent={n} ") and delivered == expected, (
+        f"push service counted {delivered}, expected {expected}: {line}"
+    )
+    return startup, total
+
+
 def naive_loop(subs: list[dict], private_key: str) -> tuple[float, float]:
     """What many apps do: pywebpush.webpush() per subscription, a new connection and signature each time.
 
@@ -300,15 +318,8 @@ def measure(transport: str, args, modules: Path) -> dict:
         )
         rows, expected = [], 0
         for number in range(1, args.rounds + 1):
-            make_due(url)
-            startup, _cpu, line = run_dispatch(env, DUE - timedelta(minutes=1), command)
-            assert line.startswith("sent=0"), line
-            total, _cpu, line = run_dispatch(env, DUE, command)
             expected += args.n
-            delivered = count(origin, cafile)
-            assert line.startswith(f"sent={args.n} ") and delivered == expected, (
-                f"push service counted {delivered}, expected {expected}: {line}"
-            )
+            startup, total = send_all_due(env, url, command, args.n, origin, cafile, expected)
             ours_s = total - startup
             # CPU per message from the same dispatcher code run in this process (one process, no
             # start-up in the figure): exact, where subtracting a separate start-up run is noisy.
@@ -419,15 +430,8 @@ def scaling(args) -> None:
         for number in range(1, args.rounds + 1):
             for processes in counts:
                 command = ["dispatch", "--once", "--processes", str(processes)]
-                make_due(url)
-                idle, _cpu, line = run_dispatch(env, DUE - timedelta(minutes=1), command)
-                assert line.startswith("sent=0"), line
-                total, _cpu, line = run_dispatch(env, DUE, command)
                 expected += args.n
-                delivered = count(origin, cafile)
-                assert line.startswith(f"sent={args.n} ") and delivered == expected, (
-                    f"push service counted {delivered}, expected {expected}: {line}"
-                )
+                idle, total = send_all_due(env, url, command, args.n, origin, cafile, expected)
                 rates[processes].append(args.n / (total - idle))
                 print(f"round {number}, {processes} process(es): {rates[processes][-1]:6.0f}/s", flush=True)
         base = statistics.median(rates[1])

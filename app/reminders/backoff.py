@@ -67,9 +67,16 @@ class Origins:
         self.rng = rng or random.Random()
         self.state: dict[str, Origin] = {}
 
+    def _state(self, origin: str) -> Origin:
+        """This push service's state (made at the first look; no throwaway Origin at every later one)."""
+        state = self.state.get(origin)
+        if state is None:
+            state = self.state[origin] = Origin()
+        return state
+
     def gate(self, origin: str, now: datetime) -> tuple[datetime | None, bool]:
         """(defer until, None to send now; whether this send is a probe)."""
-        state = self.state.get(origin) or self.state.setdefault(origin, Origin())
+        state = self._state(origin)
         if state.until and now < state.until:
             return state.until + SPREAD * self.rng.random(), False
         if state.paused:
@@ -81,7 +88,7 @@ class Origins:
 
     def answered(self, origin: str, retryable: bool | None, hint: datetime | None, now: datetime, probe: bool) -> None:
         """Learn from one answer: any answer but 429/5xx reopens; repeated failures pause (None: no news)."""
-        state = self.state.get(origin) or self.state.setdefault(origin, Origin())
+        state = self._state(origin)
         if probe:
             state.probing -= 1
         if retryable is None:

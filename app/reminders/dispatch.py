@@ -25,7 +25,7 @@ from sqlalchemy import bindparam, or_, select, update
 from ..db import get_db
 from .backoff import Origins, retry_after
 from .models import Reminder
-from .outcomes import Claimed, Summary, record
+from .outcomes import REMINDERS, Claimed, Summary, record
 from .schedule import LATE_LIMIT, end_of_evening, from_naive_utc, to_naive_utc
 from .sending import Job, Outcome, encode, key_bytes, origin_of, payload, sender_for, vapid_headers
 
@@ -147,7 +147,6 @@ class Dispatcher:
         return self.messages[lang]
 
 
-REMINDERS = Reminder.__table__
 _FREE = or_(REMINDERS.c.lease_until.is_(None), REMINDERS.c.lease_until < bindparam("stamp"))
 _DUE_NOW = (
     REMINDERS.c.next_due_at <= bindparam("stamp"),

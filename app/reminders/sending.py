@@ -22,6 +22,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask
+from flask_babel import force_locale, ngettext
+from flask_babel import gettext as _
 
 from ..routine import ROUTINE_MINUTES
 from .vapid import shared_vapid
@@ -248,9 +250,6 @@ class Sender:
 
 def payload(lang: str) -> dict:
     """The message: opens the bedtime routine when tapped; "Later" asks for one snooze."""
-    from flask_babel import force_locale, ngettext
-    from flask_babel import gettext as _
-
     with force_locale(lang or "en"):
         return {
             "title": _("Bedtime stretches"),
@@ -267,8 +266,6 @@ def payload(lang: str) -> dict:
 
 def actions() -> list[dict]:
     """The notification's buttons, where the browser shows them: open the routine, or one snooze."""
-    from flask_babel import gettext as _
-
     return [
         {"action": "routine", "title": _("Start routine")},
         {"action": "later", "title": _("Later")},

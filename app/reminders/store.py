@@ -40,7 +40,8 @@ def upsert(session: Session, clean: dict, lang: str, now: datetime) -> tuple[boo
     The INSERT either creates the row or does nothing because the endpoint is there
     (also when another request created it a moment ago: the database serialises
     the two), and then the existing row is updated in the same transaction. A snooze
-    ("Later") still to come tonight is kept.
+    ("Later") still to come tonight is kept. On PostgreSQL the save is committed by itself
+    (one autocommitted statement), not in the session's transaction.
     """
     stamp = to_naive_utc(now)
     fields = {
