@@ -183,7 +183,7 @@ def dispatch(once: bool, now: datetime | None, workers: int, processes: int = 1)
         if processes <= 1 or not dispatcher.anything_due(now):  # nothing due: no processes to start
             parts = [vars(dispatcher.run_once(now))]
         else:
-            get_db(app).engine.dispose()  # children open their own connections
+            get_db(app).dispose()  # children open their own connections
             _FORKED_APP = app
             with multiprocessing.get_context("fork").Pool(processes) as pool:
                 parts = pool.starmap(_dispatch_process, [(now, workers)] * processes)

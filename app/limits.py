@@ -10,7 +10,9 @@ redis://host:6379 when several servers or processes run.
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, current_app
+import time
+
+from flask import Blueprint, Flask, Response, current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -46,11 +48,12 @@ def init_app(app: Flask) -> None:
         app=app,
         storage_uri=uri,
         storage_options=storage_options(uri),
-        headers_enabled=True,
+        # The budget's figures are sent only with a 429 (limit_headers, below): on every answer
+        # they would cost each request a second storage round trip, for headers no client reads.
+        headers_enabled=False,
         in_memory_fallback_enabled=True,
         key_prefix="calmcalf",
-        # Two storage round trips a request (the hit, and the figures for the X-RateLimit headers), where
-        # a fixed window takes three; and no burst of twice the budget across a window's edge.
+        # One storage round trip a request (the hit), and no burst of twice the budget across a window's edge.
         strategy="sliding-window-counter",
     )
     budget = limiter.shared_limit(lambda: current_app.config["API_RATE_LIMIT"], scope="api")
@@ -58,3 +61,23 @@ def init_app(app: Flask) -> None:
         if isinstance(blueprint, Blueprint) and (blueprint.url_prefix or "").startswith(LIMITED):
             budget(blueprint)
     app.extensions["calmcalf_limiter"] = limiter
+    app.after_request(limit_headers)
+
+
+def limit_headers(response: Response) -> Response:
+    """On a 429: when to try again (Retry-After, in seconds) and the budget (X-RateLimit-*)."""
+    if response.status_code != 429:
+        return response
+    limiter: Limiter = current_app.extensions["calmcalf_limiter"]
+    breached = limiter.current_limit
+    if breached is None:  # a 429 that is not the budget's (none is made elsewhere today)
+        return response
+    try:
+        reset_at = breached.reset_at
+    except Exception:  # the storage went away meanwhile: a 429 still says to wait
+        reset_at = int(time.time()) + 60
+    response.headers["Retry-After"] = str(max(1, reset_at - int(time.time())))
+    response.headers["X-RateLimit-Limit"] = str(breached.limit.amount)
+    response.headers["X-RateLimit-Remaining"] = "0"
+    response.headers["X-RateLimit-Reset"] = str(reset_at)
+    return response

@@ -26,7 +26,7 @@ def make_app(tmp_path, database_url: str | None = None, **config):
 def close_connections():
     yield
     while APPS:
-        db.get_db(APPS.pop()).engine.dispose()
+        db.get_db(APPS.pop()).dispose()
 
 
 @pytest.fixture(scope="session")

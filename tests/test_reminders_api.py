@@ -6,6 +6,7 @@ import base64
 import http.client
 import json
 import os
+import time
 from datetime import UTC
 
 import pytest
@@ -264,11 +265,14 @@ def test_plain_http_only_when_allowed_for_local_tests(tmp_path):
 def test_the_api_is_rate_limited_per_client(tmp_path):
     app = make_app(tmp_path, API_RATE_LIMIT="5 per minute")
     client = app.test_client()
-    statuses = [client.get("/api/push/public-key").status_code for _ in range(7)]
-    assert statuses == [200] * 5 + [429] * 2
+    answers = [client.get("/api/push/public-key") for _ in range(7)]
+    assert [a.status_code for a in answers] == [200] * 5 + [429] * 2
+    assert not [name for name, _value in answers[0].headers if name.startswith("X-RateLimit")]  # only with a 429
     response = client.get("/api/push/public-key")
     assert response.get_json()["error"].startswith("too many requests")
-    assert response.headers["Retry-After"]
+    assert 0 < int(response.headers["Retry-After"]) <= 60
+    assert response.headers["X-RateLimit-Limit"] == "5" and response.headers["X-RateLimit-Remaining"] == "0"
+    assert int(response.headers["X-RateLimit-Reset"]) > time.time()
 
 
 def test_a_bad_vapid_subject_stops_the_app_from_starting(tmp_path):

@@ -149,8 +149,7 @@ def test_changing_the_settings_keeps_tonights_snooze_and_tonights_skip(app, push
     for s in (sub, other):  # saved again at 21:45 and 20:10, e.g. after a change of language
         again = {"subscription": s.subscription(), "time": "21:30", "timezone": "Europe/London", "days": EVERY_DAY}
         clean = check_reminder(again, ["127.0.0.1"], True)
-        with get_db(app).session() as session:
-            upsert(session, clean, "es", utc("2026-11-22T21:45" if s is sub else "2026-11-23T20:10"))
+        upsert(get_db(app), clean, "es", utc("2026-11-22T21:45" if s is sub else "2026-11-23T20:10"))
     assert run(app, "2026-11-22T22:01").sent == 1  # the snooze still came
     assert run(app, "2026-11-23T21:30").sent == 1  # only `sub`: `other` did its routine
     assert [len(push.received(s)) for s in (sub, other)] == [3, 1]

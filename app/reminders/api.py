@@ -56,10 +56,8 @@ def get_public_key() -> Response:
 def save_reminder() -> ResponseReturnValue:
     """Create a reminder, or update the one with the same endpoint (one atomic upsert)."""
     clean = check_reminder(json_body(), current_app.config["PUSH_SERVICE_HOSTS"], current_app.config["PUSH_ALLOW_HTTP"])
-    with get_db().session() as session:
-        created, reminder = upsert(session, clean, str(get_locale() or "en"), datetime.now(UTC))
-        body = reminder.to_json()
-    return jsonify(body), 201 if created else 200
+    created, reminder = upsert(get_db(), clean, str(get_locale() or "en"), datetime.now(UTC))
+    return jsonify(reminder.to_json()), 201 if created else 200
 
 
 @bp.delete("/reminders")

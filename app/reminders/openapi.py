@@ -55,7 +55,7 @@ def _json_body(ref: str) -> dict:
 
 
 def _ok(description: str, ref: str | None) -> dict:
-    answer: dict = {"description": description, "headers": RATE_HEADERS}
+    answer: dict = {"description": description}
     if ref:
         answer["content"] = {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}
     return answer

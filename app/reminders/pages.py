@@ -199,8 +199,7 @@ def save() -> Fragment:
             errors=errors,
             code=422,
         )
-    with get_db().session() as session:
-        _created, reminder = upsert(session, clean, str(get_locale() or "en"), datetime.now(UTC))
+    _created, reminder = upsert(get_db(), clean, str(get_locale() or "en"), datetime.now(UTC))
     return fragments("form", form=form_of(reminder), on=True, status=status_of(reminder, saved=True))
 
 

@@ -15,7 +15,6 @@ from typing import Any
 from sqlalchemy import (
     BindParameter,
     Boolean,
-    Executable,
     Table,
     and_,
     bindparam,
@@ -29,19 +28,20 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from ..db import Database, Prepared
 from .models import Reminder
 from .schedule import from_naive_utc, local_date, next_due, to_naive_utc
 from .tonight import snooze_pending
 
 
-def upsert(session: Session, clean: dict, lang: str, now: datetime) -> tuple[bool, Reminder]:
+def upsert(db: Database, clean: dict, lang: str, now: datetime) -> tuple[bool, Reminder]:
     """Store `clean` (a checked body) under its endpoint: (created?, the stored reminder).
 
     The INSERT either creates the row or does nothing because the endpoint is there
     (also when another request created it a moment ago: the database serialises
     the two), and then the existing row is updated in the same transaction. A snooze
-    ("Later") still to come tonight is kept. On PostgreSQL the save is committed by itself
-    (one autocommitted statement), not in the session's transaction.
+    ("Later") still to come tonight is kept. The save is committed when this returns: on
+    PostgreSQL it is one statement on the autocommit pool, on SQLite one transaction.
     """
     stamp = to_naive_utc(now)
     fields = {
@@ -56,9 +56,18 @@ def upsert(session: Session, clean: dict, lang: str, now: datetime) -> tuple[boo
         "updated_at": stamp,
     }
     first_due = next_due(clean["time"], clean["timezone"], clean["days"], now)
-    if session.get_bind().dialect.name == "postgresql":
-        return _upsert_in_one_statement(session, clean, fields, first_due, now)
-    inserted = session.execute(  # SQLite: insert or nothing, then the update below
+    if db.autocommit is not None:  # PostgreSQL
+        return _upsert_in_one_statement(db.autocommit, clean, fields, first_due, now)
+    with db.session() as session:
+        return _upsert_in_steps(session, clean, fields, first_due, now)
+
+
+def _upsert_in_steps(
+    session: Session, clean: dict, fields: dict, first_due: datetime, now: datetime
+) -> tuple[bool, Reminder]:
+    """SQLite: insert or nothing, then update the row that was there, in the session's transaction."""
+    stamp = fields["updated_at"]
+    inserted = session.execute(
         sqlite.insert(Reminder)
         .values(endpoint=clean["endpoint"], created_at=stamp, next_due_at=to_naive_utc(first_due), **fields)
         .on_conflict_do_nothing(index_elements=[Reminder.endpoint])
@@ -101,7 +110,7 @@ RETURNED = (
 
 
 @lru_cache(maxsize=1)
-def _one_statement() -> Executable:
+def _one_statement() -> Prepared:
     """The PostgreSQL save, built once with bound parameters (so each request only binds values)."""
     table: Table = Reminder.__table__  # type: ignore[assignment]  # declared tables are Tables
     columns = table.c
@@ -110,29 +119,31 @@ def _one_statement() -> Executable:
     done = columns.done_through
     # xmax is 0 on a row version this statement inserted, and set on one it updated.
     inserted = literal_column("(xmax = 0)", Boolean).label("inserted")
-    return statement.on_conflict_do_update(
-        index_elements=[columns.endpoint],
-        set_={
-            **{name: statement.excluded[name] for name in SAVED},
-            "next_due_at": case(
-                # Tonight's "Later" still to come is kept.
-                (
-                    and_(
-                        columns.snoozed_until.is_not(None),
-                        columns.next_due_at == columns.snoozed_until,
-                        columns.snoozed_until > bindparam("now"),
+    return Prepared(
+        statement.on_conflict_do_update(
+            index_elements=[columns.endpoint],
+            set_={
+                **{name: statement.excluded[name] for name in SAVED},
+                "next_due_at": case(
+                    # Tonight's "Later" still to come is kept.
+                    (
+                        and_(
+                            columns.snoozed_until.is_not(None),
+                            columns.next_due_at == columns.snoozed_until,
+                            columns.snoozed_until > bindparam("now"),
+                        ),
+                        columns.next_due_at,
                     ),
-                    columns.next_due_at,
+                    (or_(done.is_(None), done < bindparam("first_day")), statement.excluded.next_due_at),
+                    else_=bindparam("second_due"),
                 ),
-                (or_(done.is_(None), done < bindparam("first_day")), statement.excluded.next_due_at),
-                else_=bindparam("second_due"),
-            ),
-        },
-    ).returning(*(columns[name] for name in RETURNED), inserted)
+            },
+        ).returning(*(columns[name] for name in RETURNED), inserted)
+    )
 
 
 def _upsert_in_one_statement(
-    session: Session, clean: dict, fields: dict, first_due: datetime, now: datetime
+    engine: Engine, clean: dict, fields: dict, first_due: datetime, now: datetime
 ) -> tuple[bool, Reminder]:
     """PostgreSQL: insert, or update in place, and read the row back, in one statement.
 
@@ -153,13 +164,10 @@ def _upsert_in_one_statement(
         "second_due": to_naive_utc(second_due),
         "now": fields["updated_at"],
     }
-    # One statement needs no transaction of its own: in autocommit mode it is one round trip, where
-    # BEGIN, the statement and COMMIT would be three.
-    bind = session.get_bind()
-    engine = bind if isinstance(bind, Engine) else bind.engine
-    with engine.connect() as connection:
-        alone = connection.execution_options(isolation_level="AUTOCOMMIT")
-        row = alone.execute(_one_statement(), params).one()._asdict()
+    # One statement needs no transaction of its own: on the autocommit pool it is one round trip,
+    # where BEGIN, the statement and COMMIT would be three.
+    with engine.connect() as alone:
+        row = _one_statement().one(alone, params)._asdict()
         inserted = bool(row.pop("inserted"))
         reminder = Reminder(**row)  # not added to the session: what was stored, as the API answers it
         if (

@@ -36,12 +36,15 @@ HEADERS = {
 HSTS = "max-age=31536000"
 
 
+_LOWER = [(name.lower(), name, value) for name, value in HEADERS.items()]
+
+
 def add_security_headers(response: Response) -> Response:
-    """Set the headers unless a view chose its own value."""
-    for name, value in HEADERS.items():
-        response.headers.setdefault(name, value)
-    if request.is_secure:
-        response.headers.setdefault("Strict-Transport-Security", HSTS)
+    """Set the headers unless a view chose its own value (one look through the headers, not one per header)."""
+    present = {name.lower() for name, _value in response.headers}
+    response.headers.extend([(name, value) for lower, name, value in _LOWER if lower not in present])
+    if request.is_secure and "strict-transport-security" not in present:
+        response.headers.add("Strict-Transport-Security", HSTS)
     return response
 
 
