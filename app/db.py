@@ -111,12 +111,12 @@ def ping_when_idle(engine: Engine) -> None:
 
 
 class Prepared:
-    """A Core statement compiled once per dialect, run as one DBAPI executemany.
+    """A Core statement compiled once per dialect, run as one DBAPI executemany (or once, for one row back).
 
     SQLAlchemy's execute() caches the compiled statement too, but still builds and
     converts each row's parameters through its general machinery, which for the
-    dispatcher's small, frequent groups of answers costs more than the database's own
-    work. Here each value goes through the same conversion (the column type's bind
+    dispatcher's small, frequent groups of answers, and for each save, costs more than
+    the database's own work. Here each value goes through the same conversion (the column type's bind
     processor) SQLAlchemy would give it, in the order the compiled statement needs.
     """
 

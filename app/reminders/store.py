@@ -151,7 +151,7 @@ def _upsert_in_one_statement(
     reminder is then the first chosen day after that date. The statement picks between
     the first due day and the one after it by the row's `done_through`; in the rare case
     that the row is done even beyond that (a date further ahead), the row is moved on
-    once more, in the same transaction.
+    once more by a second statement, guarded so that a save in between is not overwritten.
     """
     first_day = local_date(first_due, clean["timezone"])
     second_due = next_due(clean["time"], clean["timezone"], clean["days"], now, first_day)
