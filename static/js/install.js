@@ -11,17 +11,24 @@ export function isIOS() {
     || (navigator.platform === 'MacIntel' && navigator.maxTouchPoints > 1);
 }
 
-export function initInstall() {
+/**
+ * The install offer: `early` is the browser's offer if it came before this module was
+ * loaded (main.js keeps it), later ones are heard here.
+ * @param {Event | null} [early]
+ */
+export function initInstall(early = null) {
   const box = $('install');
   const button = $('install-button');
   if (!box || !button || isStandalone()) return;
   let offered = null;
-  window.addEventListener('beforeinstallprompt', (event) => {
+  const offer = (event) => {
     event.preventDefault(); // Our own quiet button instead of the browser's banner.
     offered = event;
     box.hidden = false;
     button.hidden = false;
-  });
+  };
+  window.addEventListener('beforeinstallprompt', offer);
+  if (early) offer(early);
   button.addEventListener('click', async () => {
     if (!offered) return;
     offered.prompt();

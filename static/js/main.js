@@ -4,6 +4,15 @@
 // timers can be held, as by a test's paused clock), never ahead of the page's own modules.
 // Each page's own feature module is loaded by that page (see templates).
 
+// The browser's install offer may come before the load event (once the manifest and the
+// worker are in): keep it here, at once, for install.js, which is loaded after that event.
+let earlyOffer = null;
+function keepOffer(event) {
+  event.preventDefault(); // our own quiet button instead of the browser's banner
+  earlyOffer = event;
+}
+window.addEventListener('beforeinstallprompt', keepOffer);
+
 async function initShared() {
   const language = import('./language.js');
   const links = import('./links.js');
@@ -11,7 +20,8 @@ async function initShared() {
   const updates = import('./updates.js');
   (await language).initLanguage();
   (await links).initLinks();
-  (await install).initInstall();
+  (await install).initInstall(earlyOffer); // listens from here on, in the same task
+  window.removeEventListener('beforeinstallprompt', keepOffer);
   (await updates).initUpdates();
 }
 

@@ -57,6 +57,31 @@ def test_install_button_appears_when_the_browser_offers_installation(playwright_
         context.close()
 
 
+# The browser's offer, as Chromium fires it once the page is installable: here at DOMContentLoaded,
+# before the load event after which install.js is loaded.
+EARLY_OFFER = """
+window.__prompted = 0;
+document.addEventListener('DOMContentLoaded', () => {
+  const offer = new Event('beforeinstallprompt', { cancelable: true });
+  offer.prompt = () => { window.__prompted += 1; };
+  offer.userChoice = Promise.resolve({ outcome: 'accepted' });
+  window.dispatchEvent(offer);
+  window.__offerCancelled = offer.defaultPrevented;
+});
+"""
+
+
+def test_an_install_offer_before_the_page_has_loaded_is_kept(page, live_server):
+    page.add_init_script(EARLY_OFFER)
+    page.goto(live_server.url + "/")
+    button = page.get_by_role("button", name="Install Calm Calf")
+    expect(button).to_be_visible()
+    assert page.evaluate("window.__offerCancelled"), "the browser's own banner is held back"
+    button.click()
+    expect(button).to_be_hidden()
+    assert page.evaluate("window.__prompted") == 1
+
+
 def test_no_install_button_without_the_browsers_offer(page, live_server):
     page.goto(live_server.url + "/")
     wait_for_offline_ready(page)
