@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask
@@ -45,6 +46,7 @@ CONSTANT_HEADERS = (
     b"Topic: bedtime",
     b"Expect:",  # no "100-continue" round trip for a small body
 )
+ENCRYPT_GROUP = 32  # messages encrypted together before any of them is handed to libcurl
 
 
 class VapidHeaders:
@@ -211,9 +213,19 @@ class Sender:
         return lines
 
     def _posts(self, jobs: Iterable[Job], refused: list[tuple[Job, Outcome]]) -> Iterator[Post]:
-        """Encrypt each job as libcurl asks for more (so memory stays flat whatever the count)."""
+        """Encrypt the jobs as libcurl asks for more, ENCRYPT_GROUP at a time (memory stays flat whatever the count).
+
+        A group is encrypted in one tight loop, apart from libcurl's and the database's work:
+        about a tenth less CPU a message than one at a time between them (bench/dispatch.py).
+        """
+        jobs = iter(jobs)
+        while group := list(islice(jobs, ENCRYPT_GROUP)):
+            yield from self._encrypted(group, refused)
+
+    def _encrypted(self, group: list[Job], refused: list[tuple[Job, Outcome]]) -> list[Post]:
         encrypt, new_key, curve, post = self.encrypt, self.new_key, self.curve, self.post
-        for job in jobs:
+        posts = []
+        for job in group:
             refusal = self.refusal(job.origin)
             if refusal:
                 refused.append((job, refusal))
@@ -229,7 +241,8 @@ class Sender:
             except ValueError as exc:  # keys that are not a P-256 point: this one fails, the others go on
                 refused.append((job, Outcome("failed", detail=f"cannot encrypt ({exc})")))
                 continue
-            yield post(job.endpoint, body, self.header_lines(job.origin, job.ttl), job)
+            posts.append(post(job.endpoint, body, self.header_lines(job.origin, job.ttl), job))
+        return posts
 
     def send_all(self, jobs: Iterable[Job], on_idle: Callable[[], None] | None = None) -> Iterator[tuple[Job, Outcome]]:
         """Send every job; yield each with its outcome as soon as it is known (in any order).
