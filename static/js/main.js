@@ -6,9 +6,10 @@
 
 // The browser's install offer may come before the load event (once the manifest and the
 // worker are in): keep it here, at once, for install.js, which is loaded after that event.
+// Only a page with our own quiet Install button holds back the browser's banner, early or late.
 let earlyOffer = null;
 function keepOffer(event) {
-  event.preventDefault(); // our own quiet button instead of the browser's banner
+  if (document.getElementById('install')) event.preventDefault();
   earlyOffer = event;
 }
 window.addEventListener('beforeinstallprompt', keepOffer);

@@ -80,6 +80,10 @@ def test_an_install_offer_before_the_page_has_loaded_is_kept(page, live_server):
     button.click()
     expect(button).to_be_hidden()
     assert page.evaluate("window.__prompted") == 1
+    # A page without our button leaves the offer to the browser.
+    page.goto(live_server.url + "/doctor")
+    page.wait_for_load_state("load")
+    assert page.evaluate("window.__offerCancelled") is False
 
 
 def test_no_install_button_without_the_browsers_offer(page, live_server):
