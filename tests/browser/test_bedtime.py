@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import start_server, wait_for_offline_ready, wait_until
+from tests.browser.conftest import PHONE, start_server, wait_for_offline_ready, wait_until
 
 STORE = "import('/static/js/store.js')"
 
@@ -51,6 +51,38 @@ def test_the_routine_runs_to_the_end_offline_and_ticks_tonight(offline, live_ser
     wait_until(offline, f"{STORE}.then((s) => s.getChecklist('2026-11-21')).then((r) => !!r.ticks.stretch)")
     offline.goto(live_server.url + "/checklist")
     expect(offline.get_by_role("checkbox", name="Did the stretch routine")).to_be_checked()
+
+
+# The countdown, the controls and Stop, while the person stretches: by ids, in every language.
+ON_SCREEN = ("countdown", "back", "pause", "next", "routine-stop")
+
+
+@pytest.mark.parametrize("lang", ["en", "es", "ru"])
+@pytest.mark.parametrize("seated", [False, True])
+def test_every_step_of_the_routine_fits_a_360_by_640_phone(browser, live_server, lang, seated):
+    context = browser.new_context(**{**PHONE, "locale": lang, "viewport": {"width": 360, "height": 640}})
+    try:
+        page = context.new_page()
+        page.clock.install(time="2026-11-21T21:30:00")
+        page.goto(live_server.url + "/bedtime")
+        assert page.evaluate("document.documentElement.lang") == lang
+        if seated:
+            page.locator("#seated").check()
+        page.locator("#routine-start").click()
+        expect(page.locator("#countdown")).to_be_visible()
+        shown = 0
+        while not page.locator("#routine-done").is_visible():
+            shown += 1
+            assert shown <= 60, "the routine ends"
+            for name in ON_SCREEN:
+                box = page.locator(f"#{name}").bounding_box()
+                assert box["y"] >= 0 and box["y"] + box["height"] <= 640, f"step {shown}: {name} off screen ({box})"
+            title = page.locator("#routine-player .step.current .step-title").bounding_box()
+            assert title["y"] >= 0 and title["y"] + title["height"] <= 640, f"step {shown}: title off screen"
+            page.locator("#next").click()
+        assert shown >= 12, "every step was looked at"
+    finally:
+        context.close()
 
 
 def test_the_seated_version_is_for_people_who_cannot_stand(page, live_server):
