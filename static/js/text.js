@@ -10,13 +10,26 @@ export function message(holder, name, values = {}) {
   return (holder.dataset[datasetKey(name)] || '').replace(/\{(\w+)\}/g, (_, k) => values[k] ?? '');
 }
 
+/** @type {Map<string, Intl.PluralRules>} */
+const rulesByLang = new Map();
+
+/** The language's plural rules, made once (making them costs a millisecond on a slow phone). */
+function pluralRules(lang) {
+  let rules = rulesByLang.get(lang);
+  if (!rules) {
+    rules = new Intl.PluralRules(lang);
+    rulesByLang.set(lang, rules);
+  }
+  return rules;
+}
+
 /**
  * A message about a count, in the plural form this language uses for n: the
  * server hands one data-msg-NAME-<category> per CLDR plural category
  * (partials/messages.html), and Intl.PluralRules picks the category.
  */
 export function plural(holder, name, n, values = {}) {
-  const category = new Intl.PluralRules(document.documentElement.lang || 'en').select(n);
+  const category = pluralRules(document.documentElement.lang || 'en').select(n);
   // A category the whole numbers never reach (Russian 'other' is for fractions) borrows
   // the form that such languages use for them: 'few' (0,5 судороги), then any other.
   const key = [category, 'other', 'few', 'many', 'one'].map((c) => `${name}-${c}`).find((k) => holder.dataset[datasetKey(k)]);
