@@ -4,9 +4,8 @@
 // timers can be held, as by a test's paused clock), never ahead of the page's own modules.
 // Each page's own feature module is loaded by that page (see templates).
 
-// The browser's install offer may come before the load event (once the manifest and the
-// worker are in): keep it here, at once, for install.js, which is loaded after that event.
-// Only a page with our own quiet Install button holds back the browser's banner, early or late.
+// The browser's install offer can come before the load event: keep it for install.js (loaded
+// after it). Only a page with our own Install button holds back the browser's banner.
 let earlyOffer = null;
 function keepOffer(event) {
   if (document.getElementById('install')) event.preventDefault();
@@ -21,7 +20,7 @@ async function initShared() {
   const updates = import('./updates.js');
   (await language).initLanguage();
   (await links).initLinks();
-  (await install).initInstall(earlyOffer); // listens from here on, in the same task
+  (await install).initInstall(earlyOffer); // listening from here on, in this same task
   window.removeEventListener('beforeinstallprompt', keepOffer);
   (await updates).initUpdates();
 }
