@@ -32,6 +32,11 @@ PHONE = {
 }
 
 
+def phone(browser, lang: str, **extra):
+    """A phone whose browser is set to this language (Accept-Language and navigator.languages)."""
+    return browser.new_context(**{**PHONE, "locale": lang, **extra})
+
+
 @dataclass
 class LiveServer:
     """A running app: its base URL and the Flask app behind it."""

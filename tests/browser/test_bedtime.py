@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PHONE, start_server, wait_for_offline_ready, wait_until
+from tests.browser.conftest import phone, start_server, wait_for_offline_ready, wait_until
 
 STORE = "import('/static/js/store.js')"
 
@@ -60,7 +60,7 @@ ON_SCREEN = ("countdown", "back", "pause", "next", "routine-stop")
 @pytest.mark.parametrize("lang", ["en", "es", "ru"])
 @pytest.mark.parametrize("seated", [False, True])
 def test_every_step_of_the_routine_fits_a_360_by_640_phone(browser, live_server, lang, seated):
-    context = browser.new_context(**{**PHONE, "locale": lang, "viewport": {"width": 360, "height": 640}})
+    context = phone(browser, lang, viewport={"width": 360, "height": 640})
     try:
         page = context.new_page()
         page.clock.install(time="2026-11-21T21:30:00")

@@ -12,7 +12,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from app.web.pages import OFFLINE_PAGES
-from tests.browser.conftest import PHONE, wait_for_offline_ready, wait_until
+from tests.browser.conftest import phone, wait_for_offline_ready, wait_until
 from tests.test_translations import SHARED, WORD, english_words
 
 LANGUAGES = ("es", "ru")
@@ -31,11 +31,6 @@ SAMPLE = """Promise.all([import('/static/js/store.js'), import('/static/js/night
   await s.addEpisode({ start: new Date(Date.now() - 2 * 86400000).toISOString(), durationSeconds: 45,
                        severity: 3, leg: 'right', note: '', source: 'cramp-now' });
 })"""
-
-
-def phone(browser, lang: str, **extra):
-    """A phone whose browser is set to this language (Accept-Language and navigator.languages)."""
-    return browser.new_context(**{**PHONE, "locale": lang, **extra})
 
 
 def looking_phone(browser, lang: str, state: str, **extra):

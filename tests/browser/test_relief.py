@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PHONE, wait_until
+from tests.browser.conftest import phone, wait_until
 
 # Record every real wake lock and vibration the page asks for (the real APIs still run).
 SPY = """
@@ -38,8 +38,9 @@ def relief(page, live_server):
     return page
 
 
-def tap_cramp_now(page):
-    page.get_by_role("button", name="Cramp now").click()
+def tap_cramp_now(page, button=None):
+    """Tap Cramp now (by its English name unless given the button) and let the timer's first frames run."""
+    (button or page.get_by_role("button", name="Cramp now")).click()
     expect(page.get_by_role("timer")).to_be_visible()
     page.clock.run_for(100)  # the first frames: the app's after-paint bookkeeping runs
 
@@ -420,15 +421,13 @@ def assert_fits(page) -> dict[str, float]:
 @pytest.mark.parametrize("lang", ["en", "es", "ru"])
 @pytest.mark.parametrize("cant_stand", [False, True])
 def test_the_relief_screen_fits_a_360_by_640_phone(browser, live_server, cant_stand, lang):
-    context = browser.new_context(**{**PHONE, "locale": lang, "viewport": {"width": 360, "height": 640}})
+    context = phone(browser, lang, viewport={"width": 360, "height": 640})
     try:
         page = context.new_page()
         page.clock.install(time="2026-11-22T02:59:00")
         page.goto(live_server.url + "/")
         assert page.evaluate("document.documentElement.lang") == lang
-        page.locator("#cramp-now").click()
-        expect(page.get_by_role("timer")).to_be_visible()
-        page.clock.run_for(100)  # the first frames: the app's after-paint bookkeeping runs
+        tap_cramp_now(page, page.locator("#cramp-now"))
         if cant_stand:
             page.locator("#cant-stand").check()
             page.evaluate("scrollTo(0, 0)")
