@@ -256,7 +256,9 @@ def upgrade(app: Flask) -> None:
     except SQLAlchemyError as error:
         # SQLite has no advisory lock: two processes starting together on a new file both
         # migrate, and the one that loses finds the tables already there. That is success.
-        if engine.dialect.name != "postgresql" and _becomes_current(engine):
+        # A file that cannot be opened or written is no such race: it is said at once.
+        raced = _what(error)[0] == "cannot be used"
+        if engine.dialect.name != "postgresql" and raced and _becomes_current(engine):
             return
         raise DatabaseProblem(describe_problem(error, safe_url(engine))) from None
 
@@ -275,19 +277,23 @@ class DatabaseProblem(RuntimeError):
     """The database cannot be used: one line that names it and says why."""
 
 
-def describe_problem(error: BaseException, url: str = "") -> str:
-    """One line for a database error: what is wrong, without SQL or a traceback."""
+def _what(error: BaseException) -> tuple[str, str]:
+    """What is wrong, in a few words, and the error's first line (without SQL or a traceback)."""
     cause = getattr(error, "orig", None) or error
     first = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
     lower = first.lower()
     if "read-only" in lower or "readonly" in lower:
-        what = "is read-only"
-    elif "unable to open" in lower or "does not exist" in lower:
-        what = "cannot be opened"
-    elif "connect" in lower or "connection" in lower or "timeout" in lower:
-        what = "cannot be reached"
-    else:
-        what = "cannot be used"
+        return "is read-only", first
+    if "unable to open" in lower or "does not exist" in lower:
+        return "cannot be opened", first
+    if "connect" in lower or "connection" in lower or "timeout" in lower:
+        return "cannot be reached", first
+    return "cannot be used", first
+
+
+def describe_problem(error: BaseException, url: str = "") -> str:
+    """One line for a database error: what is wrong, without SQL or a traceback."""
+    what, first = _what(error)
     name = f"the database {url}" if url else "the database"
     return f"{name} {what}: {first}"
 

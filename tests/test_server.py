@@ -88,6 +88,35 @@ def test_an_unreachable_or_missing_database_is_one_clear_line(tmp_path, postgres
     assert "cannot listen" not in result.stderr
 
 
+def test_the_loser_of_a_race_to_migrate_a_new_sqlite_file_waits_for_the_winner(tmp_path, monkeypatch):
+    """SQLite has no advisory lock: a process whose migration finds the tables made by another waits for its stamp."""
+    from alembic import command
+
+    from app import create_app, db
+    from app.reminders.models import Base
+
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'new.db'}"})
+    engine = db.get_db(app).engine
+    Base.metadata.create_all(engine)  # the winner has made the tables and is still to stamp them
+    stamper = threading.Timer(0.5, lambda: command.stamp(db.alembic_config(engine), "head"))
+    stamper.start()
+    waited = []
+    real_wait = db._becomes_current
+    monkeypatch.setattr(db, "_becomes_current", lambda engine: waited.append(1) or real_wait(engine))
+    db.upgrade(app)  # no error: the tables already there are the winner's
+    stamper.join()
+    assert waited == [1] and db.is_current(engine)
+
+
+def test_a_database_file_that_cannot_be_opened_is_said_at_once_without_waiting_for_a_race(tmp_path, monkeypatch):
+    from app import create_app, db
+
+    app = create_app({"DATABASE_URL": f"sqlite:///file:{tmp_path / 'absent.db'}?mode=ro&uri=true"})
+    monkeypatch.setattr(db, "_becomes_current", lambda engine: pytest.fail("waited for a race that is not one"))
+    with pytest.raises(db.DatabaseProblem, match="cannot be opened"):
+        db.upgrade(app)
+
+
 @pytest.mark.parametrize(("args", "option"), [(["--threads", "0"], "--threads"), (["--threads", "x"], "--threads")])
 def test_serve_refuses_bad_thread_counts(args, option):
     result = calmcalf("serve", *args, env=env_for("sqlite://"))
