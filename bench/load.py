@@ -131,10 +131,18 @@ def run_wrk(wrk: str, url: str, script: Path, connections: int, duration: int) -
     rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
     socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    errors = (sum(map(int, socket.groups())) if socket else 0) + (int(non2xx.group(1)) if non2xx else 0)
+    names = ("connect", "read", "write", "timeout")
+    kinds = dict(zip(names, map(int, socket.groups()), strict=True)) if socket else {}
+    kinds["non-2xx/3xx"] = int(non2xx.group(1)) if non2xx else 0
     if not rate or "50" not in latency:
         raise RuntimeError(f"wrk printed no figures:\n{out}")
-    return {"rps": float(rate.group(1)), "p50": latency["50"], "p99": latency.get("99", float("nan")), "errors": errors}
+    return {
+        "rps": float(rate.group(1)),
+        "p50": latency["50"],
+        "p99": latency.get("99", float("nan")),
+        "errors": sum(kinds.values()),
+        "why": ", ".join(f"{kind} {n}" for kind, n in kinds.items() if n),  # which errors, if any
+    }
 
 
 def tree_rss(pids: list[int]) -> int:
@@ -211,6 +219,7 @@ def main() -> int:
     parser.add_argument("--only", default="", help="run only the targets whose name contains this (e.g. POST)")
     parser.add_argument("--servers", type=int, default=2, help="calmcalf serve processes behind nginx")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per server")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
     args = parser.parse_args()
     if server_binaries() is None:
         sys.exit("bench/load.py needs PostgreSQL: apt-get install -y postgresql")
@@ -234,7 +243,16 @@ def main() -> int:
         ports = [free_port() for _ in range(args.servers)]
         scaled = []
         for port in ports:
-            command = ["serve", "--port", str(port), "--no-dispatch", "--workers", str(args.workers), "--threads", "4"]
+            command = [
+                "serve",
+                "--port",
+                str(port),
+                "--no-dispatch",
+                "--workers",
+                str(args.workers),
+                "--threads",
+                str(args.threads),
+            ]
             scaled.append(calmcalf(command, scaled_env, folder / f"scaled-{port}.log"))
         processes += scaled
         for port in [default_port, *ports]:
@@ -275,7 +293,8 @@ def main() -> int:
                     results.setdefault((name, arrangement), []).append(row)
                     print(
                         f"round {round_number} {name:22} {arrangement:8} {row['rps']:8.0f}/s  p50 {row['p50']:7.1f} ms"
-                        f"  p99 {row['p99']:7.1f} ms  errors {row['errors']}",
+                        f"  p99 {row['p99']:7.1f} ms  errors {row['errors']}"
+                        + (f" ({row['why']})" if row["why"] else ""),
                         flush=True,
                     )
         peaks = {name: sampler.stop() for name, sampler in memory.items()}
@@ -297,6 +316,7 @@ def report(results: dict, peaks: dict, args) -> int:
     )
     print(
         f"scaled out: nginx (2 workers, HTTPS) + {args.servers} x calmcalf serve --workers {args.workers}"
+        f" --threads {args.threads}"
         " on PostgreSQL, rate limits in Redis"
     )
     for name in ("/", "static", "GET / (304)", "POST /api/reminders"):
