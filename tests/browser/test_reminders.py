@@ -283,7 +283,7 @@ def test_a_refused_time_zone_is_explained_in_the_page_language(browser, server, 
 
 # A push service that never answers, as behind a captive portal or a dead connection.
 SILENT_PUSH = """() => {
-  PushManager.prototype.subscribe = () => new Promise(() => {});
+  PushManager.prototype.subscribe = () => { window.subscribing = true; return new Promise(() => {}); };
   PushManager.prototype.getSubscription = async () => null;
 }"""
 
@@ -291,6 +291,7 @@ SILENT_PUSH = """() => {
 def test_a_push_service_that_never_answers_gives_a_plain_message_in_time(phone, server):
     page = phone.new_page()
     page.add_init_script(f"({SILENT_PUSH})()")
+    page.clock.install()  # the page's 10 s wait, moved on by the test rather than waited out
     page.goto(server.url + "/reminders")
     page.wait_for_selector("#reminders[data-ready]")
     button = page.get_by_role("button", name="Turn on reminders")
@@ -298,8 +299,12 @@ def test_a_push_service_that_never_answers_gives_a_plain_message_in_time(phone, 
     state = page.locator("#reminder-state")
     expect(state).to_have_text("Setting up…")
     expect(button).to_be_disabled()  # no second tap while it waits
-    expect(state).to_have_text(
-        "Your phone’s push service did not answer. Check your connection and try again.", timeout=15_000
+    wait_until(page, "window.subscribing === true")  # the key has come, and the phone is asked
+    page.clock.run_for(9_000)
+    expect(state).to_have_text("Setting up…")  # still waiting at 9 s…
+    page.clock.run_for(1_500)
+    expect(state).to_have_text(  # …and told plainly by 10.5 s
+        "Your phone’s push service did not answer. Check your connection and try again."
     )
     expect(button).to_be_enabled()
     # The status sits right below the button, on screen, and is announced.
