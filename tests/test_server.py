@@ -106,6 +106,7 @@ def test_the_loser_of_a_race_to_migrate_a_new_sqlite_file_waits_for_the_winner(t
     db.upgrade(app)  # no error: the tables already there are the winner's
     stamper.join()
     assert waited == [1] and db.is_current(engine)
+    engine.dispose()
 
 
 def test_a_database_file_that_cannot_be_opened_is_said_at_once_without_waiting_for_a_race(tmp_path, monkeypatch):
@@ -115,6 +116,7 @@ def test_a_database_file_that_cannot_be_opened_is_said_at_once_without_waiting_f
     monkeypatch.setattr(db, "_becomes_current", lambda engine: pytest.fail("waited for a race that is not one"))
     with pytest.raises(db.DatabaseProblem, match="cannot be opened"):
         db.upgrade(app)
+    db.get_db(app).engine.dispose()
 
 
 @pytest.mark.parametrize(("args", "option"), [(["--threads", "0"], "--threads"), (["--threads", "x"], "--threads")])
