@@ -16,6 +16,8 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app
@@ -122,9 +124,9 @@ class Prepared:
 
     def __init__(self, statement: ClauseElement):
         self.statement = statement
-        self.plans: dict[str, tuple[str, list[str] | None, dict[str, Callable[[Any], Any]]]] = {}
+        self.plans: dict[str, _Plan] = {}
 
-    def _plan(self, dialect: Dialect) -> tuple[str, list[str] | None, dict[str, Callable[[Any], Any]]]:
+    def _plan(self, dialect: Dialect) -> _Plan:
         plan = self.plans.get(dialect.name)
         if plan is None:
             compiled = self.statement.compile(dialect=dialect)
@@ -133,19 +135,31 @@ class Prepared:
             for name, bind in compiled.binds.items():
                 processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
                 if processor is not None:
-                    processors[name] = processor
+                    processors[name] = _quicker(processor)
             order = list(compiled.positiontup) if compiled.positiontup is not None else None
-            plan = (compiled.string, order, processors)
-            self.plans[dialect.name] = plan
+            plan = self.plans[dialect.name] = _Plan(compiled.string, order, processors)
         return plan
 
     def _params(self, dialect: Dialect, rows: list[dict[str, Any]]) -> tuple[str, list[Any]]:
-        sql, order, processors = self._plan(dialect)
-        if order is not None:  # positional parameters (SQLite's "?")
-            steps = [(name, processors.get(name)) for name in order]
-            return sql, [tuple(_bound(row[name], convert) for name, convert in steps) for row in rows]
-        # named parameters (psycopg's %(name)s)
-        return sql, [{name: _bound(value, processors.get(name)) for name, value in row.items()} for row in rows]
+        plan = self._plan(dialect)
+        processors = plan.processors
+        if plan.order is None:  # named parameters (psycopg's %(name)s)
+            return plan.sql, [
+                {name: _bound(value, processors.get(name)) for name, value in row.items()} for row in rows
+            ]
+        # positional parameters (SQLite's "?"): every value fetched at once, then the few that need it converted
+        fetch, converting, params = plan.fetch, plan.converting, []
+        for row in rows:
+            values = fetch(row)
+            if converting:
+                changed = list(values)
+                for at, convert in converting:
+                    value = changed[at]
+                    if value is not None:
+                        changed[at] = convert(value)
+                values = tuple(changed)  # the DBAPI's executemany takes a list of tuples
+            params.append(values)
+        return plan.sql, params
 
     def one(self, connection: Connection, row: dict[str, Any]) -> Row[Any]:
         """Run the statement once and return the one row it returns (its RETURNING clause)."""
@@ -156,6 +170,49 @@ class Prepared:
         """Run the statement once per row (one executemany); the number of rows it matched."""
         sql, params = self._params(connection.dialect, rows)
         return int(connection.exec_driver_sql(sql, params).rowcount)
+
+
+class _Plan:
+    """A compiled statement for one dialect: its SQL, and how a row of parameters becomes the driver's."""
+
+    def __init__(self, sql: str, order: list[str] | None, processors: dict[str, Callable[[Any], Any]]):
+        self.sql, self.order, self.processors = sql, order, processors
+        if order is not None:
+            names = tuple(order)
+            self.fetch: Callable[[dict[str, Any]], tuple[Any, ...]] = lambda row: tuple(row[n] for n in names)
+            if len(names) > 1:
+                self.fetch = itemgetter(*names)  # a tuple in the statement's order, in C
+            self.converting = [(at, processors[name]) for at, name in enumerate(names) if name in processors]
+
+
+# Naive datetimes that show whether a bind processor writes them as isoformat(" ", "microseconds") does.
+_SAMPLES = (
+    datetime(2026, 1, 2, 3, 4, 5),
+    datetime(999, 12, 31, 23, 59, 59, 999999),
+    datetime(2026, 11, 22, 21, 30, 0, 7),
+)
+
+
+def _quicker(processor: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """The same conversion, for naive datetimes in C where the processor writes them as isoformat does.
+
+    SQLite stores datetimes as text: SQLAlchemy's processor formats each with a dict of its
+    seven fields (about 1.5 µs; two per recorded answer); isoformat() writes the same text.
+    Anything else (aware datetimes, dates, other types and formats) goes to the processor.
+    """
+    try:
+        same = all(processor(sample) == sample.isoformat(" ", "microseconds") for sample in _SAMPLES)
+    except (TypeError, ValueError, AttributeError):  # not a datetime processor
+        return processor
+    if not same:
+        return processor
+
+    def convert(value: Any) -> Any:
+        if type(value) is datetime and value.tzinfo is None:
+            return value.isoformat(" ", "microseconds")
+        return processor(value)
+
+    return convert
 
 
 def _bound(value: Any, convert: Callable[[Any], Any] | None) -> Any:

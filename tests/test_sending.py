@@ -163,3 +163,26 @@ def test_over_https_a_push_service_that_offers_http2_gets_every_message_on_http2
     assert push.rejected == []  # VAPID verified (aud is the HTTPS origin) and every message decrypted
     assert len(push.messages) == 30
     assert protocols == ["HTTP/2.0"] * 30
+
+
+def test_each_message_has_its_own_sender_key_and_salt_and_decrypts_with_http_ece():
+    import http_ece
+    from cryptography.hazmat.backends import default_backend
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    from app.reminders.encryption import encrypt
+
+    receiver = ec.generate_private_key(ec.SECP256R1())
+    point = receiver.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
+    auth = b"sixteen byte key"
+    bodies = [encrypt(MESSAGE, point, auth) for _ in range(3)]
+    for body in bodies:
+        assert http_ece.decrypt(body, private_key=receiver, auth_secret=auth, version="aes128gcm") == MESSAGE
+        assert body[20] == 65 and body[21] == 4  # the header names the sender's uncompressed P-256 point
+        ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), body[21:86])
+    assert len({body[:16] for body in bodies}) == 3  # salts
+    assert len({body[21:86] for body in bodies}) == 3  # sender keys
+    assert http_ece.default_backend() is default_backend()  # the one backend, fetched once
+    with pytest.raises(ValueError):
+        encrypt(MESSAGE, b"\x04" + bytes(64), auth)  # not a point on the curve

@@ -86,8 +86,13 @@ class Origins:
             return None, True
         return None, False
 
-    def answered(self, origin: str, retryable: bool | None, hint: datetime | None, now: datetime, probe: bool) -> None:
-        """Learn from one answer: any answer but 429/5xx reopens; repeated failures pause (None: no news)."""
+    def answered(
+        self, origin: str, retryable: bool | None, hint: datetime | None, now: datetime | None, probe: bool
+    ) -> None:
+        """Learn from one answer: any answer but 429/5xx reopens; repeated failures pause (None: no news).
+
+        `now` is needed only for a failure (None will do otherwise: most answers are successes).
+        """
         state = self._state(origin)
         if probe:
             state.probing -= 1
@@ -98,6 +103,7 @@ class Origins:
                 log.info("push service %s answers again", origin)
             state.failures, state.paused, state.until = 0, 0, None
             return
+        assert now is not None, "a failure is timed"
         if state.until and now < state.until:
             return  # sent before the pause began: already counted
         state.failures += 1

@@ -47,7 +47,7 @@ class _Handle:
 
     curl: Any
     post: Post | None = None
-    retry_after: list[bytes] = field(default_factory=list)
+    lines: list[bytes] = field(default_factory=list)  # the answer's header lines, read only when it is not a 2xx
     headers: list[bytes] | None = None  # the header list last given to libcurl (kept by the handle)
 
 
@@ -99,7 +99,7 @@ class Poster:
         curl.setopt(pycurl.HTTP_VERSION, pycurl.CURL_HTTP_VERSION_2TLS)
         curl.setopt(pycurl.PIPEWAIT, 1)  # wait to share an HTTP/2 connection rather than open another
         curl.setopt(pycurl.WRITEFUNCTION, _discard)
-        curl.setopt(pycurl.HEADERFUNCTION, lambda line: _keep_retry_after(handle, line))
+        curl.setopt(pycurl.HEADERFUNCTION, handle.lines.append)  # no Python frame per header line
         if self.ca_file:
             curl.setopt(pycurl.CAINFO, self.ca_file)
         return handle
@@ -107,7 +107,7 @@ class Poster:
     def _start(self, post: Post) -> None:
         handle = self.idle.pop() if self.idle else self._new_handle()
         handle.post = post
-        handle.retry_after.clear()
+        handle.lines.clear()
         curl = handle.curl
         curl.setopt(pycurl.URL, post.url)
         curl.setopt(pycurl.POSTFIELDS, post.body)
@@ -123,7 +123,7 @@ class Poster:
         post = handle.post
         assert post is not None
         status = 0 if error else int(curl.getinfo(pycurl.RESPONSE_CODE))
-        retry_after = handle.retry_after[-1].decode("latin-1").strip() if handle.retry_after else None
+        retry_after = None if 200 <= status < 300 else _retry_after(handle.lines)
         handle.post = None
         self.idle.append(handle)
         return Answer(post, status, retry_after, error)
@@ -167,7 +167,9 @@ def _discard(_data: bytes) -> None:
     """Push services answer with an empty or tiny body that nobody reads."""
 
 
-def _keep_retry_after(handle: _Handle, line: bytes) -> None:
-    """Keep the Retry-After header of the answer (the only one the sender needs)."""
-    if line[:12].lower() == b"retry-after:":
-        handle.retry_after.append(line[12:])
+def _retry_after(lines: list[bytes]) -> str | None:
+    """The answer's last Retry-After header (the only one the sender needs), or None."""
+    for line in reversed(lines):
+        if line[:12].lower() == b"retry-after:":
+            return line[12:].decode("latin-1").strip()
+    return None

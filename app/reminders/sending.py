@@ -1,7 +1,7 @@
 """Sending web push messages: encrypt each with http_ece, post them all with libcurl.
 
 Per message, only what must differ is done: a fresh ephemeral key and the
-aes128gcm encryption (RFC 8291, through http_ece, the library pywebpush uses),
+aes128gcm encryption (RFC 8291, through http_ece, the library pywebpush uses: `encryption`),
 and one POST handed to libcurl's multi interface (`posting`), which keeps the
 connections alive, speaks HTTP/2 where a push service offers it, follows no
 redirect and times out. The VAPID Authorization header and every other header line
@@ -34,8 +34,8 @@ if TYPE_CHECKING:
 
     from .posting import Answer, Post
 
-# http_ece, cryptography, pycurl and py_vapid are imported by the first Sender or signature, not
-# here: a dispatcher with nothing due never loads them.
+# http_ece and cryptography (.encryption), pycurl (.posting) and py_vapid are imported by the
+# first Sender or signature, not here: a dispatcher with nothing due never loads them.
 
 VAPID_LIFETIME_S = 12 * 3600  # push services accept up to 24 h
 VAPID_RESIGN_BEFORE_S = 3600  # sign again when less than this is left
@@ -161,14 +161,10 @@ class Sender:
         self.headers = headers
         self.allowed_hosts = allowed_hosts
         self.allow_http = allow_http
-        import http_ece
-        from cryptography.hazmat.primitives.asymmetric import ec
-
+        from .encryption import encrypt
         from .posting import Post, Poster
 
-        self.encrypt = http_ece.encrypt
-        self.new_key = ec.generate_private_key
-        self.curve = ec.SECP256R1()
+        self.encrypt = encrypt
         self.post = Post
         self.poster = Poster(allow_http, in_flight, timeout_ms)
         self.lines: dict[tuple[str, int], tuple[list[bytes], dict]] = {}
@@ -223,25 +219,24 @@ class Sender:
             yield from self._encrypted(group, refused)
 
     def _encrypted(self, group: list[Job], refused: list[tuple[Job, Outcome]]) -> list[Post]:
-        encrypt, new_key, curve, post = self.encrypt, self.new_key, self.curve, self.post
+        encrypt, post = self.encrypt, self.post
         posts = []
+        lines: dict[tuple[str, int], list[bytes]] = {}  # the group's header lines: looked up once per origin and TTL
         for job in group:
             refusal = self.refusal(job.origin)
             if refusal:
                 refused.append((job, refusal))
                 continue
             try:
-                body = encrypt(
-                    job.message,
-                    private_key=new_key(curve),
-                    dh=job.p256dh,
-                    auth_secret=job.auth,
-                    version="aes128gcm",
-                )
+                body = encrypt(job.message, job.p256dh, job.auth)
             except ValueError as exc:  # keys that are not a P-256 point: this one fails, the others go on
                 refused.append((job, Outcome("failed", detail=f"cannot encrypt ({exc})")))
                 continue
-            posts.append(post(job.endpoint, body, self.header_lines(job.origin, job.ttl), job))
+            key = (job.origin, job.ttl)
+            headers = lines.get(key)
+            if headers is None:
+                headers = lines[key] = self.header_lines(*key)
+            posts.append(post(job.endpoint, body, headers, job))
         return posts
 
     def send_all(self, jobs: Iterable[Job], on_idle: Callable[[], None] | None = None) -> Iterator[tuple[Job, Outcome]]:
