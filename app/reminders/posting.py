@@ -98,6 +98,10 @@ class Poster:
         curl.setopt(pycurl.TIMEOUT_MS, self.timeout_ms)
         curl.setopt(pycurl.HTTP_VERSION, pycurl.CURL_HTTP_VERSION_2TLS)
         curl.setopt(pycurl.PIPEWAIT, 1)  # wait to share an HTTP/2 connection rather than open another
+        # Push services answer in a few hundred bytes and the bodies are small: smaller buffers than
+        # libcurl's defaults (16 KB down, 64 KB up) keep every handle's memory in the CPU's caches.
+        curl.setopt(pycurl.BUFFERSIZE, 4096)
+        curl.setopt(pycurl.UPLOAD_BUFFERSIZE, 16384)  # libcurl's least
         curl.setopt(pycurl.WRITEFUNCTION, _discard)
         curl.setopt(pycurl.HEADERFUNCTION, handle.lines.append)  # no Python frame per header line
         if self.ca_file:
