@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import base64
 import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from py_vapid import Vapid02
 
-from app.reminders.sending import Job, Sender, VapidHeaders
+from app.reminders.sending import Job, Sender, VapidHeaders, key_bytes
 from tests.fakepush import FakePushService
 from tests.net import free_port
 
@@ -186,3 +189,21 @@ def test_each_message_has_its_own_sender_key_and_salt_and_decrypts_with_http_ece
     assert http_ece.default_backend() is default_backend()  # the one backend, fetched once
     with pytest.raises(ValueError):
         encrypt(MESSAGE, b"\x04" + bytes(64), auth)  # not a point on the curve
+
+
+@given(
+    st.one_of(
+        st.binary(max_size=100).map(lambda b: base64.urlsafe_b64encode(b).decode().rstrip("=")), st.text(max_size=40)
+    )
+)
+def test_stored_keys_decode_as_base64_urlsafe_b64decode_does(text):
+    padded = text + "=" * (-len(text) % 4)
+    try:
+        expected: bytes | type = base64.urlsafe_b64decode(padded)
+    except ValueError:
+        expected = ValueError
+    if expected is ValueError:
+        with pytest.raises(ValueError):
+            key_bytes(text)
+    else:
+        assert key_bytes(text) == expected

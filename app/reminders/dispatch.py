@@ -37,6 +37,7 @@ BATCH = 250  # per claim: processes share the work evenly to the end
 # bookkeeping CPU per message (bench/dispatch.py), for at most 48 more re-sends after a SIGKILL.
 RECORD_GROUP = 64
 RECORD_EVERY_S = 0.25  # and at least this often, however slowly answers come
+NOW_EVERY_S = 0.05  # each due reminder is judged (late? its TTL) by a clock read at most this long ago
 
 
 class Dispatcher:
@@ -83,9 +84,12 @@ class Dispatcher:
         """
         while batch:
             run.leased(batch)
+            now, read = self.clock(), time.monotonic()
             for row in batch:
+                if time.monotonic() - read > NOW_EVERY_S:  # (the sender may have kept us waiting)
+                    now, read = self.clock(), time.monotonic()
                 origin = origin_of(row.endpoint)
-                outcome, probe, ttl = self.screen(row, origin, refusal)
+                outcome, probe, ttl = self.screen(row, origin, refusal, now)
                 if outcome is not None:
                     run.answer((row, probe, origin), outcome)
                     continue
@@ -98,10 +102,9 @@ class Dispatcher:
             batch = self.claim(self.clock())
 
     def screen(
-        self, row: Claimed, origin: str, refusal: Callable[[str], Outcome | None]
+        self, row: Claimed, origin: str, refusal: Callable[[str], Outcome | None], now: datetime
     ) -> tuple[Outcome | None, bool, int]:
         """(An outcome without sending, or None to send; whether it is a probe of a paused service; its TTL)."""
-        now = self.clock()
         ttl = round((end_of_evening(row.due, row.timezone) - now).total_seconds())
         if now - row.due > LATE_LIMIT or ttl <= 0:
             return Outcome("late", detail="more than 2 hours late or past local midnight"), False, ttl

@@ -12,7 +12,7 @@ The allow-list is checked again for every message.
 
 from __future__ import annotations
 
-import base64
+import binascii
 import json
 import threading
 import time
@@ -104,9 +104,15 @@ def origin_of(endpoint: str) -> str:
     return endpoint if end < 0 else endpoint[:end]
 
 
+_URLSAFE = bytes.maketrans(b"-_", b"+/")
+
+
 def key_bytes(text: str) -> bytes:
-    """A stored base64url key (unpadded) as bytes."""
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    """A stored base64url key (unpadded) as bytes: what base64.urlsafe_b64decode gives, with fewer steps.
+
+    ValueError (UnicodeEncodeError or binascii.Error) for text that is not ASCII or not base64.
+    """
+    return binascii.a2b_base64((text + "=" * (-len(text) % 4)).encode("ascii").translate(_URLSAFE))
 
 
 @dataclass(slots=True)
