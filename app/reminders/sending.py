@@ -71,16 +71,24 @@ class VapidHeaders:
     def for_origin(self, origin: str, now: float | None = None) -> dict:
         """The cached headers for one origin: the same object until they are signed again. Do not change it."""
         now = time.time() if now is None else now
+        fresh = self._fresh(origin, now)  # without the lock (asked for every message): it guards signing
+        if fresh is not None:
+            return fresh
         with self.lock:
-            cached = self.cache.get(origin)
-            if cached and cached[1] - now > VAPID_RESIGN_BEFORE_S:
-                return cached[0]
+            fresh = self._fresh(origin, now)  # another thread may have signed meanwhile
+            if fresh is not None:
+                return fresh
             expires = int(now) + VAPID_LIFETIME_S
             claims = {"sub": self.subject, "aud": origin, "exp": expires}  # a fresh dict each time
             headers: dict = self.vapid.sign(claims)
             self.cache[origin] = (headers, expires)
             self.signed += 1
             return headers
+
+    def _fresh(self, origin: str, now: float) -> dict | None:
+        """The cached headers for this origin while they are not yet due to be signed again."""
+        cached = self.cache.get(origin)
+        return cached[0] if cached and cached[1] - now > VAPID_RESIGN_BEFORE_S else None
 
 
 @dataclass(slots=True)
@@ -227,7 +235,6 @@ class Sender:
     def _encrypted(self, group: list[Job], refused: list[tuple[Job, Outcome]]) -> list[Post]:
         encrypt, post = self.encrypt, self.post
         posts = []
-        lines: dict[tuple[str, int], list[bytes]] = {}  # the group's header lines: looked up once per origin and TTL
         for job in group:
             refusal = self.refusal(job.origin)
             if refusal:
@@ -238,11 +245,7 @@ class Sender:
             except ValueError as exc:  # keys that are not a P-256 point: this one fails, the others go on
                 refused.append((job, Outcome("failed", detail=f"cannot encrypt ({exc})")))
                 continue
-            key = (job.origin, job.ttl)
-            headers = lines.get(key)
-            if headers is None:
-                headers = lines[key] = self.header_lines(*key)
-            posts.append(post(job.endpoint, body, headers, job))
+            posts.append(post(job.endpoint, body, self.header_lines(job.origin, job.ttl), job))
         return posts
 
     def send_all(self, jobs: Iterable[Job], on_idle: Callable[[], None] | None = None) -> Iterator[tuple[Job, Outcome]]:
