@@ -1,10 +1,15 @@
 """`calmcalf serve --workers N`: several app processes on one machine, with gunicorn.
 
 gunicorn is a pre-fork server: one master binds the port and keeps N worker
-processes alive (restarting any that dies); each worker runs threads, so one slow
-database call does not hold up the others. It is meant to run behind nginx
-(deploy/), which buffers slow clients. The default, one process on waitress, stays
-what `calmcalf serve` does without --workers.
+processes alive (restarting any that dies). With `--threads 1` (what deploy/ runs),
+each worker is gunicorn's sync worker: it takes one request at a time, and only
+when it is free, so waiting requests stay in the kernel's queue in the order they
+came and none waits behind a busy process while another is idle. With more
+threads, each worker runs that many threads (gunicorn's gthread worker), so one slow
+call does not hold up the others; but a worker then takes every connection it is
+offered, and under load some requests wait far longer than others. It is meant to
+run behind nginx (deploy/), which buffers slow clients. The default, one process on
+waitress, stays what `calmcalf serve` does without --workers.
 """
 
 from __future__ import annotations
@@ -42,12 +47,12 @@ def check_port_free(host: str, port: int) -> None:
 
 
 def options(host: str, port: int, workers: int, threads: int) -> dict:
-    """Workers with threads; requests time out after 30 s; the Server header stays quiet."""
+    """Sync workers for one thread, else threaded ones; requests time out after 30 s; the Server header stays quiet."""
     bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     return {
         "bind": [bind],
         "workers": workers,
-        "worker_class": "gthread",
+        "worker_class": "sync" if threads == 1 else "gthread",
         "threads": threads,
         "timeout": 30,
         "graceful_timeout": 10,

@@ -219,7 +219,9 @@ def main() -> int:
     parser.add_argument("--only", default="", help="run only the targets whose name contains this (e.g. POST)")
     parser.add_argument("--servers", type=int, default=2, help="calmcalf serve processes behind nginx")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per server")
-    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="threads per gunicorn worker (1: sync workers, as deploy/)"
+    )
     args = parser.parse_args()
     if server_binaries() is None:
         sys.exit("bench/load.py needs PostgreSQL: apt-get install -y postgresql")

@@ -36,7 +36,7 @@ def site_config(folder: Path, port: int, upstreams: list[int], cert: Path, key: 
     text = SITE.read_text()
     servers = "\n".join(f"    server 127.0.0.1:{p} max_fails=3 fail_timeout=10s;" for p in upstreams)
     start = text.index("    server 127.0.0.1:8001")
-    end = text.index("    keepalive", start)
+    end = text.index("\n", text.index("    server 127.0.0.1:8002", start)) + 1
     text = text[:start] + servers + "\n" + text[end:]
     redirect_start = text.index("server {\n    listen 80;")
     redirect_end = text.index("}\n", redirect_start) + 2

@@ -1,7 +1,7 @@
 """The whole scaled-out arrangement on loopback, as deploy/ describes it.
 
-PostgreSQL, two `calmcalf serve` processes (one on waitress, one with gunicorn
-workers), two `calmcalf dispatch` loops and nginx with deploy/nginx/calmcalf.conf
+PostgreSQL, two `calmcalf serve` processes (one on waitress, one with gunicorn's
+sync workers, as deploy/ runs them), two `calmcalf dispatch` loops and nginx with deploy/nginx/calmcalf.conf
 and a throwaway certificate. Reminders are turned on through nginx over HTTPS, made
 due, and each must reach the fake push service exactly once; pages, the worker, the
 manifest and static files must come through with the right caching headers.
@@ -65,7 +65,9 @@ def test_nginx_app_servers_and_dispatchers_on_postgresql(tmp_path, postgres, ngi
             processes.append(calmcalf(["serve", "--port", str(ports[0]), "--no-dispatch"], env, tmp_path / "web1.log"))
             processes.append(
                 calmcalf(
-                    ["serve", "--port", str(ports[1]), "--no-dispatch", "--workers", "2"], env, tmp_path / "web2.log"
+                    ["serve", "--port", str(ports[1]), "--no-dispatch", "--workers", "2", "--threads", "1"],
+                    env,
+                    tmp_path / "web2.log",
                 )
             )
             for n in (1, 2):
@@ -82,6 +84,8 @@ def test_nginx_app_servers_and_dispatchers_on_postgresql(tmp_path, postgres, ngi
             for port in ports:
                 wait_until(lambda p=port: requests.get(f"http://127.0.0.1:{p}/", timeout=5).ok, 90, f"app on {port}")
             assert all(p.poll() is None for p in processes), logs()
+            # deploy/'s flags (--threads 1): gunicorn's sync workers, one request at a time each.
+            assert "Using worker: sync" in (tmp_path / "web2.log").read_text(), logs()
             try:
                 wait_until(lambda: session.get(base + "/", timeout=5).ok, 30, "nginx")
             except AssertionError:
