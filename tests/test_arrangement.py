@@ -1,8 +1,8 @@
 """The whole scaled-out arrangement on loopback, as deploy/ describes it.
 
 PostgreSQL, two `calmcalf serve` processes (one on waitress, one with gunicorn's
-sync workers, as deploy/ runs them), two `calmcalf dispatch` loops and nginx with deploy/nginx/calmcalf.conf
-and a throwaway certificate. Reminders are turned on through nginx over HTTPS, made
+sync workers, as deploy/ runs them), two `calmcalf dispatch` loops and nginx with
+deploy/nginx/calmcalf.conf and a throwaway certificate. Reminders are turned on through nginx over HTTPS, made
 due, and each must reach the fake push service exactly once; pages, the worker, the
 manifest and static files must come through with the right caching headers.
 """
