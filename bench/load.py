@@ -145,10 +145,12 @@ def run_wrk(wrk: str, url: str, script: Path, connections: int, duration: int) -
     }
 
 
-def tree_rss(pids: list[int]) -> int:
-    """Resident memory (bytes) of these processes and all their descendants (Linux /proc)."""
+def tree_stats(pids: list[int]) -> tuple[int, float]:
+    """Resident memory (bytes) and CPU time so far (s) of these processes and all their descendants (Linux /proc)."""
     parents: dict[int, int] = {}
     rss: dict[int, int] = {}
+    cpu: dict[int, float] = {}
+    ticks = os.sysconf("SC_CLK_TCK")
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -157,6 +159,7 @@ def tree_rss(pids: list[int]) -> int:
                 fields = stat.read().rsplit(")", 1)[1].split()
             parents[int(entry)] = int(fields[1])
             rss[int(entry)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+            cpu[int(entry)] = (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
         except (OSError, IndexError, ValueError):
             continue
     chosen, frontier = set(pids), list(pids)
@@ -165,7 +168,29 @@ def tree_rss(pids: list[int]) -> int:
         children = [pid for pid, ppid in parents.items() if ppid == parent and pid not in chosen]
         chosen.update(children)
         frontier.extend(children)
-    return sum(rss.get(pid, 0) for pid in chosen)
+    return sum(rss.get(pid, 0) for pid in chosen), sum(cpu.get(pid, 0.0) for pid in chosen)
+
+
+def tree_rss(pids: list[int]) -> int:
+    return tree_stats(pids)[0]
+
+
+def settle(pids: list[int], limit: float = 15.0) -> float:
+    """Wait (at most `limit` s) until these process trees are idle: under 5% of a core over half a second.
+
+    When wrk stops, a server may still be working through requests it had already
+    read (the default server queues them); without this, the next run would pay for them.
+    Returns the seconds waited.
+    """
+    started = time.monotonic()
+    _, before = tree_stats(pids)
+    while time.monotonic() - started < limit:
+        time.sleep(0.5)
+        _, now = tree_stats(pids)
+        if now - before < 0.025:
+            break
+        before = now
+    return time.monotonic() - started
 
 
 class PeakMemory:
@@ -221,6 +246,12 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per server")
     parser.add_argument(
         "--threads", type=int, default=1, help="threads per gunicorn worker (1: sync workers, as deploy/)"
+    )
+    parser.add_argument(
+        "--no-settle",
+        dest="settle",
+        action="store_false",
+        help="start each run straight after the last, without waiting for the servers to go idle",
     )
     args = parser.parse_args()
     if server_binaries() is None:
@@ -287,15 +318,18 @@ def main() -> int:
             "default": PeakMemory([default.pid]),
             "scaled": PeakMemory([p.pid for p in scaled] + [nginx.process.pid]),
         }
+        helpers = [server.process for server in (postgres, redis) if server.process]
+        everything = [default.pid, *(p.pid for p in scaled), nginx.process.pid, *(p.pid for p in helpers)]
         results: dict[tuple[str, str], list[dict]] = {}
         for round_number in range(1, args.rounds + 1):
             for name, (path, script) in targets.items():
                 for arrangement, base in bases.items():
+                    waited = settle(everything) if args.settle else 0.0  # each run starts on quiet servers
                     row = run_wrk(wrk, base + path, script, args.connections, args.duration)
                     results.setdefault((name, arrangement), []).append(row)
                     print(
                         f"round {round_number} {name:22} {arrangement:8} {row['rps']:8.0f}/s  p50 {row['p50']:7.1f} ms"
-                        f"  p99 {row['p99']:7.1f} ms  errors {row['errors']}"
+                        f"  p99 {row['p99']:7.1f} ms  errors {row['errors']}  (settled {waited:.1f} s)"
                         + (f" ({row['why']})" if row["why"] else ""),
                         flush=True,
                     )

@@ -47,15 +47,21 @@ class LiveServer:
     thread: threading.Thread
 
     def stop(self) -> None:
-        """Close every channel from inside the server's own loop, so the loop ends cleanly."""
+        """Stop the worker threads, then close every channel from inside the server's own loop.
+
+        The order matters: a worker thread that finishes a request wakes the loop by
+        writing to the trigger pipe, so the pipe (one of the channels) may only close
+        once no worker thread is left (else that write fails with EBADF, or lands on
+        whatever file took the descriptor's number).
+        """
 
         def close_all() -> None:
             for channel in list(self.server._map.values()):
                 channel.close()
 
+        self.server.task_dispatcher.shutdown()
         self.server.trigger.pull_trigger(close_all)
         self.thread.join(timeout=10)
-        self.server.task_dispatcher.shutdown()
 
 
 def start_server(config: dict | None = None) -> LiveServer:
