@@ -14,6 +14,8 @@ requests/s, p50, p99 and errors per round and their medians, the peak memory of 
 arrangement's server processes, and the ratios against the goals: through the
 scaled-out arrangement `/` at least 5x the default, static files at least 10x, p99
 under 250 ms for pages and under 500 ms for the POST, with zero errors.
+Before each run it waits (at most 15 s, printed) until every server process is idle, so
+no run pays for work the one before left queued (`--no-settle`: no waiting).
 Everything is bounded: rounds x targets x 2 runs of `--duration` seconds.
 """
 
