@@ -21,6 +21,8 @@ from tests.net import make_certificate
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 SITE = ROOT / "deploy" / "nginx" / "calmcalf.conf"
+# Debian's libnginx-mod-http-brotli-static (Debian's own nginx.conf loads it from modules-enabled/).
+BROTLI_STATIC = Path("/usr/lib/nginx/modules/ngx_http_brotli_static_module.so")
 
 
 def collect_static(folder: Path) -> Path:
@@ -70,6 +72,7 @@ class Nginx:
         )
         (self.folder / "nginx.conf").write_text(
             f"{user}daemon off;\nworker_processes {workers};\npid {self.folder / 'nginx.pid'};\n"
+            f"load_module {BROTLI_STATIC};\n"
             f"error_log {self.folder / 'error.log'} warn;\n"
             "events { worker_connections 4096; }\n"
             "http {\n    include /etc/nginx/mime.types;\n    default_type application/octet-stream;\n"
