@@ -61,8 +61,9 @@ class ByteCounter:
 
     def __init__(self, app):
         self.app = app
-        self.rows: list[tuple[str, str, int]] = []  # kind, path, bytes transferred
-        self.decoded: list[int] = []  # bytes after decoding, one per row
+        # kind, path, bytes transferred, bytes after decoding: one append per request, so
+        # requests finishing at once on waitress's threads cannot mix their figures up.
+        self.rows: list[tuple[str, str, int, int]] = []
 
     def __call__(self, environ, start_response):
         kind = environ.get("HTTP_SEC_FETCH_DEST", "?")
@@ -83,8 +84,7 @@ class ByteCounter:
             if hasattr(body, "close"):
                 body.close()
             data = b"".join(chunks)
-            self.decoded.append(len(decode(data, coding[0] if coding else "")))
-            self.rows.append((kind, path, len(data)))
+            self.rows.append((kind, path, len(data), len(decode(data, coding[0] if coding else ""))))
 
 
 def decode(data: bytes, coding: str) -> bytes:
@@ -126,18 +126,18 @@ def measure_first_load(browser, base: str, counter: ByteCounter) -> bool:
     all_rows = list(counter.rows)
     imports = worker_imports()
     own = [
-        (row, decoded)
-        for row, decoded in zip(all_rows, counter.decoded, strict=True)
+        row
+        for row in all_rows
         if row[0] not in ("empty", "serviceworker") and row[1] not in imports and "/icons/" not in row[1]
     ]
-    page_bytes, page_requests = sum(row[2] for row, _ in own), len(own)
-    decoded = sum(n for _, n in own)
-    before_load = sum(size for _, path, size in all_rows[:at_load] if "/icons/" not in path)
-    total_bytes = sum(size for _, path, size in all_rows if "/icons/" not in path)
-    total_requests = sum(1 for _, path, _ in all_rows if "/icons/" not in path)
-    total_icons = sum(size for _, path, size in all_rows if "/icons/" in path)
+    page_bytes, page_requests = sum(row[2] for row in own), len(own)
+    decoded = sum(row[3] for row in own)
+    before_load = sum(size for _, path, size, _ in all_rows[:at_load] if "/icons/" not in path)
+    total_bytes = sum(size for _, path, size, _ in all_rows if "/icons/" not in path)
+    total_requests = sum(1 for _, path, _, _ in all_rows if "/icons/" not in path)
+    total_icons = sum(size for _, path, size, _ in all_rows if "/icons/" in path)
     by_type = defaultdict(int)
-    for _, path, size in all_rows:
+    for _, path, size, _ in all_rows:
         if "/icons/" not in path:
             by_type[Path(path).suffix or "html"] += size
     ok = page_bytes < 30 * 1024
