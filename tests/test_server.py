@@ -249,3 +249,21 @@ def test_a_connection_postgresql_dropped_while_idle_is_replaced_before_use(tmp_p
     response = client.post("/api/reminders", json=saved)
     assert response.status_code == 200, response.get_json()
     assert pings  # the idle connection was tested, found dead and replaced before use
+
+
+def test_the_test_server_stops_even_when_its_wake_up_pipe_was_closed_by_someone_else():
+    """tests/browser/conftest.LiveServer.stop: the fallback for a trigger pipe closed behind its back."""
+    from tests.browser.conftest import start_server
+
+    server = start_server()
+    host, port = server.url.removeprefix("http://").split(":")
+    page = http.client.HTTPConnection(host, int(port), timeout=10)
+    page.request("GET", "/")
+    assert page.getresponse().status == 200  # a kept-alive connection is still open
+    os.close(server.server.trigger.trigger)  # as the unknown culprit did
+    server.stop()
+    assert not server.thread.is_alive()
+    normal = start_server()
+    normal.stop()
+    assert not normal.thread.is_alive()
+    page.close()
