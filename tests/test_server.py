@@ -260,7 +260,12 @@ def test_the_test_server_stops_even_when_its_wake_up_pipe_was_closed_by_someone_
     page = http.client.HTTPConnection(host, int(port), timeout=10)
     page.request("GET", "/")
     assert page.getresponse().status == 200  # a kept-alive connection is still open
-    os.close(server.server.trigger.trigger)  # as the unknown culprit did
+    trigger = server.server.trigger
+    trigger.pull_trigger(trigger.close)  # the loop closes its own wake-up pipe, as was found at stop 22 and 26
+    deadline = time.monotonic() + 10
+    while trigger.socket is not None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert trigger._closed and trigger.socket is None
     server.stop()
     assert not server.thread.is_alive()
     normal = start_server()

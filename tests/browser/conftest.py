@@ -67,8 +67,9 @@ class LiveServer:
         already been closed by something else in the test process when the test ended
         (os.write: EBADF), in tests that start their own server; the culprit is not
         found. Then the pipe's descriptor numbers may belong to somebody else by now,
-        so they are neither written to nor closed: the channels are closed from here,
-        and the loop, which looks again every second, ends by itself.
+        so they are neither written to nor closed. Instead the channels are taken out
+        of the loop's map: the loop ends after its current wait (at most a second), and
+        only then are they closed, so the loop never waits on a closed descriptor.
         """
 
         def close_all() -> None:
@@ -79,13 +80,22 @@ class LiveServer:
         trigger = self.server.trigger
         if pipe_identity(trigger.trigger) == self.trigger:
             trigger.pull_trigger(close_all)
+            self.thread.join(timeout=10)
         else:
-            trigger._closed = True  # forget the pipe without touching its (reused?) descriptor numbers
-            trigger.del_channel()
-            trigger._fds = []
-            trigger.socket.fd = -1
-            close_all()
-        self.thread.join(timeout=10)
+            if not trigger._closed:  # forget the pipe without touching its (reused?) descriptor numbers
+                trigger._closed = True
+                trigger._fds = []
+                if trigger.socket is not None:
+                    trigger.socket.fd = -1
+            channels: dict = {}
+            deadline = time.monotonic() + 10
+            while self.thread.is_alive() and time.monotonic() < deadline:
+                channels.update(self.server._map)
+                self.server._map.clear()
+                self.thread.join(timeout=0.2)
+            for channel in channels.values():
+                if channel is not trigger:
+                    channel.close()
         assert not self.thread.is_alive(), "the server's loop did not end"
 
 
