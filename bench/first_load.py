@@ -124,26 +124,22 @@ def measure_first_load(browser, base: str, counter: ByteCounter) -> bool:
     wait_for_offline_ready(page)
     context.close()
     all_rows = list(counter.rows)
+    total_icons = sum(size for _, path, size, _ in all_rows if "/icons/" in path)
+    # Icons are left out of every figure below.
+    before_load = [row for row in all_rows[:at_load] if "/icons/" not in row[1]]
+    rows = [row for row in all_rows if "/icons/" not in row[1]]
     imports = worker_imports()
-    own = [
-        row
-        for row in all_rows
-        if row[0] not in ("empty", "serviceworker") and row[1] not in imports and "/icons/" not in row[1]
-    ]
+    own = [row for row in rows if row[0] not in ("empty", "serviceworker") and row[1] not in imports]
     page_bytes, page_requests = sum(row[2] for row in own), len(own)
     decoded = sum(row[3] for row in own)
-    before_load = sum(size for _, path, size, _ in all_rows[:at_load] if "/icons/" not in path)
-    total_bytes = sum(size for _, path, size, _ in all_rows if "/icons/" not in path)
-    total_requests = sum(1 for _, path, _, _ in all_rows if "/icons/" not in path)
-    total_icons = sum(size for _, path, size, _ in all_rows if "/icons/" in path)
+    total_bytes, total_requests = sum(row[2] for row in rows), len(rows)
     by_type = defaultdict(int)
-    for _, path, size, _ in all_rows:
-        if "/icons/" not in path:
-            by_type[Path(path).suffix or "html"] += size
+    for _, path, size, _ in rows:
+        by_type[Path(path).suffix or "html"] += size
     ok = page_bytes < 30 * 1024
     print(
         f"cold first load of /, compressed as sent: the page and everything it loads itself {kb(page_bytes)} "
-        f"in {page_requests} requests ({kb(decoded)} uncompressed; {kb(before_load)} had arrived by its load event); "
+        f"in {page_requests} requests ({kb(decoded)} uncompressed; {kb(sum(row[2] for row in before_load))} had arrived by its load event); "
         f"with the service worker and its precache of the whole app {kb(total_bytes)} in {total_requests} requests "
         f"(icons excluded: {kb(total_icons)})"
     )

@@ -9,11 +9,11 @@ import brotli
 import pytest
 
 from app.web.pages import OFFLINE_PAGES
-from tests.firstload import BROWSER_ENCODINGS, BUDGET, first_load_urls
+from tests.firstload import BROWSER_ENCODINGS, BUDGET, first_load_urls, named_static_urls
 
 
 def static_urls(client) -> list[str]:
-    return re.findall(r'(?:href|src)="(/static/[^"]+)"', client.get("/").get_data(as_text=True))
+    return named_static_urls(client.get("/").get_data(as_text=True))
 
 
 @pytest.mark.parametrize("path", [*OFFLINE_PAGES, "/manifest.webmanifest", "/sw-precache.js", "/service_worker.js"])

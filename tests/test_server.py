@@ -253,6 +253,7 @@ def test_a_connection_postgresql_dropped_while_idle_is_replaced_before_use(tmp_p
 
 def test_the_test_server_stops_even_when_its_wake_up_pipe_was_closed_by_someone_else():
     """tests/browser/conftest.LiveServer.stop: the fallback for a trigger pipe closed behind its back."""
+    from tests.arrangement import wait_until
     from tests.browser.conftest import start_server
 
     server = start_server()
@@ -261,11 +262,10 @@ def test_the_test_server_stops_even_when_its_wake_up_pipe_was_closed_by_someone_
     page.request("GET", "/")
     assert page.getresponse().status == 200  # a kept-alive connection is still open
     trigger = server.server.trigger
-    trigger.pull_trigger(trigger.close)  # the loop closes its own wake-up pipe, as was found at stop 22 and 26
-    deadline = time.monotonic() + 10
-    while trigger.socket is not None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert trigger._closed and trigger.socket is None
+    # Stops 22 and 26 found the pipe's write end closed when stop() began; here the loop closes it.
+    trigger.pull_trigger(trigger.close)
+    wait_until(lambda: trigger.socket is None, 10, "the loop closing its wake-up pipe")
+    assert trigger._closed
     server.stop()
     assert not server.thread.is_alive()
     normal = start_server()
