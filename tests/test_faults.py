@@ -7,7 +7,7 @@ decrypts every message. What people got is counted from its own records.
 500 is two claims of BATCH (250) and many times the sends in flight, so every
 path of the outages (the origin's pause and probes, each reminder's back-off,
 the late skip, a lease taken over from a killed dispatcher) is walked as with
-more; the README's figures are for 2,000: `CALMCALF_TEST_FAULT_N=2000` runs that.
+more; the figures in docs/reliability.md are for 2,000: `CALMCALF_TEST_FAULT_N=2000` runs that.
 """
 
 from __future__ import annotations
@@ -35,12 +35,12 @@ KILL_AT = min(300, N * 3 // 5)  # delivered when the dispatcher is killed: mid-s
 assert N >= 2 * BATCH and BATCH < KILL_AT < N, "fewer would not claim twice or kill mid-run"
 DUE = datetime(2026, 11, 22, 21, 30, tzinfo=UTC)  # 21:30 in London (GMT in November)
 STEP = timedelta(seconds=30)
-FIGURES: list[str] = []  # printed at the end of the run, for the README's Reliability section
+FIGURES: list[str] = []  # printed at the end of the run, for docs/reliability.md
 
 
 @pytest.fixture(scope="module", autouse=True)
 def show_figures(request):
-    """After these tests, print what they measured (also without -s), for the README."""
+    """After these tests, print what they measured (also without -s), for docs/reliability.md."""
     yield
     capture = request.config.pluginmanager.getplugin("capturemanager")
     with capture.global_and_fixture_disabled():

@@ -107,7 +107,7 @@ def test_pages_never_give_forbidden_advice(client, path):
     assert found == []
 
 
-def test_htmx_is_the_pinned_file_the_readme_names(client):
+def test_htmx_is_the_pinned_file_the_api_docs_name(client):
     """static/vendor holds htmx 2.0.11 byte for byte (npm htmx.org@2.0.11, dist/htmx.min.js)."""
     import hashlib
 
@@ -116,7 +116,7 @@ def test_htmx_is_the_pinned_file_the_readme_names(client):
     data = (ROOT / "static" / "vendor" / "htmx-2.0.11.min.js").read_bytes()
     digest = hashlib.sha256(data).hexdigest()
     assert digest == "d6fdc75f204e6bdefa99b69bf1e6d4ac69b8a364f77929f45c13476b4000f717"
-    assert digest in (ROOT / "README.md").read_text()
+    assert digest in (ROOT / "docs" / "api.md").read_text()
     assert b'version:"2.0.11"' in data
     page = client.get("/reminders").get_data(as_text=True)
     assert 'name="htmx-config"' in page and '"allowEval": false' in page and '"includeIndicatorStyles": false' in page

@@ -31,7 +31,7 @@ PSEUDO = "eo"  # a real locale code no one ships yet
 LANGUAGES = ("es", "ru")
 # Not language: numbers, times, punctuation.
 NOT_TEXT = re.compile(r"^[\d\s:.,;/·—–()+-]*$")
-# As in the README: pybabel extract -F babel.cfg -k _l -k lazy_gettext (ngettext is a default keyword)
+# As in docs/languages.md: pybabel extract -F babel.cfg -k _l -k lazy_gettext (ngettext is a default keyword)
 KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
 ATTRIBUTES = ("aria-label", "title", "alt", "placeholder", "content")
 # Names of services, which stay as they are in every language ("NHS 111", "healthdirect").
