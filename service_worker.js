@@ -124,7 +124,7 @@ function notificationActions(actions) {
     .map((a) => ({ action: a.action, title: a.title.slice(0, 40) }));
 }
 
-// Show the reminder the server sent: {title, body, url, tag, actions}.
+// Show the reminder the server sent: {title, body, url, tag, actions, quiet}.
 async function showReminder(data) {
   await self.registration.showNotification(data.title || 'Calm Calf', {
     body: data.body || '',
@@ -133,19 +133,22 @@ async function showReminder(data) {
     tag: data.tag || 'bedtime',
     data: { url: sameOriginUrl(data.url) },
     actions: notificationActions(data.actions),
+    silent: data.quiet === true, // the person chose a quiet reminder: no sound or vibration
   });
 }
 
 // "Later": ask the server for one more reminder in 30 minutes (once an evening). A refusal
-// (already put off tonight, routine done, too late) or no connection changes nothing.
+// (already put off tonight, routine done, too late) or no connection changes nothing. The
+// request proves it is this phone's reminder with the subscription's auth secret.
 async function snooze() {
   const subscription = await self.registration.pushManager.getSubscription();
   if (!subscription) return 'off';
+  const { endpoint, keys } = subscription.toJSON();
   try {
     const response = await fetch('/api/reminders/snooze', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ endpoint: subscription.endpoint }),
+      body: JSON.stringify({ endpoint, auth: keys && keys.auth }),
     });
     return response.ok ? 'snoozed' : `refused ${response.status}`;
   } catch {
@@ -182,19 +185,34 @@ async function openFromNotification(url) {
   return self.clients.openWindow(url);
 }
 
-// The browser replaced the subscription: subscribe again and tell the server.
+// The browser replaced the subscription: subscribe again and tell the server. The settings
+// record (written by the Reminders page) also holds the subscription they were saved with,
+// whose auth secret proves the old reminder is this phone's: to move it to new keys at the
+// same endpoint (previousAuth), or to delete it at an old endpoint.
 async function renewSubscription(oldSubscription) {
-  const stored = await (await caches.open(SETTINGS_CACHE)).match(SETTINGS_URL);
+  const cache = await caches.open(SETTINGS_CACHE);
+  const stored = await cache.match(SETTINGS_URL);
   if (!stored) return;
-  const settings = await stored.json();
+  const { endpoint: before, auth: beforeAuth, ...settings } = await stored.json();
+  const old = oldSubscription ? oldSubscription.toJSON() : {};
+  const oldEndpoint = before || old.endpoint;
+  const oldAuth = beforeAuth || (old.keys && old.keys.auth);
   const { publicKey } = await (await fetch('/api/push/public-key')).json();
-  const subscription = await self.registration.pushManager.subscribe({
+  const fresh = (await self.registration.pushManager.subscribe({
     userVisibleOnly: true, applicationServerKey: self.calmcalfBase64url.toBytes(publicKey),
-  });
+  })).toJSON();
   const json = { 'Content-Type': 'application/json' };
-  await fetch('/api/reminders', { method: 'POST', headers: json, body: JSON.stringify({ subscription: subscription.toJSON(), ...settings }) });
-  if (oldSubscription && oldSubscription.endpoint !== subscription.endpoint) {
-    await fetch('/api/reminders', { method: 'DELETE', headers: json, body: JSON.stringify({ endpoint: oldSubscription.endpoint }) });
+  const same = fresh.endpoint === oldEndpoint;
+  const previous = same && oldAuth ? { previousAuth: oldAuth } : {};
+  const saved = await fetch('/api/reminders', {
+    method: 'POST', headers: json, body: JSON.stringify({ subscription: fresh, ...settings, ...previous }),
+  });
+  if (saved.ok) {
+    const record = { ...settings, endpoint: fresh.endpoint, auth: fresh.keys && fresh.keys.auth };
+    await cache.put(SETTINGS_URL, new Response(JSON.stringify(record), { headers: json }));
+  }
+  if (oldEndpoint && !same && oldAuth) {
+    await fetch('/api/reminders', { method: 'DELETE', headers: json, body: JSON.stringify({ endpoint: oldEndpoint, auth: oldAuth }) });
   }
 }
 

@@ -45,5 +45,6 @@ def defaults() -> dict:
         "DISPATCH_LEASE_SECONDS": 60,  # a dead dispatcher's reminders are taken over after this
         "TEST_SEND_TIMEOUT_SECONDS": 5,  # "Send a test reminder" never holds a web thread longer
         "TEST_SENDS_AT_ONCE": 2,  # beyond this many at once, a test send answers 503
+        "TEST_SEND_LIMIT": "3 per hour",  # test reminders per subscription (then 429)
         "MAX_REQUEST_BODY_BYTES": 16384,  # waitress refuses bigger bodies before the app reads them
     }

@@ -360,7 +360,7 @@ def test_a_reminder_deleted_while_it_is_sent_stays_deleted(app, push):
     sub, other = push.subscriber(), push.subscriber()
     subscribe(app, sub, "2026-11-22T00:00")
     subscribe(app, other, "2026-11-22T00:00")
-    forget = {"endpoint": sub.endpoint}
+    forget = {"endpoint": sub.endpoint, "auth": sub.subscription()["keys"]["auth"]}
     changed_while_sending(push, sub, lambda: app.test_client().delete("/api/reminders", json=forget))
     summary = run(app, "2026-11-22T21:30")
     assert len(push.received(sub)) == 1 and len(push.received(other)) == 1

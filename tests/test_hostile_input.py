@@ -14,11 +14,24 @@ from sqlalchemy import select
 from app.config import DEFAULT_PUSH_SERVICE_HOSTS
 from app.db import get_db
 from app.reminders.models import Reminder
-from app.reminders.validation import check_endpoint, check_time, check_timezone
+from app.reminders.schema import ReminderRequest
+from app.reminders.validation import canonical_endpoint
 from tests.conftest import make_app
 from tests.test_reminders_api import b64, body, p256dh
 
-FIELDS = ("subscription", "endpoint", "time", "timezone", "days", "night", "the request body", "Content-Type")
+FIELDS = (
+    "subscription",
+    "endpoint",
+    "auth",
+    "previousAuth",
+    "time",
+    "timezone",
+    "days",
+    "quiet",
+    "night",
+    "the request body",
+    "Content-Type",
+)
 KEYS = {"p256dh": p256dh(), "auth": b64(os.urandom(16))}
 
 
@@ -33,11 +46,16 @@ def stored(app) -> list[Reminder]:
 
 
 def assert_all_stored_valid(app) -> None:
-    """What the database holds would pass the checks again."""
+    """What the database holds would pass the schema again, with its endpoint in the one canonical spelling."""
     for reminder in stored(app):
-        check_endpoint(reminder.endpoint, DEFAULT_PUSH_SERVICE_HOSTS, False)
-        check_time(reminder.local_time)
-        check_timezone(reminder.timezone)
+        again = {
+            "subscription": {"endpoint": reminder.endpoint, "keys": {"p256dh": reminder.p256dh, "auth": reminder.auth}},
+            "time": reminder.local_time,
+            "timezone": reminder.timezone,
+            "days": reminder.day_list(),
+        }
+        checked = ReminderRequest.model_validate(again, context={"hosts": DEFAULT_PUSH_SERVICE_HOSTS})
+        assert checked.subscription.endpoint == reminder.endpoint
 
 
 def with_endpoint(endpoint: str) -> dict:
@@ -283,14 +301,16 @@ def test_generated_hostile_bodies_never_5xx_and_store_nothing_invalid(app, raw, 
     check_answer(response)
     event(f"HTTP {response.status_code}")
     if response.status_code in (200, 201):
-        assert response.get_json()["endpoint"] == json.loads(raw)["subscription"]["endpoint"]
+        posted = json.loads(raw)["subscription"]["endpoint"]
+        assert response.get_json()["endpoint"] == canonical_endpoint(posted, allow_http=False)[0]
     assert_all_stored_valid(app)
 
 
 done_bodies = st.one_of(
     st.builds(
-        lambda e, n: {"endpoint": e, "night": n},
+        lambda e, a, n: {"endpoint": e, "auth": a, "night": n},
         maybe("https://fcm.googleapis.com/fcm/send/ok", endpoints),
+        maybe(KEYS["auth"], text),
         maybe("2026-11-22", text),
     ),
     json_values,

@@ -63,7 +63,7 @@ def test_real_answers_match_the_description(tmp_path, database_url):
             database_url,
             PUSH_ALLOW_HTTP=True,
             PUSH_SERVICE_HOSTS=["127.0.0.1", "fcm.googleapis.com"],
-            API_RATE_LIMIT="18 per minute",  # one budget across /api/: the 18 requests below, then a 429
+            API_RATE_LIMIT="19 per minute",  # one budget across /api/: the 19 requests below, then a 429
         )
         client = app.test_client()
         spec = client.get("/api/openapi.json").get_json()
@@ -72,23 +72,28 @@ def test_real_answers_match_the_description(tmp_path, database_url):
         push.answer(refused, (400, {}))
         valid = {**body(), "subscription": subscriber.subscription()}
         tonight = night_of(datetime.now(UTC), valid["timezone"])
+        mine = {"endpoint": subscriber.endpoint, "auth": valid["subscription"]["keys"]["auth"]}
+        theirs = {"endpoint": refused.endpoint, "auth": refused.subscription()["keys"]["auth"]}
+        nobody = {"endpoint": "https://fcm.googleapis.com/x", "auth": mine["auth"]}
+        swapped = {**body(), "subscription": {**refused.subscription(), "endpoint": subscriber.endpoint}}
         calls = [
             ("GET", "/api/push/public-key", None, 200),
             ("POST", "/api/reminders", valid, 201),
             ("POST", "/api/reminders", valid, 200),
-            ("POST", "/api/reminders/test", {"endpoint": subscriber.endpoint}, 202),
+            ("POST", "/api/reminders", swapped, 403),
+            ("POST", "/api/reminders/test", mine, 202),
             ("POST", "/api/reminders", {**body(), "subscription": refused.subscription()}, 201),
-            ("POST", "/api/reminders/test", {"endpoint": refused.endpoint}, 502),
-            ("POST", "/api/reminders/test", {"endpoint": "https://fcm.googleapis.com/x"}, 404),
+            ("POST", "/api/reminders/test", theirs, 502),
+            ("POST", "/api/reminders/test", nobody, 404),
             ("POST", "/api/reminders", body(time="25:00"), 400),
             ("POST", "/api/reminders", "not json", 415),
             ("POST", "/api/reminders", {"pad": "x" * 5000}, 413),
-            ("POST", "/api/reminders/snooze", {"endpoint": subscriber.endpoint}, 409),  # not sent tonight yet
-            ("POST", "/api/reminders/snooze", {"endpoint": "https://fcm.googleapis.com/x"}, 404),
-            ("POST", "/api/reminders/done", {"endpoint": subscriber.endpoint, "night": tonight}, 200),
-            ("POST", "/api/reminders/done", {"endpoint": subscriber.endpoint, "night": "2000-01-01"}, 409),
-            ("POST", "/api/reminders/done", {"endpoint": subscriber.endpoint, "night": "yesterday"}, 400),
-            ("DELETE", "/api/reminders", {"endpoint": subscriber.endpoint}, 204),
+            ("POST", "/api/reminders/snooze", mine, 409),  # not sent tonight yet
+            ("POST", "/api/reminders/snooze", nobody, 404),
+            ("POST", "/api/reminders/done", {**mine, "night": tonight}, 200),
+            ("POST", "/api/reminders/done", {**mine, "night": "2000-01-01"}, 409),
+            ("POST", "/api/reminders/done", {**mine, "night": "yesterday"}, 400),
+            ("DELETE", "/api/reminders", mine, 204),
         ]
         for method, path, payload, status in calls:
             if payload == "not json":
@@ -98,7 +103,7 @@ def test_real_answers_match_the_description(tmp_path, database_url):
             assert response.status_code == status, (method, path, response.get_data(as_text=True))
             check(spec, path, method, response)
         check(spec, "/api/openapi.json", "GET", client.get("/api/openapi.json"))
-        limited = client.get("/api/push/public-key")  # the 19th request of this client this minute
+        limited = client.get("/api/push/public-key")  # the 20th request of this client this minute
         assert limited.status_code == 429
         check(spec, "/api/push/public-key", "GET", limited)
         assert int(limited.headers["Retry-After"]) > 0
@@ -129,8 +134,7 @@ def test_schemathesis_finds_no_server_error_and_no_answer_outside_the_schema(tmp
         "run",
         url,
         "--checks",
-        "not_a_server_error,status_code_conformance,content_type_conformance,"
-        "response_schema_conformance,response_headers_conformance,negative_data_rejection,unsupported_method",
+        "all",
         "--max-examples",
         "15",
         "--max-time",
@@ -142,7 +146,13 @@ def test_schemathesis_finds_no_server_error_and_no_answer_outside_the_schema(tmp
         "--request-timeout",
         "20",
     ]
-    env = {**os.environ, "NO_COLOR": "1", "SCHEMATHESIS_TELEMETRY": "false"}
+    env = {
+        **os.environ,
+        "NO_COLOR": "1",
+        "SCHEMATHESIS_TELEMETRY": "false",
+        "SCHEMATHESIS_HOOKS": "tests.schemathesis_hooks",  # real P-256 public keys
+        "PYTHONPATH": str(Path(__file__).parent.parent),
+    }
     try:
         result = subprocess.run(command, capture_output=True, text=True, timeout=400, env=env, cwd=tmp_path)
     finally:

@@ -33,7 +33,8 @@ def call(port: int, method: str, path: str, client_ip: str, proto: str = "http")
     """A request as the proxy in front would pass it on."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     headers = {"X-Forwarded-For": client_ip, "X-Forwarded-Proto": proto, "Content-Type": "application/json"}
-    body = '{"endpoint": "https://fcm.googleapis.com/fcm/send/x"}' if method == "DELETE" else None
+    forget = '{"endpoint": "https://fcm.googleapis.com/fcm/send/x", "auth": "AAAAAAAAAAAAAAAAAAAAAA"}'
+    body = forget if method == "DELETE" else None
     connection.request(method, path, body=body, headers=headers)
     response = connection.getresponse()
     response.read()

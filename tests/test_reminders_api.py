@@ -28,12 +28,22 @@ def p256dh() -> str:
     return b64(key.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint))
 
 
+# One phone's subscription keys: a save again from the same phone carries the same keys.
+KEYS = {"p256dh": p256dh(), "auth": b64(os.urandom(16))}
+
+
+def proof(data: dict | None = None) -> dict:
+    """What a request about a stored reminder sends: the endpoint and its auth secret."""
+    subscription = (data or body())["subscription"]
+    return {"endpoint": subscription["endpoint"], "auth": subscription["keys"]["auth"]}
+
+
 def body(**changes) -> dict:
-    """A valid reminder, with some fields changed (None removes one)."""
+    """A valid reminder from this test's phone (KEYS), with some fields changed (None removes one)."""
     data = {
         "subscription": {
             "endpoint": "https://fcm.googleapis.com/fcm/send/abc123",
-            "keys": {"p256dh": p256dh(), "auth": b64(os.urandom(16))},
+            "keys": dict(KEYS),
         },
         "time": "21:30",
         "timezone": "Europe/London",
@@ -132,10 +142,9 @@ def test_saving_again_keeps_an_evening_already_sent_off_the_schedule(app, client
 
 def test_delete_forgets_the_subscription_and_is_fine_when_unknown(app, client):
     client.post("/api/reminders", json=body())
-    endpoint = body()["subscription"]["endpoint"]
-    assert client.delete("/api/reminders", json={"endpoint": endpoint}).status_code == 204
+    assert client.delete("/api/reminders", json=proof()).status_code == 204
     assert stored(app) == []
-    assert client.delete("/api/reminders", json={"endpoint": endpoint}).status_code == 204
+    assert client.delete("/api/reminders", json=proof()).status_code == 204
 
 
 BAD = [

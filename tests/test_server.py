@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import socket
 import subprocess
@@ -15,7 +16,7 @@ import pytest
 
 from tests.conftest import make_app
 from tests.net import free_port
-from tests.test_reminders_api import body
+from tests.test_reminders_api import body, proof
 
 
 def env_for(database_url: str, **extra: str) -> dict:
@@ -63,7 +64,7 @@ def test_a_read_only_database_answers_503_json_and_stops_serve_and_dispatch(tmp_
     response = client.post("/api/reminders", json=body())
     assert response.status_code == 503
     assert "database" in response.get_json()["error"] and response.headers["Retry-After"]
-    gone = client.delete("/api/reminders", json={"endpoint": kept["subscription"]["endpoint"]})
+    gone = client.delete("/api/reminders", json=proof(kept))
     assert gone.status_code == 503 and "database" in gone.get_json()["error"]
     ready = client.get("/readyz")
     assert ready.status_code == 503 and "read-only" in ready.get_json()["error"]
@@ -199,7 +200,7 @@ def test_eight_slow_test_sends_do_not_delay_pages(tmp_path):
                 connection.request(
                     "POST",
                     "/api/reminders/test",
-                    body=f'{{"endpoint": "{endpoint}"}}',
+                    body=json.dumps(proof(body(subscription__endpoint=endpoint))),
                     headers={"Content-Type": "application/json"},
                 )
                 statuses.append(connection.getresponse().status)

@@ -11,19 +11,21 @@ import random
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import create_engine, insert, select, text
+from alembic.script import ScriptDirectory
+from sqlalchemy import column, create_engine, insert, select, table, text
 
 from app.db import alembic_config, get_db
 from app.reminders.dispatch import Dispatcher
 from app.reminders.models import Reminder
 from app.reminders.outcomes import Summary, record
+from app.reminders.schema import ReminderRequest
 from app.reminders.sending import Outcome, payload
 from app.reminders.store import upsert
 from app.reminders.tonight import mark_done, night_of, snooze
-from app.reminders.validation import Invalid, check_reminder
+from app.reminders.validation import Invalid
 from tests.conftest import make_app
 from tests.test_dispatch import EVERY_DAY, SUBJECT, reminders, subscribe, utc
-from tests.test_reminders_api import body
+from tests.test_reminders_api import body, proof
 
 
 @pytest.fixture
@@ -37,14 +39,20 @@ def run(app, now: str):
     return Dispatcher(app, workers=4).run_once(utc(now))
 
 
+def stored_row(session, sub) -> Reminder:
+    """The subscriber's row, locked for a change (as the service finds it, with its secret)."""
+    query = select(Reminder).where(Reminder.endpoint == sub.endpoint).with_for_update()
+    return session.execute(query).scalar_one()
+
+
 def later(app, sub, now: str) -> datetime:
     with get_db(app).session() as session:
-        return snooze(session, sub.endpoint, utc(now))
+        return snooze(stored_row(session, sub), utc(now))
 
 
 def done(app, sub, night: str, now: str) -> None:
     with get_db(app).session() as session:
-        mark_done(session, sub.endpoint, night, utc(now))
+        mark_done(stored_row(session, sub), night, utc(now))
 
 
 def refused(call, *args) -> Invalid:
@@ -148,7 +156,7 @@ def test_changing_the_settings_keeps_tonights_snooze_and_tonights_skip(app, push
     done(app, other, "2026-11-23", "2026-11-23T20:00")  # tomorrow's routine, before its reminder
     for s in (sub, other):  # saved again at 21:45 and 20:10, e.g. after a change of language
         again = {"subscription": s.subscription(), "time": "21:30", "timezone": "Europe/London", "days": EVERY_DAY}
-        clean = check_reminder(again, ["127.0.0.1"], True)
+        clean = ReminderRequest.model_validate(again, context={"hosts": ["127.0.0.1"], "allow_http": True})
         upsert(get_db(app), clean, "es", utc("2026-11-22T21:45" if s is sub else "2026-11-23T20:10"))
     assert run(app, "2026-11-22T22:01").sent == 1  # the snooze still came
     assert run(app, "2026-11-23T21:30").sent == 1  # only `sub`: `other` did its routine
@@ -192,33 +200,36 @@ def saved(client, endpoint="https://127.0.0.1/push/abc", zone="Europe/London") -
 
 
 def test_the_api_refuses_bad_bodies_naming_the_field(client):
+    secret = proof()["auth"]
     for path in ("/api/reminders/snooze", "/api/reminders/done"):
         assert client.post(path, json=[]).get_json()["error"].startswith("the request body")
-        answer = client.post(path, json={"night": "2026-11-22"})
+        answer = client.post(path, json={"auth": secret, "night": "2026-11-22"})
         assert answer.status_code == 400 and answer.get_json()["error"].startswith("endpoint")
+        answer = client.post(path, json={"endpoint": "https://127.0.0.1/push/abc", "night": "2026-11-22"})
+        assert answer.status_code == 400 and answer.get_json()["error"].startswith("auth")
         assert client.post(path, data="x", content_type="text/plain").status_code == 415
         assert client.post(path, json={"endpoint": "x" * 5000}).status_code == 413
     for night in ("2026-13-01", "22/11/2026", "２０２６-11-22", 20261122, None, "2026-02-30"):
-        answer = client.post("/api/reminders/done", json={"endpoint": "https://127.0.0.1/push/abc", "night": night})
+        body_ = {"endpoint": "https://127.0.0.1/push/abc", "auth": secret, "night": night}
+        answer = client.post("/api/reminders/done", json=body_)
         assert answer.status_code == 400 and answer.get_json()["error"].startswith("night"), night
 
 
 def test_the_api_answers_404_for_an_unknown_subscription(client):
     for path, extra in (("/api/reminders/snooze", {}), ("/api/reminders/done", {"night": "2026-11-22"})):
-        answer = client.post(path, json={"endpoint": "https://127.0.0.1/push/nobody", **extra})
+        answer = client.post(path, json={**proof(), "endpoint": "https://127.0.0.1/push/nobody", **extra})
         assert answer.status_code == 404 and answer.get_json()["error"].startswith("endpoint")
 
 
 def test_the_api_marks_tonight_done_and_refuses_a_snooze_not_due(app, client):
-    data = saved(client)
-    endpoint = data["subscription"]["endpoint"]
+    mine = proof(saved(client))
     tonight = night_of(datetime.now(UTC), "Europe/London")
-    answer = client.post("/api/reminders/done", json={"endpoint": endpoint, "night": tonight})
+    answer = client.post("/api/reminders/done", json={**mine, "night": tonight})
     assert answer.status_code == 200 and answer.get_json()["night"] == tonight
-    assert client.post("/api/reminders/done", json={"endpoint": endpoint, "night": tonight}).status_code == 200
-    answer = client.post("/api/reminders/snooze", json={"endpoint": endpoint})
+    assert client.post("/api/reminders/done", json={**mine, "night": tonight}).status_code == 200
+    answer = client.post("/api/reminders/snooze", json=mine)
     assert answer.status_code == 409 and answer.get_json()["error"].startswith("endpoint")
-    wrong = client.post("/api/reminders/done", json={"endpoint": endpoint, "night": "2000-01-01"})
+    wrong = client.post("/api/reminders/done", json={**mine, "night": "2000-01-01"})
     assert wrong.status_code == 409 and wrong.get_json()["error"].startswith("night")
 
 
@@ -229,9 +240,17 @@ def test_the_migration_keeps_existing_reminders(tmp_path):
     engine = create_engine(f"sqlite:///{tmp_path / 'old.db'}")
     command.upgrade(alembic_config(engine), "0001")
     now = datetime(2026, 11, 22, 12, 0)
+    first = table(  # the table as the first migration made it
+        "reminders",
+        *(
+            column(name)
+            for name in ("endpoint", "p256dh", "auth", "local_time", "timezone", "days", "next_due_at", "attempts")
+        ),
+        *(column(name) for name in ("lang", "created_at", "updated_at")),
+    )
     with engine.begin() as connection:
         connection.execute(
-            insert(Reminder.__table__).values(  # type: ignore[arg-type]
+            insert(first).values(
                 endpoint="https://127.0.0.1/push/old",
                 p256dh="x",
                 auth="y",
@@ -247,7 +266,8 @@ def test_the_migration_keeps_existing_reminders(tmp_path):
         )
     command.upgrade(alembic_config(engine), "head")
     with engine.connect() as connection:
-        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
+        head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == head
         row = connection.execute(select(Reminder.__table__)).one()  # type: ignore[arg-type]
     assert (row.endpoint, row.lang, row.snoozed_on, row.night_done) == ("https://127.0.0.1/push/old", "es", None, None)
     engine.dispose()

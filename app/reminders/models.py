@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Integer, String, Text
+from sqlalchemy import Boolean, DateTime, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from .schedule import split_days
@@ -35,6 +35,7 @@ class Reminder(Base):
     local_time: Mapped[str] = mapped_column(String(5))  # "HH:MM"
     timezone: Mapped[str] = mapped_column(String(64))  # IANA name
     days: Mapped[str] = mapped_column(String(32))  # "mon,tue,…"
+    quiet: Mapped[bool] = mapped_column(Boolean, default=False)  # no sound or vibration when it arrives
     next_due_at: Mapped[datetime] = mapped_column(DateTime, index=True)
     done_through: Mapped[str | None] = mapped_column(String(10))  # last local date sent (or skipped)
     retry_after: Mapped[datetime | None] = mapped_column(DateTime)
@@ -58,5 +59,6 @@ class Reminder(Base):
             "time": self.local_time,
             "timezone": self.timezone,
             "days": self.day_list(),
+            "quiet": bool(self.quiet),
             "nextDueAt": self.next_due_at.isoformat() + "Z",
         }

@@ -19,25 +19,26 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Flask, current_app, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
+from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from ..db import get_db
 from ..errors import BODY_LIMIT
-from ..web.i18n import day_names
-from .api import test_send
+from ..weekdays import DAYS, day_names
+from . import service
+from .api import schema_context
 from .models import Reminder
-from .schedule import DAYS
-from .store import upsert
+from .schema import Proof, ReminderRequest, fields_wrong, problem
 from .tonight import tonight
-from .validation import Invalid, check_days, check_endpoint, check_keys, check_time, check_timezone, check_url_text
+from .validation import Invalid
 
 # A fragment's HTML, status and headers (Vary: HX-Request).
 Fragment = tuple[str, int, dict[str, str]]
 
 bp = Blueprint("reminder_pages", __name__, url_prefix="/reminders")
 
-DEFAULT_FORM = {"time": "21:30", "timezone": "", "days": list(DAYS)}
+DEFAULT_FORM = {"time": "21:30", "timezone": "", "days": list(DAYS), "quiet": False}
+SETTINGS = ("time", "timezone", "days")  # the fields a person fills in, each with its own error
 
 
 def field_errors() -> dict[str, str]:
@@ -61,16 +62,37 @@ def posted_form() -> dict:
         "time": _form_text("time"),
         "timezone": _form_text("timezone").strip(),
         "days": [d for d in request.form.getlist("days") if d in DAYS],
+        "quiet": request.form.get("quiet") == "on",
     }
 
 
-def posted_endpoint() -> str:
-    return check_url_text(request.form.get("endpoint"), "endpoint")
+def posted_request() -> dict:
+    """The form as the schema's ReminderRequest (the page's script adds the subscription)."""
+    return {
+        "subscription": {
+            "endpoint": _form_text("endpoint"),
+            "keys": {"p256dh": _form_text("p256dh"), "auth": _form_text("auth")},
+        },
+        **posted_form(),
+        "timezone": _form_text("timezone").strip(),
+        "days": request.form.getlist("days"),
+    }
 
 
-def stored(endpoint: str) -> Reminder | None:
-    with get_db().session() as session:
-        return session.execute(select(Reminder).where(Reminder.endpoint == endpoint)).scalar_one_or_none()
+def posted_proof() -> Proof | None:
+    """This phone's subscription as the page sent it (endpoint and auth), or None if it is not one."""
+    try:
+        data = {"endpoint": _form_text("endpoint"), "auth": _form_text("auth")}
+        return Proof.model_validate(data, context=schema_context(current_app))
+    except ValidationError as error:
+        current_app.logger.info("reminders page request refused: %s", problem(error))
+        return None
+
+
+def stored() -> Reminder | None:
+    """This phone's stored reminder, if the request proves it is this phone's."""
+    proof = posted_proof()
+    return service.owned(get_db(), proof) if proof else None
 
 
 def _local_hhmm(instant: datetime, zone: str) -> str:
@@ -107,6 +129,7 @@ def status_of(reminder: Reminder | None, saved: bool = False) -> dict:
         "time": reminder.local_time,
         "days": days,
         "timezone": reminder.timezone,
+        "quiet": reminder.quiet,
         "saved": saved,
     }
 
@@ -114,7 +137,8 @@ def status_of(reminder: Reminder | None, saved: bool = False) -> dict:
 def form_of(reminder: Reminder | None) -> dict:
     if reminder is None:
         return dict(DEFAULT_FORM)
-    return {"time": reminder.local_time, "timezone": reminder.timezone, "days": reminder.day_list()}
+    days = reminder.day_list()
+    return {"time": reminder.local_time, "timezone": reminder.timezone, "days": days, "quiet": reminder.quiet}
 
 
 def fragments(
@@ -159,58 +183,43 @@ def htmx_only() -> Fragment | None:
 @bp.post("/status")
 def status() -> Fragment:
     """What the server has for this subscription: the form filled in, the status, the buttons."""
-    reminder = stored(posted_endpoint())
+    reminder = stored()
     return fragments("status", form=form_of(reminder), on=reminder is not None, status=status_of(reminder))
 
 
 @bp.post("/settings")
 def save() -> Fragment:
-    """Turn on or change: every field checked, each problem shown next to its field (422)."""
-    form = posted_form()
-    errors: dict[str, str] = {}
-    texts = field_errors()
-    clean: dict = {}
-    for field, check, value in (
-        ("time", check_time, form["time"]),
-        ("timezone", check_timezone, form["timezone"]),
-        ("days", check_days, request.form.getlist("days")),
-    ):
-        try:
-            clean[field] = check(value)
-        except Invalid:
-            errors[field] = texts[field]
+    """Turn on or change: every field checked by the schema, each problem shown next to its field (422)."""
     try:
-        hosts, allow_http = current_app.config["PUSH_SERVICE_HOSTS"], current_app.config["PUSH_ALLOW_HTTP"]
-        clean["endpoint"] = check_endpoint(request.form.get("endpoint"), hosts, allow_http)
-        clean["p256dh"], clean["auth"] = check_keys(
-            {"p256dh": request.form.get("p256dh"), "auth": request.form.get("auth")}
-        )
-    except Invalid as problem:
-        current_app.logger.info("reminder form refused: %s", problem.message)
-        errors["subscription"] = _("This browser’s push subscription was not accepted. Reload the page and try again.")
-    if errors:
-        reminder = stored(request.form.get("endpoint", "")[:2048]) if "subscription" not in errors else None
-        said = errors.get("subscription") or _("Not saved: see the field marked above.")
-        return fragments(
-            "form",
-            form=form,
-            on=reminder is not None,
-            status={"message": said},
-            errors=errors,
-            code=422,
-        )
-    _created, reminder = upsert(get_db(), clean, str(get_locale() or "en"), datetime.now(UTC))
+        checked = ReminderRequest.model_validate(posted_request(), context=schema_context(current_app))
+        _created, reminder = service.save(get_db(), checked, str(get_locale() or "en"))
+    except ValidationError as error:
+        return refused(fields_wrong(error), problem(error))
+    except Invalid as error:  # a stored endpoint with other keys, and no proof of the old ones
+        return refused({"subscription"}, error.message)
     return fragments("form", form=form_of(reminder), on=True, status=status_of(reminder, saved=True))
+
+
+def refused(wrong: set[str], why: str) -> Fragment:
+    """The form again as posted, each field that is wrong marked, the status saying what to do."""
+    current_app.logger.info("reminder form refused: %s", why)
+    texts = field_errors()
+    errors = {field: texts[field] for field in SETTINGS if field in wrong}
+    if wrong - set(SETTINGS):
+        errors["subscription"] = _("This browser’s push subscription was not accepted. Reload the page and try again.")
+    reminder = stored() if "subscription" not in errors else None
+    said = errors.get("subscription") or _("Not saved: see the field marked above.")
+    on = reminder is not None
+    return fragments("form", form=posted_form(), on=on, status={"message": said}, errors=errors, code=422)
 
 
 @bp.post("/off")
 def off() -> Fragment:
-    """Forget this subscription (also fine when it is unknown)."""
-    endpoint = posted_endpoint()
-    with get_db().session() as session:
-        reminder = session.execute(select(Reminder).where(Reminder.endpoint == endpoint)).scalar_one_or_none()
-        if reminder:
-            session.delete(reminder)
+    """Forget this subscription (also fine when it is unknown, or not this phone's)."""
+    proof = posted_proof()
+    if proof is None:
+        raise Invalid("endpoint: not a push subscription")
+    service.forget(get_db(), proof)
     form = posted_form() if request.form.get("time") is not None else dict(DEFAULT_FORM)
     return fragments("status", form=form, on=False, status=status_of(None))
 
@@ -218,15 +227,19 @@ def off() -> Fragment:
 @bp.post("/test")
 def test() -> Fragment:
     """A test reminder now; the status line says whether it went."""
+    proof = posted_proof()
     try:
-        test_send(posted_endpoint())
-    except Invalid as problem:
+        if proof is None:
+            raise Invalid(service.NOT_FOUND, 404)
+        service.test_send(current_app, get_db(), proof)
+    except Invalid as problem_:
         texts = {
             404: _("This phone has no reminder on the server. Turn reminders on again."),
+            429: _("You have sent a few test reminders already. Try again in an hour."),
             502: _("Your phone’s push service did not take the test reminder. Try again later."),
             503: _("Too many test reminders are being sent right now. Try again in a minute."),
         }
-        return message(texts.get(problem.status, _("That did not work.")), problem.status)
+        return message(texts.get(problem_.status, _("That did not work.")), problem_.status)
     return message(_("A test reminder is on its way."))
 
 

@@ -11,7 +11,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+from ..weekdays import DAYS
+
 LATE_LIMIT = timedelta(hours=2)  # later than this, a reminder would wake people: skip it
 
 

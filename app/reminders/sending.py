@@ -265,8 +265,11 @@ class Sender:
         return next(iter(self.send_all([job])))[1]
 
 
-def payload(lang: str) -> dict:
-    """The message: opens the bedtime routine when tapped; "Later" asks for one snooze."""
+def payload(lang: str, quiet: bool = False) -> dict:
+    """The message: opens the bedtime routine when tapped; "Later" asks for one snooze.
+
+    `quiet`: the person asked for no sound or vibration (the worker shows it silently).
+    """
     with force_locale(lang or "en"):
         return {
             "title": _("Bedtime stretches"),
@@ -278,6 +281,7 @@ def payload(lang: str) -> dict:
             "url": "/bedtime",
             "tag": "bedtime",
             "actions": actions(),
+            **({"quiet": True} if quiet else {}),
         }
 
 

@@ -1,189 +1,118 @@
-"""Saving a reminder: one INSERT … ON CONFLICT, so concurrent first requests cannot collide.
+"""Saving a reminder: one INSERT … ON CONFLICT DO UPDATE … RETURNING, on SQLite and PostgreSQL.
 
-On PostgreSQL the whole save is one statement (INSERT … ON CONFLICT DO UPDATE …
-RETURNING): every round trip to the database server costs the web process a wait
-and the server a parse, and a save is the API's busiest request. SQLite runs
-in-process, where three statements cost little more than one.
+One statement, so concurrent first requests cannot collide (the database serialises them)
+and a save is one round trip. The update happens only when the request holds the stored
+subscription's auth secret (or, to replace the keys, the old one): otherwise the statement
+returns no row, and the save is refused without changing anything.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from functools import lru_cache
-from typing import Any
 
-from sqlalchemy import (
-    BindParameter,
-    Boolean,
-    Table,
-    and_,
-    bindparam,
-    case,
-    literal_column,
-    or_,
-    select,
-    update,
-)
+from sqlalchemy import Executable, and_, case, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import Connection
 
-from ..db import Database, Prepared
+from ..db import Database
 from .models import Reminder
 from .schedule import from_naive_utc, local_date, next_due, to_naive_utc
+from .schema import ReminderRequest
 from .tonight import snooze_pending
+from .validation import Invalid
+
+# The columns a save writes (besides endpoint, created_at and next_due_at).
+SAVED = ("p256dh", "auth", "local_time", "timezone", "days", "quiet", "lang", "retry_after", "attempts", "updated_at")
+
+NOT_YOURS = (
+    "subscription.keys.auth does not match the keys stored for this endpoint; "
+    "to replace them, send the old auth secret as previousAuth"
+)
 
 
-def upsert(db: Database, clean: dict, lang: str, now: datetime) -> tuple[bool, Reminder]:
-    """Store `clean` (a checked body) under its endpoint: (created?, the stored reminder).
+def upsert(db: Database, request: ReminderRequest, lang: str, now: datetime) -> tuple[bool, Reminder]:
+    """Store a checked request under its endpoint: (created?, the stored reminder), committed.
 
-    The INSERT either creates the row or does nothing because the endpoint is there
-    (also when another request created it a moment ago: the database serialises
-    the two), and then the existing row is updated in the same transaction. A snooze
-    ("Later") still to come tonight is kept. The save is committed when this returns: on
-    PostgreSQL it is one statement on the autocommit pool, on SQLite one transaction.
+    An existing row is changed only by a request that holds its auth secret (the same keys,
+    or new keys with the old secret as previousAuth); else Invalid (403), and nothing changes.
+    A snooze ("Later") still to come tonight is kept.
     """
     stamp = to_naive_utc(now)
+    first_due = next_due(request.time, request.timezone, request.days, now)
+    second_due = next_due(request.time, request.timezone, request.days, now, local_date(first_due, request.timezone))
+    keys = request.subscription.keys
     fields = {
-        "p256dh": clean["p256dh"],
-        "auth": clean["auth"],
-        "local_time": clean["time"],
-        "timezone": clean["timezone"],
-        "days": ",".join(clean["days"]),
+        "p256dh": keys.p256dh,
+        "auth": keys.auth,
+        "local_time": request.time,
+        "timezone": request.timezone,
+        "days": ",".join(request.days),
+        "quiet": request.quiet,
         "lang": lang,
         "retry_after": None,
         "attempts": 0,
         "updated_at": stamp,
     }
-    first_due = next_due(clean["time"], clean["timezone"], clean["days"], now)
-    if db.autocommit is not None:  # PostgreSQL
-        return _upsert_in_one_statement(db.autocommit, clean, fields, first_due, now)
-    with db.session() as session:
-        return _upsert_in_steps(session, clean, fields, first_due, now)
+    dialect = db.engine.dialect.name
+    statement = _statement(dialect, request, fields, stamp, to_naive_utc(first_due), to_naive_utc(second_due))
+    # PostgreSQL: on the autocommit pool one statement is one round trip (not BEGIN, it, COMMIT).
+    with (db.autocommit or db.engine).connect() as connection:
+        row = connection.execute(statement).one_or_none()
+        if row is None:
+            raise Invalid(NOT_YOURS, 403)
+        reminder = Reminder(**row._asdict())  # not added to a session: what was stored, as the API answers it
+        _move_past_done(connection, reminder, request, now)
+        connection.commit()
+    return reminder.created_at == stamp, reminder
 
 
-def _upsert_in_steps(
-    session: Session, clean: dict, fields: dict, first_due: datetime, now: datetime
-) -> tuple[bool, Reminder]:
-    """SQLite: insert or nothing, then update the row that was there, in the session's transaction."""
-    stamp = fields["updated_at"]
-    inserted = session.execute(
-        sqlite.insert(Reminder)
-        .values(endpoint=clean["endpoint"], created_at=stamp, next_due_at=to_naive_utc(first_due), **fields)
-        .on_conflict_do_nothing(index_elements=[Reminder.endpoint])
-        .returning(Reminder.id)
-    ).scalar_one_or_none()
-    if inserted is None:
-        done, due, snoozed = session.execute(
-            select(Reminder.done_through, Reminder.next_due_at, Reminder.snoozed_until)
-            .where(Reminder.endpoint == clean["endpoint"])
-            .with_for_update()
-        ).one()
-        if snoozed is not None and due == snoozed and snoozed > stamp:
-            following = from_naive_utc(due)  # tonight's "Later" still comes
-        else:
-            following = next_due(clean["time"], clean["timezone"], clean["days"], now, done)
-        session.execute(
-            update(Reminder)
-            .where(Reminder.endpoint == clean["endpoint"])
-            .values(next_due_at=to_naive_utc(following), **fields)
-        )
-    reminder = session.execute(select(Reminder).where(Reminder.endpoint == clean["endpoint"])).scalar_one()
-    return inserted is not None, reminder
+def _statement(
+    dialect: str, request: ReminderRequest, fields: dict, stamp: datetime, first_due: datetime, second_due: datetime
+) -> Executable:
+    """INSERT … ON CONFLICT (endpoint) DO UPDATE … WHERE the secret matches … RETURNING the row.
 
-
-# The columns a save writes (besides endpoint, created_at and next_due_at).
-SAVED = ("p256dh", "auth", "local_time", "timezone", "days", "lang", "retry_after", "attempts", "updated_at")
-# The columns a save reads back: what the API and the Reminders page answer with (the schedule, tonight).
-RETURNED = (
-    "id",
-    "endpoint",
-    "local_time",
-    "timezone",
-    "days",
-    "next_due_at",
-    "done_through",
-    "snoozed_on",
-    "snoozed_until",
-    "night_done",
-)
-
-
-@lru_cache(maxsize=1)
-def _one_statement() -> Prepared:
-    """The PostgreSQL save, built once with bound parameters (so each request only binds values)."""
-    table: Table = Reminder.__table__  # type: ignore[assignment]  # declared tables are Tables
-    columns = table.c
-    values: dict[str, BindParameter[Any]] = {name: bindparam(name) for name in ("endpoint", "created_at", *SAVED)}
-    statement = postgresql.insert(table).values(**values, next_due_at=bindparam("first_due"))
-    done = columns.done_through
-    # xmax is 0 on a row version this statement inserted, and set on one it updated.
-    inserted = literal_column("(xmax = 0)", Boolean).label("inserted")
-    return Prepared(
-        statement.on_conflict_do_update(
-            index_elements=[columns.endpoint],
-            set_={
-                **{name: statement.excluded[name] for name in SAVED},
-                "next_due_at": case(
-                    # Tonight's "Later" still to come is kept.
-                    (
-                        and_(
-                            columns.snoozed_until.is_not(None),
-                            columns.next_due_at == columns.snoozed_until,
-                            columns.snoozed_until > bindparam("now"),
-                        ),
-                        columns.next_due_at,
-                    ),
-                    (or_(done.is_(None), done < bindparam("first_day")), statement.excluded.next_due_at),
-                    else_=bindparam("second_due"),
-                ),
-            },
-        ).returning(*(columns[name] for name in RETURNED), inserted)
-    )
-
-
-def _upsert_in_one_statement(
-    engine: Engine, clean: dict, fields: dict, first_due: datetime, now: datetime
-) -> tuple[bool, Reminder]:
-    """PostgreSQL: insert, or update in place, and read the row back, in one statement.
-
-    An existing row may have been sent (or skipped) through some local date: its next
-    reminder is then the first chosen day after that date. The statement picks between
-    the first due day and the one after it by the row's `done_through`; in the rare case
-    that the row is done even beyond that (a date further ahead), the row is moved on
-    once more by a second statement, guarded so that a save in between is not overwritten.
+    The row's next reminder: tonight's "Later" if one is still to come; else the first chosen
+    day, or the one after it when the row was already sent (or skipped) through the first.
     """
-    first_day = local_date(first_due, clean["timezone"])
-    second_due = next_due(clean["time"], clean["timezone"], clean["days"], now, first_day)
-    params = {
-        **fields,
-        "endpoint": clean["endpoint"],
-        "created_at": fields["updated_at"],
-        "first_due": to_naive_utc(first_due),
-        "first_day": first_day,
-        "second_due": to_naive_utc(second_due),
-        "now": fields["updated_at"],
-    }
-    # One statement needs no transaction of its own: on the autocommit pool it is one round trip,
-    # where BEGIN, the statement and COMMIT would be three.
-    with engine.connect() as alone:
-        row = _one_statement().one(alone, params)._asdict()
-        inserted = bool(row.pop("inserted"))
-        reminder = Reminder(**row)  # not added to the session: what was stored, as the API answers it
-        if (
-            not snooze_pending(reminder)
-            and reminder.done_through
-            and reminder.done_through >= local_date(from_naive_utc(reminder.next_due_at), reminder.timezone)
-        ):
-            # Rare (done further ahead than the statement looks): moved on once more, under a guard
-            # that it is still done through that date, so a save in between is not overwritten.
-            following = to_naive_utc(
-                next_due(clean["time"], clean["timezone"], clean["days"], now, reminder.done_through)
-            )
-            alone.execute(
-                update(Reminder)
-                .where(Reminder.id == reminder.id, Reminder.done_through == reminder.done_through)
-                .values(next_due_at=following)
-            )
-            reminder.next_due_at = following
-    return inserted, reminder
+    columns = Reminder.__table__.c
+    make = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = make(Reminder).values(
+        endpoint=request.subscription.endpoint, created_at=stamp, next_due_at=first_due, **fields
+    )
+    secrets = [request.subscription.keys.auth, *([request.previousAuth] if request.previousAuth else [])]
+    snooze_still_to_come = and_(
+        columns.snoozed_until.is_not(None),
+        columns.next_due_at == columns.snoozed_until,
+        columns.snoozed_until > stamp,
+    )
+    first_day = local_date(from_naive_utc(first_due), request.timezone)
+    return statement.on_conflict_do_update(
+        index_elements=[columns.endpoint],
+        set_={
+            **{name: statement.excluded[name] for name in SAVED},
+            "next_due_at": case(
+                (snooze_still_to_come, columns.next_due_at),
+                (or_(columns.done_through.is_(None), columns.done_through < first_day), first_due),
+                else_=second_due,
+            ),
+        },
+        where=columns.auth.in_(secrets),
+    ).returning(*columns)
+
+
+def _move_past_done(connection: Connection, reminder: Reminder, request: ReminderRequest, now: datetime) -> None:
+    """Rare: the row is done even beyond the second day the statement looks at; move it on once more.
+
+    Guarded by the row's done_through, so a save in between is not overwritten.
+    """
+    if snooze_pending(reminder) or not reminder.done_through:
+        return
+    if reminder.done_through < local_date(from_naive_utc(reminder.next_due_at), reminder.timezone):
+        return
+    following = to_naive_utc(next_due(request.time, request.timezone, request.days, now, reminder.done_through))
+    connection.execute(
+        update(Reminder)
+        .where(Reminder.id == reminder.id, Reminder.done_through == reminder.done_through)
+        .values(next_due_at=following)
+    )
+    reminder.next_due_at = following

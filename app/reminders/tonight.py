@@ -16,21 +16,16 @@ evening before.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from .models import Reminder
 from .schedule import end_of_evening, from_naive_utc, local_date, local_instant, next_due, to_naive_utc
-from .validation import Invalid, check_object, check_url_text
+from .validation import Invalid
 
 SNOOZE = timedelta(minutes=30)
 NOON = time(12, 0)
-NIGHT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 
 
 def night_of(instant: datetime, zone_name: str) -> str:
@@ -47,33 +42,6 @@ def night_bounds(night: str, zone_name: str) -> tuple[datetime, datetime]:
     return local_instant(evening, NOON, zone), local_instant(evening + timedelta(days=1), NOON, zone)
 
 
-def check_night(value: object) -> str:
-    """A real calendar date, YYYY-MM-DD (ASCII digits)."""
-    if not isinstance(value, str) or not NIGHT.fullmatch(value):
-        raise Invalid("night must be a date, YYYY-MM-DD (the evening the night begins)")
-    try:
-        date.fromisoformat(value)
-    except ValueError:
-        raise Invalid("night is not a real date") from None
-    return value
-
-
-def check_done_body(body: object) -> tuple[str, str]:
-    """The body of POST /api/reminders/done: {endpoint, night}."""
-    body = check_object(body)
-    return check_url_text(body.get("endpoint"), "endpoint"), check_night(body.get("night"))
-
-
-def _reminder(session: Session, endpoint: str) -> Reminder:
-    """The stored reminder of this subscription, locked for the change, or a 404."""
-    reminder = session.execute(
-        select(Reminder).where(Reminder.endpoint == endpoint).with_for_update()
-    ).scalar_one_or_none()
-    if reminder is None:
-        raise Invalid("endpoint: no reminder is stored for this subscription", 404)
-    return reminder
-
-
 def _release(reminder: Reminder, now: datetime) -> None:
     """No retry plan, no lease: a dispatcher's answer for this row is no longer written."""
     reminder.updated_at = to_naive_utc(now)  # changed since claimed: the dispatcher records it as stored
@@ -83,9 +51,11 @@ def _release(reminder: Reminder, now: datetime) -> None:
     reminder.lease_token = None
 
 
-def snooze(session: Session, endpoint: str, now: datetime) -> datetime:
-    """Send tonight's reminder once more, 30 minutes from now (aware UTC); refuse with a 409 otherwise."""
-    reminder = _reminder(session, endpoint)
+def snooze(reminder: Reminder, now: datetime) -> datetime:
+    """Send tonight's reminder once more, 30 minutes from now (aware UTC); refuse with a 409 otherwise.
+
+    `reminder` is the stored row, locked for the change (service.owned).
+    """
     zone = reminder.timezone
     today = local_date(now, zone)
     if reminder.night_done == night_of(now, zone):
@@ -103,9 +73,8 @@ def snooze(session: Session, endpoint: str, now: datetime) -> datetime:
     return at
 
 
-def mark_done(session: Session, endpoint: str, night: str, now: datetime) -> Reminder:
+def mark_done(reminder: Reminder, night: str, now: datetime) -> Reminder:
     """Tonight's routine is done on the device: skip what is still to come tonight (a snooze too)."""
-    reminder = _reminder(session, endpoint)
     zone = reminder.timezone
     tonight = night_of(now, zone)
     if night != tonight:

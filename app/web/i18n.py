@@ -17,7 +17,6 @@ from pathlib import Path
 from babel import Locale
 from flask import Flask, Response, request
 from flask_babel import Babel, get_locale
-from flask_babel import gettext as _
 
 DEFAULT_LOCALE = "en"
 LOCALE_ARG = "lang"
@@ -52,19 +51,6 @@ def chosen_locale(locales: list[str]) -> str | None:
 def language_names(locales: list[str]) -> list[tuple[str, str]]:
     """Each language in its own words ("Español", "Русский"), for the language links."""
     return [(code, (Locale.parse(code).get_display_name(code) or code).capitalize()) for code in locales]
-
-
-def day_names() -> list[tuple[str, str]]:
-    """The days of the week as reminders store them, with their short names in this language."""
-    return [
-        ("mon", _("Mon")),
-        ("tue", _("Tue")),
-        ("wed", _("Wed")),
-        ("thu", _("Thu")),
-        ("fri", _("Fri")),
-        ("sat", _("Sat")),
-        ("sun", _("Sun")),
-    ]
 
 
 def init_app(app: Flask) -> None:

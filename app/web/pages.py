@@ -6,8 +6,8 @@ from flask import Blueprint, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from ..weekdays import day_names
 from . import content
-from .i18n import day_names
 
 bp = Blueprint("pages", __name__)
 

@@ -1,8 +1,9 @@
 // "Tonight is done": with reminders on, finishing the bedtime routine on this phone tells
 // the server, so tonight's reminder is not sent. Only the night's date and this phone's
-// push address are sent, nothing else. A note waits in the cache until it is sent (or the
-// night is over), so it goes when the phone is back online: from the page, or from the
-// service worker (background sync).
+// push address (with its auth secret, which proves the reminder is this phone's) are sent,
+// nothing else. A note waits in the cache until it is sent (or the night is over), so it
+// goes when the phone is back online: from the page, or from the service worker
+// (background sync).
 //
 // A classic script with no imports or exports, like base64url.js, so the service worker
 // can load it with importScripts and a page module with `import './nightdone-core.js'`;
@@ -49,10 +50,11 @@ self.calmcalfNightDone = {
       await this.forget();
       return 'off';
     }
+    const { endpoint, keys } = subscription.toJSON(); // the auth secret proves it is this phone's reminder
     const response = await fetch('/api/reminders/done', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ endpoint: subscription.endpoint, night: note.night }),
+      body: JSON.stringify({ endpoint, auth: keys && keys.auth, night: note.night }),
     });
     if (response.status === 429 || response.status >= 500) throw new Error(`HTTP ${response.status}`);
     await this.forget();

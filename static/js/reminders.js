@@ -65,7 +65,12 @@ async function readSettings() {
   return stored ? stored.json() : null;
 }
 
-/** @param {{time: string, timezone: string, days: string[]} | null} settings */
+/**
+ * The settings as saved, with the subscription they were saved for (its endpoint and auth
+ * secret: the worker proves with them that an old reminder is this phone's, when the browser
+ * replaces the subscription).
+ * @param {{time: string, timezone: string, days: string[], quiet: boolean, endpoint: string, auth: string} | null} settings
+ */
 async function writeSettings(settings) {
   const cache = await caches.open(SETTINGS_CACHE);
   if (settings) await cache.put(SETTINGS_URL, new Response(JSON.stringify(settings), { headers: { 'Content-Type': 'application/json' } }));
@@ -94,11 +99,12 @@ export async function resaveReminder() {
   if (!('serviceWorker' in navigator) || !('PushManager' in window)) return;
   const registration = await within(navigator.serviceWorker.ready, 'worker-timeout');
   const sub = await within(registration.pushManager.getSubscription(), 'push-timeout');
-  const settings = await readSettings();
-  if (!sub || !settings) {
+  const stored = await readSettings();
+  if (!sub || !stored) {
     noteReminderLanguage(false);
     return;
   }
+  const { endpoint, auth, ...settings } = stored;
   const response = await fetch('/api/reminders', {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
@@ -211,9 +217,17 @@ export async function initReminders() {
     const summary = $('reminder-summary');
     if (summary) {
       const on = summary.dataset.on === 'true';
-      if (on) {
+      if (on && current) {
         if (summary.dataset.saved) noteReminderLanguage(true);
-        await writeSettings({ time: summary.dataset.time, timezone: summary.dataset.timezone, days: summary.dataset.days.split(',') });
+        const { endpoint, keys } = current.toJSON();
+        await writeSettings({
+          time: summary.dataset.time,
+          timezone: summary.dataset.timezone,
+          days: summary.dataset.days.split(','),
+          quiet: summary.dataset.quiet === 'true',
+          endpoint,
+          auth: keys.auth,
+        });
       } else {
         noteReminderLanguage(false);
         await writeSettings(null);
