@@ -51,7 +51,7 @@ class Dispatcher:
         self.rng = rng or random.Random()
         self.origins = Origins(self.rng)  # kept across runs: a failing push service stays paused
         self.headers = vapid_headers(app)  # kept across runs: signed once per push service
-        self.messages: dict[str, bytes] = {}  # the message per language, translated once per run
+        self.messages: dict[tuple[str, bool], bytes] = {}  # per language and quiet: translated once per run
         self.in_flight_bound = workers + RECORD_GROUP - 1  # the most a SIGKILL can make us send twice
         self.started = (datetime.now(UTC), time.monotonic())
 
@@ -98,7 +98,8 @@ class Dispatcher:
                 except ValueError as exc:  # a broken subscription must not stop the others
                     run.answer((row, probe, origin), Outcome("failed", detail=f"bad keys ({exc})"))
                     continue
-                yield Job(row.endpoint, p256dh, auth, self.message(row.lang), ttl, (row, probe, origin), origin)
+                message = self.message(row.lang, row.quiet)
+                yield Job(row.endpoint, p256dh, auth, message, ttl, (row, probe, origin), origin)
             batch = self.claim(self.clock())
 
     def screen(
@@ -145,12 +146,13 @@ class Dispatcher:
                 .values(lease_until=to_naive_utc(self.clock() + self.lease))
             )
 
-    def message(self, lang: str) -> bytes:
-        """The message in this language, as JSON bytes (made once per run)."""
-        if lang not in self.messages:
+    def message(self, lang: str, quiet: bool) -> bytes:
+        """The message in this language, quiet or not, as JSON bytes (made once per run)."""
+        key = (lang, quiet)
+        if key not in self.messages:
             with self.app.app_context():
-                self.messages[lang] = encode(payload(lang)).encode()
-        return self.messages[lang]
+                self.messages[key] = encode(payload(lang, quiet)).encode()
+        return self.messages[key]
 
 
 _FREE = or_(REMINDERS.c.lease_until.is_(None), REMINDERS.c.lease_until < bindparam("stamp"))
@@ -186,6 +188,7 @@ CLAIM = (
         REMINDERS.c.attempts,
         REMINDERS.c.done_through,
         REMINDERS.c.updated_at,
+        REMINDERS.c.quiet,
     )
 )
 

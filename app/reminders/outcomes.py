@@ -47,6 +47,7 @@ class Claimed:
     attempts: int
     done_through: str | None
     updated_at: datetime
+    quiet: bool = False  # no sound or vibration when it arrives
 
 
 @dataclass

@@ -27,6 +27,13 @@ from tests.browser.conftest import PHONE, start_server, wait_for_offline_ready, 
 from tests.browser.test_reminders import STUB, registration_id
 
 
+def worker_subscription(subscriber) -> str:
+    """A stand-in for the worker's PushSubscription (no push service here): its endpoint and toJSON()."""
+    return (
+        f"({{ endpoint: {json.dumps(subscriber.endpoint)}, toJSON: () => ({json.dumps(subscriber.subscription())}) }})"
+    )
+
+
 def evening_zone(now: datetime) -> str:
     """A fixed-offset zone where it is about 20:00 now: far from noon and from midnight."""
     offset = (20 - now.hour + 12) % 24 - 12  # -12 … +11 hours
@@ -131,7 +138,7 @@ def test_a_reminder_shows_both_actions_and_later_sends_exactly_one_more_30_minut
     # like the page's (no push service here): it returns this phone's subscription.
     (worker,) = phone.service_workers
     worker.evaluate(
-        f"""self.registration.pushManager.getSubscription = async () => ({{ endpoint: {json.dumps(subscriber.endpoint)} }});
+        f"""self.registration.pushManager.getSubscription = async () => {worker_subscription(subscriber)};
         self.registration.getNotifications().then(([notification]) =>
           self.dispatchEvent(new NotificationEvent('notificationclick', {{ notification, action: 'later' }})))"""
     )
@@ -240,9 +247,7 @@ def test_the_worker_sends_a_waiting_night_done_on_background_sync(phone, server,
         self.calmcalfNightDone.keep({json.dumps(night)}, Date.now() + 3600000))"""
     )
     (worker,) = phone.service_workers
-    worker.evaluate(
-        f"self.registration.pushManager.getSubscription = async () => ({{ endpoint: {json.dumps(subscriber.endpoint)} }});"
-    )
+    worker.evaluate(f"self.registration.pushManager.getSubscription = async () => {worker_subscription(subscriber)};")
     cdp = phone.new_cdp_session(page)
     cdp.send(
         "ServiceWorker.dispatchSyncEvent",
@@ -330,3 +335,66 @@ def test_offline_the_page_says_reminders_need_a_connection(phone, server, push):
     expect(page.locator("#reminders-offline")).to_contain_text("Reminders need a connection")
     phone.set_offline(False)
     expect(page.locator("#reminders-offline")).to_be_hidden()
+
+
+def test_a_quiet_reminder_arrives_without_sound_or_vibration(phone, server, push):
+    """The "quiet" field end to end: the form, the database, the dispatcher's message, the worker."""
+    subscriber = push.subscriber()
+    page = phone.new_page()
+    problems = watched(page)
+    page.add_init_script(f"({STUB})({json.dumps(subscriber.subscription())})")
+    page.goto(server.url + "/reminders")
+    page.wait_for_selector("#reminders[data-ready]")
+    page.get_by_role("checkbox", name="Quiet: no sound or vibration").check()
+    page.locator("#reminder-on").click()
+    expect(page.locator("#reminder-state")).to_contain_text("Reminders are on")
+    assert [r.quiet for r in stored(server)] == [True]
+    wait_until(page, "caches.match('/__reminder-settings').then((r) => r && r.json()).then((s) => s && s.quiet)")
+    page.reload()
+    page.wait_for_selector("#reminders[data-ready]")
+    expect(page.get_by_role("checkbox", name="Quiet: no sound or vibration")).to_be_checked()
+
+    now = datetime.now(UTC)
+    due_at(server, now - timedelta(minutes=1))
+    assert dispatch(server, now) == 1
+    (message,) = push.received(subscriber)
+    assert message.payload["quiet"] is True
+    wait_for_offline_ready(page)
+    deliver(phone, page, server, message.payload)
+    silent = page.evaluate("navigator.serviceWorker.ready.then((r) => r.getNotifications()).then(([n]) => n.silent)")
+    assert silent is True
+    assert problems == []
+
+
+def test_the_worker_renews_a_replaced_subscription_with_the_old_secret(phone, server, push):
+    """pushsubscriptionchange: new keys at the same endpoint go in with previousAuth; a new endpoint
+    is saved and the old one deleted with its own secret. Nothing else could do either."""
+    first = push.subscriber()
+    page = phone.new_page()
+    turn_on(page, server, first)
+    wait_for_offline_ready(page)
+    (worker,) = phone.service_workers
+    rekeyed = push.subscriber()  # the same endpoint, with the keys of another subscription
+    rekeyed_json = {**rekeyed.subscription(), "endpoint": first.endpoint}
+    moved = push.subscriber()  # then a new endpoint altogether
+
+    def renew(subscription: dict) -> None:
+        worker.evaluate(
+            f"""self.registration.pushManager.subscribe = async () => ({{ endpoint: {json.dumps(subscription["endpoint"])},
+                  toJSON: () => ({json.dumps(subscription)}) }});
+            self.dispatchEvent(new Event('pushsubscriptionchange'))"""
+        )
+
+    renew(rekeyed_json)
+    deadline = datetime.now(UTC) + timedelta(seconds=15)
+    while stored(server)[0].auth != rekeyed_json["keys"]["auth"] and datetime.now(UTC) < deadline:
+        page.wait_for_timeout(100)
+    (row,) = stored(server)
+    assert (row.endpoint, row.auth) == (first.endpoint, rekeyed_json["keys"]["auth"])
+
+    renew(moved.subscription())
+    deadline = datetime.now(UTC) + timedelta(seconds=15)
+    while [r.endpoint for r in stored(server)] != [moved.endpoint] and datetime.now(UTC) < deadline:
+        page.wait_for_timeout(100)
+    (row,) = stored(server)
+    assert (row.endpoint, row.auth, row.local_time) == (moved.endpoint, moved.subscription()["keys"]["auth"], "21:30")
