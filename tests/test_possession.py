@@ -8,6 +8,7 @@ is one row whatever its spelling. On SQLite and on PostgreSQL, against the fake 
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import datetime
 
@@ -102,7 +103,7 @@ def test_the_owner_reads_tests_marks_done_and_deletes(app, client, push):
     sub = push.subscriber()
     assert client.post("/api/reminders", json=settings(sub)).status_code == 201
     status = ids(client.post("/reminders/status", data=proof(sub), headers=HX))
-    assert status["reminder-summary"]["data-time"] == "21:30"
+    assert json.loads(status["reminder-summary"]["data-settings"])["time"] == "21:30"
     assert client.post("/api/reminders/test", json=proof(sub)).status_code == 202
     assert len(push.received(sub)) == 1
     assert client.post("/api/reminders/done", json=night_body(sub)).status_code == 200

@@ -52,13 +52,20 @@ class Reminder(Base):
     def day_list(self) -> list[str]:
         return split_days(self.days)
 
+    def settings(self) -> dict:
+        """The person's choices, named as the schema names them (schema.Settings)."""
+        return {"time": self.local_time, "timezone": self.timezone, "days": self.day_list(), "quiet": bool(self.quiet)}
+
+    @staticmethod
+    def columns(settings: dict) -> dict:
+        """schema.Settings's fields as the columns they are stored in (the inverse of settings())."""
+        return {
+            "local_time": settings["time"],
+            "timezone": settings["timezone"],
+            "days": ",".join(settings["days"]),
+            "quiet": settings["quiet"],
+        }
+
     def to_json(self) -> dict:
         """The stored reminder as the API returns it."""
-        return {
-            "endpoint": self.endpoint,
-            "time": self.local_time,
-            "timezone": self.timezone,
-            "days": self.day_list(),
-            "quiet": bool(self.quiet),
-            "nextDueAt": self.next_due_at.isoformat() + "Z",
-        }
+        return {"endpoint": self.endpoint, **self.settings(), "nextDueAt": self.next_due_at.isoformat() + "Z"}

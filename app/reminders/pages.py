@@ -14,6 +14,7 @@ saved reminder keeps that language, as the JSON API keeps the request's.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import get_origin
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Flask, current_app, render_template, request
@@ -28,7 +29,7 @@ from ..weekdays import DAYS, day_names
 from . import service
 from .api import schema_context
 from .models import Reminder
-from .schema import Proof, ReminderRequest, fields_wrong, problem
+from .schema import Proof, ReminderRequest, Settings, fields_wrong, problem
 from .tonight import tonight
 from .validation import Invalid
 
@@ -57,26 +58,25 @@ def _form_text(name: str) -> str:
 
 
 def posted_form() -> dict:
-    """The settings as posted, to show them again as they were."""
-    return {
-        "time": _form_text("time"),
-        "timezone": _form_text("timezone").strip(),
-        "days": [d for d in request.form.getlist("days") if d in DAYS],
-        "quiet": request.form.get("quiet") == "on",
-    }
+    """The schema's Settings as the form posted them: a checkbox is on or off, a list every value."""
+    form: dict = {}
+    for name, field in Settings.model_fields.items():
+        if field.annotation is bool:
+            form[name] = request.form.get(name) == "on"
+        elif get_origin(field.annotation) is list:
+            form[name] = [value[:2048] for value in request.form.getlist(name)[:16]]
+        else:
+            form[name] = _form_text(name).strip()
+    return form
 
 
 def posted_request() -> dict:
     """The form as the schema's ReminderRequest (the page's script adds the subscription)."""
-    return {
-        "subscription": {
-            "endpoint": _form_text("endpoint"),
-            "keys": {"p256dh": _form_text("p256dh"), "auth": _form_text("auth")},
-        },
-        **posted_form(),
-        "timezone": _form_text("timezone").strip(),
-        "days": request.form.getlist("days"),
+    subscription = {
+        "endpoint": _form_text("endpoint"),
+        "keys": {"p256dh": _form_text("p256dh"), "auth": _form_text("auth")},
     }
+    return {"subscription": subscription, **posted_form()}
 
 
 def posted_proof() -> Proof | None:
@@ -122,23 +122,11 @@ def status_of(reminder: Reminder | None, saved: bool = False) -> dict:
             "You chose “Later”: one more reminder tonight at %(time)s.",
             time=_local_hhmm(state.snoozed_until, reminder.timezone),
         )
-    return {
-        "on": True,
-        "text": text,
-        "tonight": said,
-        "time": reminder.local_time,
-        "days": days,
-        "timezone": reminder.timezone,
-        "quiet": reminder.quiet,
-        "saved": saved,
-    }
+    return {"on": True, "text": text, "tonight": said, "settings": reminder.settings(), "saved": saved}
 
 
 def form_of(reminder: Reminder | None) -> dict:
-    if reminder is None:
-        return dict(DEFAULT_FORM)
-    days = reminder.day_list()
-    return {"time": reminder.local_time, "timezone": reminder.timezone, "days": days, "quiet": reminder.quiet}
+    return reminder.settings() if reminder is not None else dict(DEFAULT_FORM)
 
 
 def fragments(

@@ -17,12 +17,9 @@ from sqlalchemy.engine import Connection
 from ..db import Database
 from .models import Reminder
 from .schedule import from_naive_utc, local_date, next_due, to_naive_utc
-from .schema import ReminderRequest
+from .schema import ReminderRequest, Settings
 from .tonight import snooze_pending
 from .validation import Invalid
-
-# The columns a save writes (besides endpoint, created_at and next_due_at).
-SAVED = ("p256dh", "auth", "local_time", "timezone", "days", "quiet", "lang", "retry_after", "attempts", "updated_at")
 
 NOT_YOURS = (
     "subscription.keys.auth does not match the keys stored for this endpoint; "
@@ -41,13 +38,11 @@ def upsert(db: Database, request: ReminderRequest, lang: str, now: datetime) -> 
     first_due = next_due(request.time, request.timezone, request.days, now)
     second_due = next_due(request.time, request.timezone, request.days, now, local_date(first_due, request.timezone))
     keys = request.subscription.keys
+    # The columns a save writes (besides endpoint, created_at and next_due_at).
     fields = {
         "p256dh": keys.p256dh,
         "auth": keys.auth,
-        "local_time": request.time,
-        "timezone": request.timezone,
-        "days": ",".join(request.days),
-        "quiet": request.quiet,
+        **Reminder.columns(request.model_dump(include=set(Settings.model_fields))),
         "lang": lang,
         "retry_after": None,
         "attempts": 0,
@@ -89,7 +84,7 @@ def _statement(
     return statement.on_conflict_do_update(
         index_elements=[columns.endpoint],
         set_={
-            **{name: statement.excluded[name] for name in SAVED},
+            **{name: statement.excluded[name] for name in fields},
             "next_due_at": case(
                 (snooze_still_to_come, columns.next_due_at),
                 (or_(columns.done_through.is_(None), columns.done_through < first_day), first_due),

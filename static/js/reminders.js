@@ -69,7 +69,7 @@ async function readSettings() {
  * The settings as saved, with the subscription they were saved for (its endpoint and auth
  * secret: the worker proves with them that an old reminder is this phone's, when the browser
  * replaces the subscription).
- * @param {{time: string, timezone: string, days: string[], quiet: boolean, endpoint: string, auth: string} | null} settings
+ * @param {{[field: string]: unknown, endpoint: string, auth: string} | null} settings
  */
 async function writeSettings(settings) {
   const cache = await caches.open(SETTINGS_CACHE);
@@ -220,14 +220,8 @@ export async function initReminders() {
       if (on && current) {
         if (summary.dataset.saved) noteReminderLanguage(true);
         const { endpoint, keys } = current.toJSON();
-        await writeSettings({
-          time: summary.dataset.time,
-          timezone: summary.dataset.timezone,
-          days: summary.dataset.days.split(','),
-          quiet: summary.dataset.quiet === 'true',
-          endpoint,
-          auth: keys.auth,
-        });
+        // The settings as the server stored them (its schema's fields), for the worker's renewal.
+        await writeSettings({ ...JSON.parse(summary.dataset.settings), endpoint, auth: keys.auth });
       } else {
         noteReminderLanguage(false);
         await writeSettings(null);
