@@ -161,3 +161,43 @@ def test_schemathesis_finds_no_server_error_and_no_answer_outside_the_schema(tmp
     generated = re.search(r"(\d+) generated, (\d+) passed", result.stdout)
     assert generated, result.stdout[-3000:]
     assert int(generated.group(1)) >= 50 and generated.group(1) == generated.group(2), generated.group(0)
+
+
+def test_the_servers_own_answers_are_described_as_they_are(spec, tmp_path):
+    """`calmcalf serve` (waitress) answers a body over CALMCALF_MAX_REQUEST_BODY_BYTES (413) and huge
+    headers (431) itself, in plain text, before the app runs: the description says so, everywhere."""
+    import http.client
+    import socket
+
+    from tests.arrangement import calmcalf, stop, wait_until
+    from tests.net import free_port
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CALMCALF_")}
+    env["CALMCALF_DATABASE_URL"] = f"sqlite:///{tmp_path / 'calmcalf.db'}"
+    server = calmcalf(["serve", "--port", str(port), "--no-dispatch"], env, tmp_path / "serve.log")
+    answers = []
+    try:
+        wait_until(lambda: socket.create_connection(("127.0.0.1", port), timeout=2).close() is None, 60, "serve")
+        for body, headers in (
+            (b'{"pad": "' + b"x" * 20000 + b'"}', {"Content-Type": "application/json"}),
+            (b"{}", {"Content-Type": "application/json", "X-Big": "y" * 300_000}),
+        ):
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+            try:
+                connection.request("POST", "/api/reminders", body=body, headers=headers)
+                response = connection.getresponse()
+                answers.append((response.status, response.getheader("Content-Type", "").split(";")[0]))
+            finally:
+                connection.close()
+    finally:
+        stop([server])
+    assert answers == [(413, "text/plain"), (431, "text/plain")], answers
+    for path, operations in spec["paths"].items():
+        if path == "/api/openapi.json":
+            continue
+        for operation in operations.values():
+            for status, media in ((413, "text/plain"), (431, "text/plain")):
+                assert media in operation["responses"][str(status)]["content"], (path, status)
+            if operation["operationId"] != "getPublicKey":
+                assert "application/json" in operation["responses"]["503"]["content"], path
