@@ -120,8 +120,8 @@ def _components(hosts: tuple[str, ...], allow_http: bool) -> dict:
     chosen += [(model, "serialization") for model in ANSWERS]
     _keys, top = models_json_schema(chosen, ref_template="#/components/schemas/{model}")
     schemas: dict = top["$defs"]
-    for model, allowed in (("Subscription", list(hosts)), ("Proof", None), ("NightDone", None)):
-        endpoint = schemas[model]["properties"]["endpoint"]
+    for name, allowed in (("Subscription", list(hosts)), ("Proof", None), ("NightDone", None)):
+        endpoint = schemas[name]["properties"]["endpoint"]
         endpoint["pattern"] = endpoint_pattern(allowed, allow_http)
         # The 2048-character limit is said, not a maxLength: a generator asked for a match of
         # exactly that length (schemathesis's coverage phase) spends minutes on this pattern.
