@@ -87,10 +87,14 @@ def build_parser() -> argparse.ArgumentParser:
 def ready_app(http: bool = True) -> Flask:
     """The app with its database migrated and writable: what `serve` and `dispatch` both start from."""
     from . import create_app, db
+    from .reminders.vapid import start_warning
 
     app = create_app(http=http)
     db.upgrade(app)
     db.check_writable(app)
+    warning = start_warning(app)
+    if warning:  # a zero-configuration start: say once what real push services need
+        print(warning, file=sys.stderr, flush=True)
     return app
 
 

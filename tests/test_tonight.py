@@ -247,7 +247,8 @@ def test_the_migration_keeps_existing_reminders(tmp_path):
         )
     command.upgrade(alembic_config(engine), "head")
     with engine.connect() as connection:
-        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0004_parked"
         row = connection.execute(select(Reminder.__table__)).one()  # type: ignore[arg-type]
     assert (row.endpoint, row.lang, row.snoozed_on, row.night_done) == ("https://127.0.0.1/push/old", "es", None, None)
+    assert (row.refused_nights, row.parked) == (0, None)  # not refused, not parked
     engine.dispose()

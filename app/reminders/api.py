@@ -78,6 +78,10 @@ def send_test() -> ResponseReturnValue:
     return jsonify(result="sent"), 202
 
 
+class NotSetUp(Invalid):
+    """This server's own settings stop the send (its VAPID subject): 503, and no retry will help."""
+
+
 def test_send(endpoint: str) -> None:
     """Send a test reminder to this stored subscription now, or raise Invalid saying why not."""
     with get_db().session() as session:
@@ -98,8 +102,10 @@ def test_send(endpoint: str) -> None:
         send_gate(current_app).release()
     if outcome.kind == "retry" and outcome.status is None:
         raise Invalid("endpoint: the push service did not answer in time; try again later", 502)
+    if outcome.kind == "misconfigured":
+        raise NotSetUp(f"endpoint: this server cannot send to this push service: {outcome.detail}", 503)
     if outcome.kind != "sent":
-        raise Invalid(f"endpoint: the push service did not take the message ({outcome.status or outcome.detail})", 502)
+        raise Invalid(f"endpoint: the push service did not take the message ({outcome.detail})", 502)
 
 
 @bp.post("/reminders/snooze")

@@ -25,7 +25,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from ..db import get_db
 from ..errors import BODY_LIMIT
 from ..web.i18n import day_names
-from .api import test_send
+from .api import NotSetUp, test_send
 from .models import Reminder
 from .schedule import DAYS
 from .store import upsert
@@ -220,6 +220,14 @@ def test() -> Fragment:
     """A test reminder now; the status line says whether it went."""
     try:
         test_send(posted_endpoint())
+    except NotSetUp:
+        return message(
+            _(
+                "This server is not yet set up to send reminders to phones: whoever runs it must set its "
+                "contact address (CALMCALF_VAPID_SUBJECT)."
+            ),
+            503,
+        )
     except Invalid as problem:
         texts = {
             404: _("This phone has no reminder on the server. Turn reminders on again."),

@@ -53,6 +53,8 @@ def upsert(db: Database, clean: dict, lang: str, now: datetime) -> tuple[bool, R
         "lang": lang,
         "retry_after": None,
         "attempts": 0,
+        "refused_nights": 0,  # saved again: a parked subscription is sent to again
+        "parked": None,
         "updated_at": stamp,
     }
     first_due = next_due(clean["time"], clean["timezone"], clean["days"], now)
@@ -93,7 +95,19 @@ def _upsert_in_steps(
 
 
 # The columns a save writes (besides endpoint, created_at and next_due_at).
-SAVED = ("p256dh", "auth", "local_time", "timezone", "days", "lang", "retry_after", "attempts", "updated_at")
+SAVED = (
+    "p256dh",
+    "auth",
+    "local_time",
+    "timezone",
+    "days",
+    "lang",
+    "retry_after",
+    "attempts",
+    "refused_nights",
+    "parked",
+    "updated_at",
+)
 # The columns a save reads back: what the API and the Reminders page answer with (the schedule, tonight).
 RETURNED = (
     "id",
