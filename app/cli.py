@@ -187,6 +187,9 @@ def dispatch(once: bool, now: datetime | None, workers: int, processes: int = 1)
         if processes <= 1 or not dispatcher.anything_due(now):  # nothing due: no processes to start
             parts = [vars(dispatcher.run_once(now))]
         else:
+            from .reminders.sending import preload
+
+            preload(app)  # once here, not once in each process
             get_db(app).dispose()  # children open their own connections
             _FORKED_APP = app
             with multiprocessing.get_context("fork").Pool(processes) as pool:

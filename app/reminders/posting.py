@@ -10,7 +10,9 @@ from the environment is used, and only https (or http, for local tests) is allow
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +23,8 @@ CONNECT_TIMEOUT_MS = 5_000
 TOTAL_TIMEOUT_MS = 20_000
 MAX_HOST_CONNECTIONS = 32
 BODY_KEPT = 1024  # of an answer's body: push services say why in a short JSON object or line of text
+REASON_CHARS = 160  # of the push service's reason, in the log and the summary
+_UNPRINTABLE = re.compile(r"[^\x20-\x7e]+")  # the reason is the push service's text: one plain line
 
 
 @dataclass(slots=True)
@@ -42,6 +46,21 @@ class Answer:
     retry_after: str | None = None
     error: str = ""
     body: bytes = b""  # the answer's first BODY_KEPT bytes (success bodies are not read)
+
+    def reason(self) -> str:
+        """The push service's reason for a refusal, as one short line of plain text ("" if it gave none).
+
+        Apple answers {"reason": "BadJwtToken"}; Mozilla {"errno": …, "message": "…"}; FCM a line of text.
+        """
+        text = self.body.decode("utf-8", "replace").strip()
+        try:
+            said = json.loads(text)
+        except ValueError:
+            said = text
+        if isinstance(said, dict):
+            said = next((said[key] for key in ("reason", "message", "error") if isinstance(said.get(key), str)), text)
+        line = _UNPRINTABLE.sub(" ", str(said)).strip()  # no line breaks or control characters in the log
+        return line if len(line) <= REASON_CHARS else line[: REASON_CHARS - 1] + "…"
 
 
 @dataclass

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import json
-import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -43,8 +42,6 @@ CONSTANT_HEADERS = (
     b"Expect:",  # no "100-continue" round trip for a small body
 )
 ENCRYPT_GROUP = 32  # messages encrypted together before any of them is handed to libcurl
-REASON_CHARS = 160  # of the push service's reason, in the log and the summary
-_UNPRINTABLE = re.compile(r"[^\x20-\x7e]+")  # the reason is the push service's text: one plain line
 
 
 @dataclass(slots=True)
@@ -100,22 +97,6 @@ class Job:
         return cls(subscription["endpoint"], key_bytes(keys["p256dh"]), key_bytes(keys["auth"]), body, ttl, tag)
 
 
-def reason_of(body: bytes) -> str:
-    """The push service's reason for a refusal, as one short line of plain text ("" if it gave none).
-
-    Apple answers {"reason": "BadJwtToken"}; Mozilla {"errno": …, "message": "…"}; FCM a line of text.
-    """
-    text = body.decode("utf-8", "replace").strip()
-    try:
-        said = json.loads(text)
-    except ValueError:
-        said = text
-    if isinstance(said, dict):
-        said = next((said[key] for key in ("reason", "message", "error") if isinstance(said.get(key), str)), text)
-    line = _UNPRINTABLE.sub(" ", str(said)).strip()  # no line breaks or control characters in the log
-    return line if len(line) <= REASON_CHARS else line[: REASON_CHARS - 1] + "…"
-
-
 def classify(answer: Answer) -> Outcome:
     """What the push service's answer means for this reminder."""
     status = answer.status
@@ -123,7 +104,7 @@ def classify(answer: Answer) -> Outcome:
         return Outcome("retry", detail=f"no answer ({answer.error})")
     if 200 <= status < 300:
         return Outcome("sent", status)
-    reason = reason_of(answer.body) if answer.body else ""
+    reason = answer.reason()
     detail = f"HTTP {status} ({reason})" if reason else f"HTTP {status}"
     if status in (404, 410):
         return Outcome("gone", status, detail, reason=reason)
@@ -284,6 +265,16 @@ def encode(message: dict) -> str:
 def vapid_headers(app: Flask) -> VapidHeaders:
     """Signed VAPID headers for this app's key, cached per push service."""
     return VapidHeaders(lambda: shared_vapid(app), app.config["VAPID_SUBJECT"])
+
+
+def preload(app: Flask) -> None:
+    """Import the sending stack and load the VAPID key now: before forking, so each process need not."""
+    import http_ece  # noqa: F401
+    from cryptography.hazmat.primitives.asymmetric import ec  # noqa: F401
+
+    from . import posting, validation  # noqa: F401
+
+    shared_vapid(app)
 
 
 def sender_for(app: Flask, headers: VapidHeaders, in_flight: int = 64, timeout_ms: int = 20_000) -> Sender:
