@@ -40,7 +40,8 @@ def _errors(*codes: int) -> dict:
         413: f"the request body is larger than {BODY_LIMIT} bytes",
         415: "Content-Type is not application/json",
         502: "the push service did not take the test message, or did not answer in time",
-        503: "too many test reminders are being sent right now (Retry-After says when to try again)",
+        503: "too many test reminders are being sent right now (Retry-After says when to try again), or this "
+        "server's CALMCALF_VAPID_SUBJECT is a local address that push services refuse (no Retry-After)",
     }
     answers = {str(code): _error(texts[code]) for code in codes}
     answers["429"] = _error(
