@@ -87,10 +87,14 @@ def build_parser() -> argparse.ArgumentParser:
 def ready_app(http: bool = True) -> Flask:
     """The app with its database migrated and writable: what `serve` and `dispatch` both start from."""
     from . import create_app, db
+    from .reminders.vapid import start_warning
 
     app = create_app(http=http)
     db.upgrade(app)
     db.check_writable(app)
+    warning = start_warning(app)
+    if warning:  # a zero-configuration start: say once what real push services need
+        print(warning, file=sys.stderr, flush=True)
     return app
 
 
@@ -183,6 +187,9 @@ def dispatch(once: bool, now: datetime | None, workers: int, processes: int = 1)
         if processes <= 1 or not dispatcher.anything_due(now):  # nothing due: no processes to start
             parts = [vars(dispatcher.run_once(now))]
         else:
+            from .reminders.sending import preload
+
+            preload(app)  # once here, not once in each process
             get_db(app).dispose()  # children open their own connections
             _FORKED_APP = app
             with multiprocessing.get_context("fork").Pool(processes) as pool:

@@ -7,7 +7,11 @@ http_ece using the subscriber's private key, and records the message. Tests
 program answers per endpoint (e.g. 410, or 429 with Retry-After, then 201), and
 faults for everyone: one answer for every request (`outage`, e.g. 503), a delay
 before each answer (`delay`), or no listening socket at all (`refuse()`, then
-`restore()` on the same port).
+`restore()` on the same port). An answer may carry a body, as real refusals do.
+
+`FakePushService(like_apple=True)` answers as Apple's push service does: a JWT it
+does not accept, or a subject on a local name (localhost, .local, .invalid), gets
+403 with {"reason": "BadJwtToken"} (web-push-libs/web-push issues 787 and 947).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from py_vapid import Vapid02
 from requests.structures import CaseInsensitiveDict
 
 
@@ -92,6 +97,30 @@ def verify_vapid(authorization: str, audience: str) -> dict:
     return claims
 
 
+class CountingVapid(Vapid02):
+    """A VAPID key that counts its signatures: how tests see that headers are signed once per push service."""
+
+    signed = 0
+
+    def sign(self, claims: dict, crypto_key: str | None = None) -> dict:
+        self.signed += 1
+        headers: dict = super().sign(claims, crypto_key)
+        return headers
+
+    @classmethod
+    def fresh(cls) -> CountingVapid:
+        """A new key pair."""
+        vapid = cls()
+        vapid.generate_keys()
+        return vapid
+
+
+def local_name(subject: str) -> bool:
+    """Whether a VAPID subject names a host on a local name, as Apple's push service judges it."""
+    host = subject.rpartition("@")[2] if subject.startswith("mailto:") else subject.split("/")[2].split(":")[0]
+    return host == "localhost" or host.endswith((".localhost", ".local", ".invalid"))
+
+
 class QuietServer(ThreadingHTTPServer):
     """A sender that was killed or timed out drops its connection: not an error worth a traceback.
 
@@ -110,15 +139,16 @@ class QuietServer(ThreadingHTTPServer):
 class FakePushService:
     """Start with `with FakePushService() as push:`; `push.subscriber()` makes a subscription."""
 
-    def __init__(self, verify: bool = True):
+    def __init__(self, verify: bool = True, like_apple: bool = False):
         self.verify = verify
+        self.like_apple = like_apple
         self.messages: list[Message] = []
         self.rejected: list[str] = []
         self.attempts: dict[str, int] = {}
-        self.answers: dict[str, list[tuple[int, dict]]] = {}
+        self.answers: dict[str, list[tuple]] = {}  # (status, headers) or (status, headers, body)
         self.subscribers: dict[str, Subscriber] = {}
         self.lock = threading.Lock()
-        self.outage: tuple[int, dict] | None = None  # answered to every request while set
+        self.outage: tuple | None = None  # answered to every request while set, as in `answers`
         self.delay = 0.0  # seconds before each answer
         self.connections: set = set()
         service = self
@@ -142,12 +172,14 @@ class FakePushService:
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 # Header names are case-insensitive (pywebpush sends them in lower case).
-                status, extra = service.handle(self.path, CaseInsensitiveDict(self.headers.items()), body)
+                status, extra, *said = service.handle(self.path, CaseInsensitiveDict(self.headers.items()), body)
+                answer = said[0] if said else b""
                 self.send_response(status)
                 for name, value in extra.items():
                     self.send_header(name, value)
-                self.send_header("Content-Length", "0")
+                self.send_header("Content-Length", str(len(answer)))
                 self.end_headers()
+                self.wfile.write(answer)
 
         self.handler = Handler
         self.server: ThreadingHTTPServer | None = self.listen(0)
@@ -195,11 +227,11 @@ class FakePushService:
         self.subscribers[f"/push/{name}"] = sub
         return sub
 
-    def answer(self, subscriber: Subscriber, *answers: tuple[int, dict]) -> None:
-        """The next answers for this endpoint, in order (afterwards: 201)."""
+    def answer(self, subscriber: Subscriber, *answers: tuple) -> None:
+        """The next answers for this endpoint, in order (afterwards: 201): (status, headers[, body])."""
         self.answers[subscriber.endpoint.removeprefix(self.origin)] = list(answers)
 
-    def handle(self, path: str, headers: dict, body: bytes) -> tuple[int, dict]:
+    def handle(self, path: str, headers: dict, body: bytes) -> tuple:
         if self.delay:
             time.sleep(self.delay)
         with self.lock:
@@ -217,6 +249,8 @@ class FakePushService:
             return 201, {}
         try:
             claims = verify_vapid(headers.get("Authorization", ""), self.origin)
+            if self.like_apple and local_name(str(claims["sub"])):
+                raise ValueError(f"Apple refuses the subject {claims['sub']}")
             if headers.get("Content-Encoding") != "aes128gcm":
                 raise ValueError("Content-Encoding must be aes128gcm")
             sub = self.subscribers[path]
@@ -225,6 +259,8 @@ class FakePushService:
         except Exception as exc:  # a real push service answers 400/401/403
             with self.lock:
                 self.rejected.append(f"{path}: {exc}")
+            if self.like_apple:
+                return 403, {"Content-Type": "application/json"}, b'{"reason":"BadJwtToken"}'
             return 401, {}
         with self.lock:
             self.messages.append(message)

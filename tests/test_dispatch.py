@@ -13,11 +13,11 @@ from sqlalchemy import event, select, update
 
 from app.db import get_db
 from app.reminders.dispatch import Dispatcher
-from app.reminders.models import Reminder
+from app.reminders.models import Reminder, Setting
 from app.reminders.schedule import next_due, to_naive_utc
-from app.reminders.sending import VapidHeaders
+from app.reminders.vapid import VapidHeaders
 from tests.conftest import make_app
-from tests.fakepush import FakePushService
+from tests.fakepush import CountingVapid, FakePushService
 
 EVERY_DAY = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 SUBJECT = "mailto:care@calmcalf.example"
@@ -207,17 +207,21 @@ def test_endpoints_no_longer_allowed_are_not_contacted(app, push, tmp_path):
 
 
 def test_one_vapid_signature_per_push_service_signed_again_before_expiry(app):
-    from app.reminders.vapid import load_vapid
+    from app.reminders.vapid import KEY_SETTING, load_vapid
 
-    headers = VapidHeaders(load_vapid(app), SUBJECT)  # the dispatcher keeps one across runs
+    load_vapid(app)  # generated and stored
+    with get_db(app).session() as session:
+        pem = session.get(Setting, KEY_SETTING).value
+    vapid = CountingVapid.from_pem(pem.encode())  # the app's own key, counting its signatures
+    headers = VapidHeaders(vapid, SUBJECT)  # the dispatcher keeps one across runs
     start = 1_800_000_000
     first = headers.for_origin("https://fcm.googleapis.com", now=start)
     assert headers.for_origin("https://fcm.googleapis.com", now=start + 3600) == first
     other = headers.for_origin("https://updates.push.services.mozilla.com", now=start + 3600)
-    assert other != first and headers.signed == 2
+    assert other != first and vapid.signed == 2
     # With under an hour of its 12 left, the header is signed again.
     assert headers.for_origin("https://fcm.googleapis.com", now=start + 11.5 * 3600) != first
-    assert headers.signed == 3
+    assert vapid.signed == 3
 
 
 def test_each_push_service_gets_its_own_audience(app, push):

@@ -11,20 +11,20 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from py_vapid import Vapid02
 
-from app.reminders.sending import Job, Sender, VapidHeaders, key_bytes
-from tests.fakepush import FakePushService
+from app.reminders.sending import Job, Sender, key_bytes
+from app.reminders.vapid import VapidHeaders
+from tests.fakepush import CountingVapid, FakePushService
 from tests.net import free_port
 
 SUBJECT = "mailto:tests@calmcalf.example"
 MESSAGE = b'{"title":"Bedtime stretches","body":"Hello","url":"/bedtime","tag":"bedtime"}'
 
 
-def make_sender(in_flight: int = 8, timeout_ms: int = 20_000, hosts=("127.0.0.1", "push.example")) -> Sender:
-    vapid = Vapid02()
-    vapid.generate_keys()
-    return Sender(VapidHeaders(vapid, SUBJECT), list(hosts), True, in_flight, timeout_ms)
+def make_sender(
+    in_flight: int = 8, timeout_ms: int = 20_000, hosts=("127.0.0.1", "push.example"), subject: str = SUBJECT
+) -> Sender:
+    return Sender(VapidHeaders(CountingVapid.fresh(), subject), list(hosts), True, in_flight, timeout_ms)
 
 
 def job(endpoint: str, subscription: dict | None = None, ttl: int = 3600, tag=None) -> Job:
@@ -55,7 +55,7 @@ def test_every_message_arrives_decryptable_with_one_vapid_signature_and_the_righ
         assert headers["Urgency"] == "normal"
         assert headers["Topic"] == "bedtime"
         assert headers["Content-Encoding"] == "aes128gcm"
-        assert sender.headers.signed == 1
+        assert sender.headers.vapid.signed == 1
 
 
 def test_a_push_service_that_never_answers_is_given_up_within_the_timeout():
@@ -153,9 +153,7 @@ def test_over_https_a_push_service_that_offers_http2_gets_every_message_on_http2
             # Subscriptions as the browser would hand them out for this HTTPS push service.
             push.origin = nginx.origin
             monkeypatch.setenv("SSL_CERT_FILE", str(nginx.cert))
-            vapid = Vapid02()
-            vapid.generate_keys()
-            with Sender(VapidHeaders(vapid, SUBJECT), ["127.0.0.1"], False, 16) as sender:
+            with Sender(VapidHeaders(CountingVapid.fresh(), SUBJECT), ["127.0.0.1"], False, 16) as sender:
                 subscribers = [push.subscriber() for _ in range(30)]
                 kinds = [o.kind for _, o in sender.send_all(job(s.endpoint, s.subscription()) for s in subscribers)]
             deadline = time.monotonic() + 5
@@ -170,40 +168,67 @@ def test_over_https_a_push_service_that_offers_http2_gets_every_message_on_http2
 
 def test_each_message_has_its_own_sender_key_and_salt_and_decrypts_with_http_ece():
     import http_ece
-    from cryptography.hazmat.backends import default_backend
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-
-    from app.reminders.encryption import encrypt
 
     receiver = ec.generate_private_key(ec.SECP256R1())
     point = receiver.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
     auth = b"sixteen byte key"
-    bodies = [encrypt(MESSAGE, point, auth) for _ in range(3)]
+    with make_sender() as sender:
+        bodies = [sender.encrypt(Job("https://push.example/x", point, auth, MESSAGE, 60)) for _ in range(3)]
+        with pytest.raises(ValueError):  # not a point on the curve
+            sender.encrypt(Job("https://push.example/x", b"\x04" + bytes(64), auth, MESSAGE, 60))
     for body in bodies:
         assert http_ece.decrypt(body, private_key=receiver, auth_secret=auth, version="aes128gcm") == MESSAGE
         assert body[20] == 65 and body[21] == 4  # the header names the sender's uncompressed P-256 point
         ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), body[21:86])
     assert len({body[:16] for body in bodies}) == 3  # salts
     assert len({body[21:86] for body in bodies}) == 3  # sender keys
-    assert http_ece.default_backend() is default_backend()  # the one backend, fetched once
+
+
+@given(st.binary(max_size=100), st.booleans())
+def test_stored_keys_decode_with_or_without_padding(raw, padded):
+    text = base64.urlsafe_b64encode(raw).decode()
+    assert key_bytes(text if padded else text.rstrip("=")) == raw
+
+
+@pytest.mark.parametrize("text", ["abcde", "é", "a"])
+def test_a_key_that_is_not_base64_is_a_value_error(text):
     with pytest.raises(ValueError):
-        encrypt(MESSAGE, b"\x04" + bytes(64), auth)  # not a point on the curve
+        key_bytes(text)
 
 
-@given(
-    st.one_of(
-        st.binary(max_size=100).map(lambda b: base64.urlsafe_b64encode(b).decode().rstrip("=")), st.text(max_size=40)
-    )
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b'{"reason":"BadJwtToken"}', "BadJwtToken"),  # Apple
+        (
+            b'{"code": 401, "errno": 109, "error": "Unauthorized", "message": "Request did not validate"}',
+            "Request did not validate",
+        ),  # Mozilla
+        (
+            b"the key in the authorization header does not correspond to the sender ID\n",
+            "the key in the authorization header does not correspond to the sender ID",
+        ),  # FCM
+        (b"line one\r\nInjected: 200 OK\x1b[2J", "line one Injected: 200 OK [2J"),  # one plain line in the log
+        (b"x" * 5000, "x" * 159 + "…"),
+        (b"", ""),
+    ],
 )
-def test_stored_keys_decode_as_base64_urlsafe_b64decode_does(text):
-    padded = text + "=" * (-len(text) % 4)
-    try:
-        expected: bytes | type = base64.urlsafe_b64decode(padded)
-    except ValueError:
-        expected = ValueError
-    if expected is ValueError:
-        with pytest.raises(ValueError):
-            key_bytes(text)
-    else:
-        assert key_bytes(text) == expected
+def test_a_refusal_keeps_the_push_services_reason_as_one_short_line(push, body, reason):
+    with make_sender() as sender:
+        subscriber = push.subscriber()
+        push.answer(subscriber, (403, {"Content-Type": "text/plain"}, body))
+        outcome = sender.send(job(subscriber.endpoint, subscriber.subscription()))
+    assert (outcome.kind, outcome.status, outcome.reason) == ("failed", 403, reason)
+    assert outcome.detail == (f"HTTP 403 ({reason})" if reason else "HTTP 403")
+
+
+def test_only_the_first_kilobyte_of_an_answer_is_kept(push):
+    from app.reminders.posting import BODY_KEPT, Post, Poster
+
+    subscriber = push.subscriber()
+    push.answer(subscriber, (400, {}, b"{" + b" " * 100_000 + b"}"))
+    with Poster(allow_http=True) as poster:
+        (answer,) = poster.post_all([Post(subscriber.endpoint, b"x", [b"TTL: 60"])])
+    assert answer.status == 400 and len(answer.body) == BODY_KEPT

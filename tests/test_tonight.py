@@ -270,4 +270,5 @@ def test_the_migration_keeps_existing_reminders(tmp_path):
         assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == head
         row = connection.execute(select(Reminder.__table__)).one()  # type: ignore[arg-type]
     assert (row.endpoint, row.lang, row.snoozed_on, row.night_done) == ("https://127.0.0.1/push/old", "es", None, None)
+    assert (row.refused_nights, row.parked) == (0, None)  # not refused, not parked
     engine.dispose()

@@ -47,15 +47,10 @@ def json_body() -> object:
         raise Invalid("the request body is not valid JSON") from None
 
 
-def schema_context(app: Flask) -> dict:
-    """What the schema's checks need from the configuration: the allowed push services."""
-    return {"hosts": app.config["PUSH_SERVICE_HOSTS"], "allow_http": app.config["PUSH_ALLOW_HTTP"]}
-
-
 def checked(model: type[Checked], data: object) -> Checked:
     """`data` checked against `model`, or Invalid naming the first field that is wrong."""
     try:
-        return model.model_validate(data, context=schema_context(current_app))
+        return model.model_validate(data, context=service.schema_context(current_app))
     except ValidationError as error:
         raise Invalid(problem(error)) from None
 

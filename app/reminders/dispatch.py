@@ -25,7 +25,7 @@ from sqlalchemy import bindparam, or_, select, update
 from ..db import get_db
 from .backoff import Origins, retry_after
 from .models import Reminder
-from .outcomes import REMINDERS, Claimed, Summary, record
+from .outcomes import PARKING_STATUSES, REMINDERS, Claimed, Summary, record
 from .schedule import LATE_LIMIT, end_of_evening, from_naive_utc, to_naive_utc
 from .sending import Job, Outcome, encode, key_bytes, origin_of, payload, sender_for, vapid_headers
 
@@ -38,6 +38,10 @@ BATCH = 250  # per claim: processes share the work evenly to the end
 RECORD_GROUP = 64
 RECORD_EVERY_S = 0.25  # and at least this often, however slowly answers come
 NOW_EVERY_S = 0.05  # each due reminder is judged (late? its TTL) by a clock read at most this long ago
+# A refusal (400/401/403/413) is taken as the subscription's own, and counts towards parking it, only
+# if its push service took another message from this process this recently: else it is more likely
+# ours (a key or setting every message shares), and nothing is parked for it.
+OWN_REFUSAL_S = 3600
 
 
 class Dispatcher:
@@ -52,7 +56,7 @@ class Dispatcher:
         self.origins = Origins(self.rng)  # kept across runs: a failing push service stays paused
         self.headers = vapid_headers(app)  # kept across runs: signed once per push service
         self.messages: dict[tuple[str, bool], bytes] = {}  # per language and quiet: translated once per run
-        self.in_flight_bound = workers + RECORD_GROUP - 1  # the most a SIGKILL can make us send twice
+        self.accepted: dict[str, float] = {}  # push service origin → when it last took a message (monotonic)
         self.started = (datetime.now(UTC), time.monotonic())
 
     def clock(self) -> datetime:
@@ -70,7 +74,7 @@ class Dispatcher:
             with sender_for(self.app, self.headers, self.concurrency) as sender:
                 for job, outcome in sender.send_all(self.jobs(run, sender.refusal, first), on_idle=run.tick):
                     run.answer(job.tag, outcome)
-        run.flush()
+        run.finish()
         summary = run.summary
         if summary.reasons:
             log.info("%s (%s)", summary.line(), summary.why())
@@ -160,6 +164,7 @@ _DUE_NOW = (
     REMINDERS.c.next_due_at <= bindparam("stamp"),
     _FREE,
     or_(REMINDERS.c.retry_after.is_(None), REMINDERS.c.retry_after <= bindparam("stamp")),
+    REMINDERS.c.parked.is_(None),
 )
 ANY_DUE = select(REMINDERS.c.id).where(*_DUE_NOW).limit(1)
 _DUE = (
@@ -188,6 +193,7 @@ CLAIM = (
         REMINDERS.c.attempts,
         REMINDERS.c.done_through,
         REMINDERS.c.updated_at,
+        REMINDERS.c.refused_nights,
         REMINDERS.c.quiet,
     )
 )
@@ -200,6 +206,7 @@ class _Run:
         self.dispatcher = dispatcher
         self.summary = summary
         self.answered: list[tuple[Claimed, Outcome]] = []
+        self.held: list[tuple[Claimed, Outcome]] = []  # lasting refusals, judged when the run ends
         self.open: dict[str, int] = {}  # lease token → rows not yet recorded
         self.flushed = self.renewed = time.monotonic()
 
@@ -215,8 +222,13 @@ class _Run:
             self.dispatcher.origins.answered(origin, True, outcome.retry_at, now, probe)
         elif outcome.status is not None:  # it answered
             self.dispatcher.origins.answered(origin, False, None, None, probe)
+            if outcome.kind == "sent":
+                self.dispatcher.accepted[origin] = time.monotonic()
         elif probe:
             self.dispatcher.origins.answered(origin, None, None, None, probe)
+        if outcome.kind == "failed" and outcome.status in PARKING_STATUSES:
+            self.held.append((row, outcome))  # by the end, we know whether its push service took others'
+            return
         self.answered.append((row, outcome))
         if len(self.answered) >= RECORD_GROUP:
             self.flush()
@@ -243,3 +255,18 @@ class _Run:
             self.open[row.token] -= 1
             if not self.open[row.token]:
                 del self.open[row.token]
+
+    def finish(self) -> None:
+        """Judge the lasting refusals, then record everything still unrecorded.
+
+        A refusal is this subscription's own ("refused", counted towards parking it) if its
+        push service took another message from this process within OWN_REFUSAL_S.
+        """
+        now = time.monotonic()
+        for row, outcome in self.held:
+            took = self.dispatcher.accepted.get(origin_of(row.endpoint))
+            if took is not None and now - took < OWN_REFUSAL_S:
+                outcome.kind = "refused"
+        self.answered += self.held
+        self.held = []
+        self.flush()

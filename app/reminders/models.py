@@ -46,6 +46,10 @@ class Reminder(Base):
     snoozed_on: Mapped[str | None] = mapped_column(String(10))  # the local date whose one snooze was used
     snoozed_until: Mapped[datetime | None] = mapped_column(DateTime)  # that snooze's send (pending while due)
     night_done: Mapped[str | None] = mapped_column(String(10))  # the night the device said was done
+    # Nights in a row its push service refused it (400/401/403/413) while taking others' messages;
+    # after outcomes.PARK_AFTER_NIGHTS, `parked` says why and no dispatcher claims it until a save.
+    refused_nights: Mapped[int] = mapped_column(Integer, server_default="0")
+    parked: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
 

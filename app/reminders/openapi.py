@@ -62,7 +62,8 @@ def _errors(*codes: int, writes: bool = False) -> dict:
     if writes:
         answers["503"] = _error(
             "the database cannot take writes right now (read-only, full or unreachable); or, for a test send, "
-            "too many test reminders are being sent at once",
+            "too many test reminders are being sent at once (with Retry-After), or this server's "
+            "CALMCALF_VAPID_SUBJECT is a local address that push services refuse (no Retry-After)",
             RETRY_AFTER,
         )
     return answers

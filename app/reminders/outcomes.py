@@ -4,7 +4,12 @@ Classes: sent; pruned (the push service said the subscription is gone); retrying
 (429, 5xx, no answer, or its push service is paused: tried again later within
 the 2-hour window); skipped-late (still not delivered when the window closed,
 or due too long ago: never sent in the middle of the night); failed (refused
-for good: another 4xx, a redirect, an endpoint no longer allowed).
+for good: another 4xx, a redirect, an endpoint no longer allowed, or a VAPID subject
+no push service can reach). Each reason carries the push service's own words.
+
+A push service that takes other subscriptions' messages but refuses this one with
+400, 401, 403 or 413 on PARK_AFTER_NIGHTS nights in a row parks it: it is kept (a
+save brings it back) but no longer claimed, so a bogus row costs nothing each night.
 """
 
 from __future__ import annotations
@@ -28,6 +33,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("calmcalf.dispatch")
 
+# Refusals of one subscription that no retry can change. Parked only after three nights in a row: one
+# night can be the push service's own bad day or a setting being fixed, and three tries cost little.
+PARKING_STATUSES = frozenset((400, 401, 403, 413))
+PARK_AFTER_NIGHTS = 3
+
 
 @dataclass(slots=True)  # made by the thousand: slots, and not frozen (a frozen __init__ is slower)
 class Claimed:
@@ -47,6 +57,7 @@ class Claimed:
     attempts: int
     done_through: str | None
     updated_at: datetime
+    refused_nights: int
     quiet: bool = False  # no sound or vibration when it arrives
 
 
@@ -159,13 +170,15 @@ class _Schedule(Protocol):
     def days(self) -> str: ...
     @property
     def done_through(self) -> str | None: ...
+    @property
+    def refused_nights(self) -> int: ...
 
 
 def _plan(row: Claimed, outcome: Outcome, schedule: _Schedule, now: datetime, rng: random.Random) -> _Plan:
     """The change for one answer, from the row's schedule (as claimed, or as read again)."""
     if outcome.kind == "gone":
-        return _Plan(gone=True, counted=("pruned", f"HTTP {outcome.status}"))
-    change = {"row_id": row.id, "token": row.token}
+        return _Plan(gone=True, counted=("pruned", outcome.detail))
+    change = {"row_id": row.id, "token": row.token, **_refusals(outcome, schedule)}
     if outcome.kind in ("retry", "deferred"):
         plan = retry_plan(row, schedule.attempts, outcome, now, rng)
         if plan is not None:
@@ -175,11 +188,29 @@ def _plan(row: Claimed, outcome: Outcome, schedule: _Schedule, now: datetime, rn
         outcome_class, why = "skipped_late", f"{outcome.detail} until the 2-hour window closed"
     elif outcome.kind == "late":
         outcome_class, why = "skipped_late", outcome.detail
-    else:
-        outcome_class, why = outcome.kind, outcome.detail
-    warning = f"reminder {row.id} {outcome_class.replace('_', '-')}: {why}" if outcome_class != "sent" else ""
+    else:  # sent, or failed for one of its reasons
+        outcome_class, why = ("sent" if outcome.kind == "sent" else "failed"), outcome.detail
+        if change["parked"]:
+            why += f"; parked after {PARK_AFTER_NIGHTS} nights"
+    # (Not a line per reminder for our own setting: the summary and the start say it once.)
+    quiet = outcome_class == "sent" or outcome.kind == "misconfigured"
+    warning = "" if quiet else f"reminder {row.id} {outcome_class.replace('_', '-')}: {why}"
     moved = advance(schedule.local_time, schedule.timezone, schedule.days, row.due, now)
     return _Plan({**change, **moved}, counted=(outcome_class, why if outcome_class != "sent" else ""), warning=warning)
+
+
+def _refusals(outcome: Outcome, schedule: _Schedule) -> dict:
+    """Nights in a row its push service refused this subscription, and whether that parks it.
+
+    A send ends the run of refusals; "refused" is a failure the dispatcher judged to be this
+    subscription's own (its push service took others' messages meanwhile).
+    """
+    if outcome.kind == "sent":
+        return {"refused_nights": 0, "parked": None}
+    if outcome.kind != "refused":
+        return {"refused_nights": schedule.refused_nights, "parked": None}
+    nights = schedule.refused_nights + 1
+    return {"refused_nights": nights, "parked": outcome.detail[:200] if nights >= PARK_AFTER_NIGHTS else None}
 
 
 def _record_as_stored(
@@ -196,6 +227,7 @@ def _record_as_stored(
                 Reminder.timezone,
                 Reminder.days,
                 Reminder.done_through,
+                Reminder.refused_nights,
             ).where(Reminder.id.in_([row.id for row, _ in group]))
         ).all()
         reminders = {r.id: r for r in found}
@@ -227,6 +259,8 @@ RECORD = (
         done_through=bindparam("done_through"),
         retry_after=bindparam("retry_after"),
         attempts=bindparam("attempts"),
+        refused_nights=bindparam("refused_nights"),
+        parked=bindparam("parked"),
     )
 )
 # The same, only while the row is as claimed (no save changed it since); prepared, as it runs for

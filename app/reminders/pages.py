@@ -27,7 +27,6 @@ from ..db import get_db
 from ..errors import BODY_LIMIT
 from ..weekdays import DAYS, day_names
 from . import service
-from .api import schema_context
 from .models import Reminder
 from .schema import Proof, ReminderRequest, Settings, fields_wrong, problem
 from .tonight import tonight
@@ -83,7 +82,7 @@ def posted_proof() -> Proof | None:
     """This phone's subscription as the page sent it (endpoint and auth), or None if it is not one."""
     try:
         data = {"endpoint": _form_text("endpoint"), "auth": _form_text("auth")}
-        return Proof.model_validate(data, context=schema_context(current_app))
+        return Proof.model_validate(data, context=service.schema_context(current_app))
     except ValidationError as error:
         current_app.logger.info("reminders page request refused: %s", problem(error))
         return None
@@ -179,7 +178,7 @@ def status() -> Fragment:
 def save() -> Fragment:
     """Turn on or change: every field checked by the schema, each problem shown next to its field (422)."""
     try:
-        checked = ReminderRequest.model_validate(posted_request(), context=schema_context(current_app))
+        checked = ReminderRequest.model_validate(posted_request(), context=service.schema_context(current_app))
         _created, reminder = service.save(get_db(), checked, str(get_locale() or "en"))
     except ValidationError as error:
         return refused(fields_wrong(error), problem(error))
@@ -220,6 +219,14 @@ def test() -> Fragment:
         if proof is None:
             raise Invalid(service.NOT_FOUND, 404)
         service.test_send(current_app, get_db(), proof)
+    except service.NotSetUp:
+        return message(
+            _(
+                "This server is not yet set up to send reminders to phones: whoever runs it must set its "
+                "contact address (CALMCALF_VAPID_SUBJECT)."
+            ),
+            503,
+        )
     except Invalid as problem_:
         texts = {
             404: _("This phone has no reminder on the server. Turn reminders on again."),

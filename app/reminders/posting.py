@@ -3,13 +3,16 @@
 libcurl does the HTTP in C: keep-alive connections shared by every request, HTTP/2
 multiplexing where the push service offers it (ALPN), TLS verification, timeouts.
 Python only hands it a URL, a body and a header list per message, and reads the
-status (and Retry-After) when the answer is in. No redirect is followed, no proxy
+status (and, for a refusal, Retry-After and the first KB of the body, where push
+services say why) when the answer is in. No redirect is followed, no proxy
 from the environment is used, and only https (or http, for local tests) is allowed.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +22,9 @@ import pycurl
 CONNECT_TIMEOUT_MS = 5_000
 TOTAL_TIMEOUT_MS = 20_000
 MAX_HOST_CONNECTIONS = 32
+BODY_KEPT = 1024  # of an answer's body: push services say why in a short JSON object or line of text
+REASON_CHARS = 160  # of the push service's reason, in the log and the summary
+_UNPRINTABLE = re.compile(r"[^\x20-\x7e]+")  # the reason is the push service's text: one plain line
 
 
 @dataclass(slots=True)
@@ -39,6 +45,22 @@ class Answer:
     status: int
     retry_after: str | None = None
     error: str = ""
+    body: bytes = b""  # the answer's first BODY_KEPT bytes (success bodies are not read)
+
+    def reason(self) -> str:
+        """The push service's reason for a refusal, as one short line of plain text ("" if it gave none).
+
+        Apple answers {"reason": "BadJwtToken"}; Mozilla {"errno": …, "message": "…"}; FCM a line of text.
+        """
+        text = self.body.decode("utf-8", "replace").strip()
+        try:
+            said = json.loads(text)
+        except ValueError:
+            said = text
+        if isinstance(said, dict):
+            said = next((said[key] for key in ("reason", "message", "error") if isinstance(said.get(key), str)), text)
+        line = _UNPRINTABLE.sub(" ", str(said)).strip()  # no line breaks or control characters in the log
+        return line if len(line) <= REASON_CHARS else line[: REASON_CHARS - 1] + "…"
 
 
 @dataclass
@@ -49,6 +71,12 @@ class _Handle:
     post: Post | None = None
     lines: list[bytes] = field(default_factory=list)  # the answer's header lines, read only when it is not a 2xx
     headers: list[bytes] | None = None  # the header list last given to libcurl (kept by the handle)
+    body: bytearray = field(default_factory=bytearray)
+
+    def take(self, data: bytes) -> None:
+        """libcurl's write callback: keep the first BODY_KEPT bytes of the answer's body, drop the rest."""
+        if len(self.body) < BODY_KEPT:
+            self.body += data[: BODY_KEPT - len(self.body)]
 
 
 class Poster:
@@ -102,7 +130,7 @@ class Poster:
         # libcurl's defaults (16 KB down, 64 KB up) keep every handle's memory in the CPU's caches.
         curl.setopt(pycurl.BUFFERSIZE, 4096)
         curl.setopt(pycurl.UPLOAD_BUFFERSIZE, 16384)  # libcurl's least
-        curl.setopt(pycurl.WRITEFUNCTION, _discard)
+        curl.setopt(pycurl.WRITEFUNCTION, handle.take)  # called only for an answer with a body
         curl.setopt(pycurl.HEADERFUNCTION, handle.lines.append)  # no Python frame per header line
         if self.ca_file:
             curl.setopt(pycurl.CAINFO, self.ca_file)
@@ -112,6 +140,7 @@ class Poster:
         handle = self.idle.pop() if self.idle else self._new_handle()
         handle.post = post
         handle.lines.clear()
+        handle.body.clear()
         curl = handle.curl
         curl.setopt(pycurl.URL, post.url)
         curl.setopt(pycurl.POSTFIELDS, post.body)
@@ -127,10 +156,13 @@ class Poster:
         post = handle.post
         assert post is not None
         status = 0 if error else int(curl.getinfo(pycurl.RESPONSE_CODE))
-        retry_after = None if 200 <= status < 300 else _retry_after(handle.lines)
+        if 200 <= status < 300:
+            answer = Answer(post, status, None, error)
+        else:
+            answer = Answer(post, status, _retry_after(handle.lines), error, bytes(handle.body))
         handle.post = None
         self.idle.append(handle)
-        return Answer(post, status, retry_after, error)
+        return answer
 
     def post_all(self, posts: Iterable[Post], on_idle: Callable[[], None] | None = None) -> Iterator[Answer]:
         """Make every post, yielding each answer as soon as it is in (not in the order given).
@@ -165,10 +197,6 @@ class Poster:
                 if on_idle:
                     on_idle()
                 self.multi.select(0.1)
-
-
-def _discard(_data: bytes) -> None:
-    """Push services answer with an empty or tiny body that nobody reads."""
 
 
 def _retry_after(lines: list[bytes]) -> str | None:

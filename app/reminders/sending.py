@@ -1,44 +1,39 @@
 """Sending web push messages: encrypt each with http_ece, post them all with libcurl.
 
-Per message, only what must differ is done: a fresh ephemeral key and the
-aes128gcm encryption (RFC 8291, through http_ece, the library pywebpush uses: `encryption`),
-and one POST handed to libcurl's multi interface (`posting`), which keeps the
-connections alive, speaks HTTP/2 where a push service offers it, follows no
-redirect and times out. The VAPID Authorization header and every other header line
-are made once per push-service origin (and TTL), and signed again well before they
-expire, with a fresh claims dict each time (py_vapid changes the dict it is given).
-The allow-list is checked again for every message.
+Per message, only what must differ is done: a fresh ephemeral key and the aes128gcm
+encryption (RFC 8291), both by http_ece (the library pywebpush uses) called as
+documented, and one POST handed to libcurl's multi interface (`posting`), which
+keeps the connections alive, speaks HTTP/2 where a push service offers it, follows
+no redirect and times out. The VAPID Authorization header and every other header
+line are made once per push-service origin (and TTL) by `vapid.VapidHeaders`. The
+allow-list, and the VAPID subject, are checked again for each push service at send
+time. A refusal keeps the push service's reason (Apple's JSON `reason`, FCM's text).
 """
 
 from __future__ import annotations
 
-import binascii
+import base64
 import json
-import threading
-import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 
 from ..routine import ROUTINE_MINUTES
-from .vapid import shared_vapid
+from .vapid import VapidHeaders, is_local_host, local_subject, shared_vapid, subject_refused
 
 if TYPE_CHECKING:
-    from py_vapid import Vapid02
-
     from .posting import Answer, Post
 
-# http_ece and cryptography (.encryption), pycurl (.posting) and py_vapid are imported by the
-# first Sender or signature, not here: a dispatcher with nothing due never loads them.
+# http_ece and cryptography, pycurl (.posting) and py_vapid are imported by the first Sender or
+# signature, not here: a dispatcher with nothing due never loads them.
 
-VAPID_LIFETIME_S = 12 * 3600  # push services accept up to 24 h
-VAPID_RESIGN_BEFORE_S = 3600  # sign again when less than this is left
 CONSTANT_HEADERS = (
     b"Content-Type: application/octet-stream",
     b"Content-Encoding: aes128gcm",
@@ -49,53 +44,13 @@ CONSTANT_HEADERS = (
 ENCRYPT_GROUP = 32  # messages encrypted together before any of them is handed to libcurl
 
 
-class VapidHeaders:
-    """Authorization headers per push-service origin, signed again before they expire.
-
-    `vapid` is the key, or a function that loads it (called at the first signature).
-    """
-
-    def __init__(self, vapid: Vapid02 | Callable[[], Vapid02], subject: str):
-        self.key = vapid
-        self.subject = subject
-        self.cache: dict[str, tuple[dict, float]] = {}
-        self.lock = threading.Lock()
-        self.signed = 0
-
-    @property
-    def vapid(self) -> Vapid02:
-        if callable(self.key):
-            self.key = self.key()
-        return self.key
-
-    def for_origin(self, origin: str, now: float | None = None) -> dict:
-        """The cached headers for one origin: the same object until they are signed again. Do not change it."""
-        now = time.time() if now is None else now
-        fresh = self._fresh(origin, now)  # without the lock (asked for every message): it guards signing
-        if fresh is not None:
-            return fresh
-        with self.lock:
-            fresh = self._fresh(origin, now)  # another thread may have signed meanwhile
-            if fresh is not None:
-                return fresh
-            expires = int(now) + VAPID_LIFETIME_S
-            claims = {"sub": self.subject, "aud": origin, "exp": expires}  # a fresh dict each time
-            headers: dict = self.vapid.sign(claims)
-            self.cache[origin] = (headers, expires)
-            self.signed += 1
-            return headers
-
-    def _fresh(self, origin: str, now: float) -> dict | None:
-        """The cached headers for this origin while they are not yet due to be signed again."""
-        cached = self.cache.get(origin)
-        return cached[0] if cached and cached[1] - now > VAPID_RESIGN_BEFORE_S else None
-
-
 @dataclass(slots=True)
 class Outcome:
-    """What became of one send: sent, gone (prune), retry (429, 5xx, no answer) or failed.
+    """What became of one send: sent, gone (prune), retry (429, 5xx, no answer), failed,
+    or misconfigured (this server's own settings stop it: a local VAPID subject).
 
-    The dispatcher adds its own kinds: deferred (push service paused) and late (past the window).
+    The dispatcher adds its own kinds: deferred (push service paused), late (past the window) and
+    refused (a failure that is this subscription's own: its push service takes others' messages).
     """
 
     kind: str
@@ -103,6 +58,7 @@ class Outcome:
     detail: str = ""
     header: str | None = None  # Retry-After, as the push service sent it
     retry_at: datetime | None = None
+    reason: str = ""  # why the push service refused, in its own words (capped)
 
 
 def origin_of(endpoint: str) -> str:
@@ -112,15 +68,9 @@ def origin_of(endpoint: str) -> str:
     return endpoint if end < 0 else endpoint[:end]
 
 
-_URLSAFE = bytes.maketrans(b"-_", b"+/")
-
-
 def key_bytes(text: str) -> bytes:
-    """A stored base64url key (unpadded) as bytes: what base64.urlsafe_b64decode gives, with fewer steps.
-
-    ValueError (UnicodeEncodeError or binascii.Error) for text that is not ASCII or not base64.
-    """
-    return binascii.a2b_base64((text + "=" * (-len(text) % 4)).encode("ascii").translate(_URLSAFE))
+    """A stored base64url key (padding optional) as bytes. ValueError for text that is not base64."""
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 @dataclass(slots=True)
@@ -154,11 +104,13 @@ def classify(answer: Answer) -> Outcome:
         return Outcome("retry", detail=f"no answer ({answer.error})")
     if 200 <= status < 300:
         return Outcome("sent", status)
+    reason = answer.reason()
+    detail = f"HTTP {status} ({reason})" if reason else f"HTTP {status}"
     if status in (404, 410):
-        return Outcome("gone", status)
+        return Outcome("gone", status, detail, reason=reason)
     if status == 429 or status >= 500:
-        return Outcome("retry", status, f"HTTP {status}", answer.retry_after)
-    return Outcome("failed", status, detail=f"HTTP {status}")
+        return Outcome("retry", status, detail, answer.retry_after, reason=reason)
+    return Outcome("failed", status, detail, reason=reason)
 
 
 class Sender:
@@ -175,10 +127,14 @@ class Sender:
         self.headers = headers
         self.allowed_hosts = allowed_hosts
         self.allow_http = allow_http
-        from .encryption import encrypt
+        import http_ece
+        from cryptography.hazmat.primitives.asymmetric import ec
+
         from .posting import Post, Poster
 
-        self.encrypt = encrypt
+        self.ece = http_ece
+        self.new_key = ec.generate_private_key
+        self.curve = ec.SECP256R1()
         self.post = Post
         self.poster = Poster(allow_http, in_flight, timeout_ms)
         self.lines: dict[tuple[str, int], tuple[list[bytes], dict]] = {}
@@ -191,7 +147,7 @@ class Sender:
         self.poster.close()
 
     def refusal(self, origin: str) -> Outcome | None:
-        """The allow-list is checked again at send time: the configuration may have changed.
+        """The allow-list and the VAPID subject are checked again at send time: the configuration may have changed.
 
         `origin` is an endpoint's origin_of(); one check per push service and run, not per message.
         """
@@ -202,14 +158,26 @@ class Sender:
             return refused
 
     def _check(self, origin: str) -> Outcome | None:
-        """Scheme, host, port and allow-list of one push service (each path was checked when it was stored)."""
+        """Scheme, host, port and allow-list of one push service (each path was checked when it was stored),
+        and whether it could reach us at our VAPID subject."""
         from .validation import Invalid, check_endpoint  # with cryptography: loaded when there is sending
 
         try:
             check_endpoint(origin + "/", self.allowed_hosts, self.allow_http)
         except Invalid as problem:
             return Outcome("failed", detail=problem.message)
+        subject = self.headers.subject
+        if local_subject(subject) and not is_local_host(urlsplit(origin).hostname or ""):
+            return Outcome("misconfigured", detail=subject_refused(subject))
         return None
+
+    def encrypt(self, job: Job) -> bytes:
+        """The aes128gcm body (RFC 8291) by http_ece, with a fresh P-256 key. ValueError: p256dh is not a point."""
+        key = self.new_key(self.curve)
+        body: bytes = self.ece.encrypt(
+            job.message, private_key=key, dh=job.p256dh, auth_secret=job.auth, version="aes128gcm"
+        )
+        return body
 
     def header_lines(self, origin: str, ttl: int) -> list[bytes]:
         """Every header line for this origin and TTL, made again only when the VAPID header is re-signed."""
@@ -233,7 +201,7 @@ class Sender:
             yield from self._encrypted(group, refused)
 
     def _encrypted(self, group: list[Job], refused: list[tuple[Job, Outcome]]) -> list[Post]:
-        encrypt, post = self.encrypt, self.post
+        encrypt, post = self.encrypt, self.post  # (looked up once per group)
         posts = []
         for job in group:
             refusal = self.refusal(job.origin)
@@ -241,7 +209,7 @@ class Sender:
                 refused.append((job, refusal))
                 continue
             try:
-                body = encrypt(job.message, job.p256dh, job.auth)
+                body = encrypt(job)
             except ValueError as exc:  # keys that are not a P-256 point: this one fails, the others go on
                 refused.append((job, Outcome("failed", detail=f"cannot encrypt ({exc})")))
                 continue
@@ -301,6 +269,16 @@ def encode(message: dict) -> str:
 def vapid_headers(app: Flask) -> VapidHeaders:
     """Signed VAPID headers for this app's key, cached per push service."""
     return VapidHeaders(lambda: shared_vapid(app), app.config["VAPID_SUBJECT"])
+
+
+def preload(app: Flask) -> None:
+    """Import the sending stack and load the VAPID key now: before forking, so each process need not."""
+    import http_ece  # noqa: F401
+    from cryptography.hazmat.primitives.asymmetric import ec  # noqa: F401
+
+    from . import posting, validation  # noqa: F401
+
+    shared_vapid(app)
 
 
 def sender_for(app: Flask, headers: VapidHeaders, in_flight: int = 64, timeout_ms: int = 20_000) -> Sender:

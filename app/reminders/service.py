@@ -29,6 +29,15 @@ from .validation import Invalid
 NOT_FOUND = "endpoint: no reminder is stored for this subscription (or auth is not its secret)"
 
 
+class NotSetUp(Invalid):
+    """This server's own settings stop the send (its VAPID subject): 503, and no retry will help."""
+
+
+def schema_context(app: Flask) -> dict:
+    """What the schema's checks need from the configuration: the allowed push services."""
+    return {"hosts": app.config["PUSH_SERVICE_HOSTS"], "allow_http": app.config["PUSH_ALLOW_HTTP"]}
+
+
 def owned(db: Database, proof: Proof, *, lock: bool = False) -> Reminder | None:
     """The stored reminder of this subscription, if the proof holds its auth secret."""
     with db.session() as session:
@@ -95,8 +104,10 @@ def test_send(app: Flask, db: Database, proof: Proof) -> None:
         gate.release()
     if outcome.kind == "retry" and outcome.status is None:
         raise Invalid("endpoint: the push service did not answer in time; try again later", 502)
+    if outcome.kind == "misconfigured":
+        raise NotSetUp(f"endpoint: this server cannot send to this push service: {outcome.detail}", 503)
     if outcome.kind != "sent":
-        raise Invalid(f"endpoint: the push service did not take the message ({outcome.status or outcome.detail})", 502)
+        raise Invalid(f"endpoint: the push service did not take the message ({outcome.detail})", 502)
 
 
 def within_hourly_limit(app: Flask, endpoint: str) -> None:

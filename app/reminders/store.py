@@ -46,6 +46,8 @@ def upsert(db: Database, request: ReminderRequest, lang: str, now: datetime) -> 
         "lang": lang,
         "retry_after": None,
         "attempts": 0,
+        "refused_nights": 0,  # saved again: a parked subscription is sent to again
+        "parked": None,
         "updated_at": stamp,
     }
     dialect = db.engine.dialect.name

@@ -7,14 +7,14 @@ or zero-padded port, empty path segments, an empty query, percent-encoding) are 
 subscription: the most recently saved row is kept, under the canonical spelling.
 
 Revision ID: 0006_canonical
-Revises: 0002
+Revises: 0004_parked
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_canonical"
-down_revision = "0002"
+down_revision = "0004_parked"
 branch_labels = None
 depends_on = None
 
