@@ -89,6 +89,7 @@ LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 DOT = r"(?:\.|%2[eE])"  # a dot, or a percent-encoded one: "." and ".." segments are refused either way
 NOT_DOT = r"(?:[A-Za-z0-9_~!$&'()*+,;=:@-]|%(?:[013-9A-Fa-f][0-9A-Fa-f]|2[0-9A-Da-dF-Ff]))"
 SEGMENT = f"(?:{DOT}{{3,}}|{DOT}*{NOT_DOT}(?:{DOT}|{NOT_DOT})*)?"
+PORT = "(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])"  # 1-65535
 QUERY = r"(?:\?(?:[A-Za-z0-9._~!$&'()*+,;=:@/?-]|%[0-9A-Fa-f]{2})*)?"
 
 
@@ -110,7 +111,7 @@ def endpoint_pattern(hosts: list[str] | None, allow_http: bool) -> str:
         named = [_host(h) for h in hosts] if hosts is not None else [_host(None)]
         local = [_any_case(h) for h in sorted(LOCAL_TEST_HOSTS) if hosts is None or h in hosts]
         origin = f"{_any_case(scheme)}://(?:(?:{'|'.join(named)}){default}"
-        origin += f"|(?:{'|'.join(local)})(?::0*[0-9]{{1,5}})?)" if local else ")"
+        origin += f"|(?:{'|'.join(local)})(?::0*{PORT})?)" if local else ")"
         origins.append(origin)
     return f"^(?:{'|'.join(origins)})/{SEGMENT}(?:/{SEGMENT})*{QUERY}$"
 

@@ -20,7 +20,6 @@ from .validation import (
     allowed_endpoint,
     canonical_endpoint,
     check_auth,
-    check_date,
     check_days,
     check_p256dh,
     check_timezone,
@@ -32,7 +31,13 @@ BASE64URL_PATTERN = "^[A-Za-z0-9_-]+={0,2}$"
 AUTH_PATTERN = "^[A-Za-z0-9_-]{22}={0,2}$"
 P256DH_PATTERN = "^B[A-P][A-Za-z0-9_-]{85}={0,2}$"  # first byte 0x04
 ENDPOINT_PATTERN = r"^[A-Za-z]+://[^/?#\s]+/[^#\s]*$"
-DATE = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+# A real calendar date, YYYY-MM-DD, years 1000-9999: 31-day months, 30-day months, February to the
+# 28th, and the 29th in leap years (every 4th year, not centuries but every 4th century).
+_LEAP = "(?:[1-9][0-9](?:0[48]|[2468][048]|[13579][26])|(?:[2468][048]|[13579][26])00)"
+DATE = (
+    "^(?:[1-9][0-9]{3}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)"
+    f"|02-(?:0[1-9]|1[0-9]|2[0-8]))|{_LEAP}-02-29)$"
+)
 TIME_PATTERN = re.compile(TIME, re.ASCII)
 DATE_PATTERN = re.compile(DATE, re.ASCII)
 
@@ -45,8 +50,11 @@ def _time(value: str) -> str:
 
 def _date(value: str) -> str:
     if not DATE_PATTERN.fullmatch(value):
-        raise ValueError("must be a date, YYYY-MM-DD (the evening the night begins)")
-    return check_date(value)
+        shaped = re.fullmatch("[0-9]{4}-[0-9]{2}-[0-9]{2}", value, re.ASCII)
+        raise ValueError(
+            "is not a real date" if shaped else "must be a date, YYYY-MM-DD (the evening the night begins)"
+        )
+    return value
 
 
 def _stored_endpoint(value: str, info: ValidationInfo) -> str:

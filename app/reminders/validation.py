@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import TZPATH, available_timezones
@@ -145,15 +144,6 @@ def check_days(value: list[str]) -> list[str]:
     if any(d not in DAYS for d in value) or len(set(value)) != len(value):
         raise ValueError(f"may only hold {', '.join(DAYS)}, each once")
     return [d for d in DAYS if d in value]
-
-
-def check_date(value: str) -> str:
-    """A real calendar date, YYYY-MM-DD."""
-    try:
-        date.fromisoformat(value)
-    except ValueError:
-        raise ValueError("is not a real date") from None
-    return value
 
 
 def check_url_text(value: str) -> str:
