@@ -2,7 +2,11 @@
 
 Any number of dispatchers may run: each leases a batch of due reminders in one
 statement (FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite's write lock) for a
-short time, renewed while it works. The batches form one stream into the sender
+short time, renewed while it works. Leases and due times are judged by the
+database's clock, never a dispatcher's own (clock.py). Each statement touches only
+the rows in hand, whatever the table holds: partial indexes hold the rows waiting
+(by when they may next go: a retry's time, else the due time) and the rows leased
+(migrations/versions/0003_scale.py). The batches form one stream into the sender
 (libcurl's multi interface): the next batch is claimed while the last messages
 of the one before are still in flight. Answers are recorded in small
 groups as they come in, only for rows the dispatcher still holds, so a crash
@@ -17,16 +21,16 @@ import random
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask import Flask
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import bindparam, exists, func, null, or_, select, update
 
 from ..db import get_db
 from .backoff import Origins, retry_after
-from .models import Reminder
+from .clock import Clock, at
 from .outcomes import REMINDERS, Claimed, Summary, record
-from .schedule import LATE_LIMIT, end_of_evening, from_naive_utc, to_naive_utc
+from .schedule import LATE_LIMIT, end_of_evening, from_naive_utc
 from .sending import Job, Outcome, encode, key_bytes, origin_of, payload, sender_for, vapid_headers
 
 log = logging.getLogger("calmcalf.dispatch")
@@ -43,7 +47,13 @@ NOW_EVERY_S = 0.05  # each due reminder is judged (late? its TTL) by a clock rea
 class Dispatcher:
     """Sends due reminders for one app (one database). Keep one per process: it remembers push services."""
 
-    def __init__(self, app: Flask, workers: int = 64, rng: random.Random | None = None):
+    def __init__(
+        self,
+        app: Flask,
+        workers: int = 64,
+        rng: random.Random | None = None,
+        wall: Callable[[], datetime] | None = None,
+    ):
         self.app = app
         self.db = get_db(app)
         self.concurrency = workers
@@ -53,19 +63,18 @@ class Dispatcher:
         self.headers = vapid_headers(app)  # kept across runs: signed once per push service
         self.messages: dict[str, bytes] = {}  # the message per language, translated once per run
         self.in_flight_bound = workers + RECORD_GROUP - 1  # the most a SIGKILL can make us send twice
-        self.started = (datetime.now(UTC), time.monotonic())
+        self.time = Clock(self.db, wall)  # `wall`: this machine's clock (tests give a wrong one)
 
     def clock(self) -> datetime:
-        """The run's `now`, moved on by the real time elapsed since the run began."""
-        start, mono = self.started
-        return start + timedelta(seconds=time.monotonic() - mono)
+        """The run's `now`: the database's clock (see clock.py)."""
+        return self.time.now()
 
     def run_once(self, now: datetime | None = None) -> Summary:
-        """Send everything due at or before `now` (aware UTC; default: the real now)."""
+        """Send everything due by the database's clock (`now`, for tests: as if that clock read it)."""
         run = _Run(self, Summary())
-        self.started = (now or datetime.now(UTC), time.monotonic())
+        self.time.sync(now)
         self.messages.clear()  # translations may have been reloaded since the last run
-        first = self.claim(self.clock())
+        first = self.claim()
         if first:  # the sender (libcurl, encryption) is set up only when something is due
             with sender_for(self.app, self.headers, self.concurrency) as sender:
                 for job, outcome in sender.send_all(self.jobs(run, sender.refusal, first), on_idle=run.tick):
@@ -99,7 +108,7 @@ class Dispatcher:
                     run.answer((row, probe, origin), Outcome("failed", detail=f"bad keys ({exc})"))
                     continue
                 yield Job(row.endpoint, p256dh, auth, self.message(row.lang), ttl, (row, probe, origin), origin)
-            batch = self.claim(self.clock())
+            batch = self.claim()
 
     def screen(
         self, row: Claimed, origin: str, refusal: Callable[[str], Outcome | None], now: datetime
@@ -117,20 +126,23 @@ class Dispatcher:
         return None, probe, ttl
 
     def anything_due(self, now: datetime | None = None) -> bool:
-        """Whether any reminder is due and free at `now` (default: the real now): a look, not a claim."""
+        """Whether any reminder is due and free (`now`: as run_once takes it): a look, not a claim."""
+        self.time.sync(now)
         with self.db.engine.connect() as connection:
-            return connection.execute(ANY_DUE, {"stamp": to_naive_utc(now or datetime.now(UTC))}).first() is not None
+            return bool(connection.execute(ANY_DUE, self.time.params(self.lease)).scalar())
 
-    def claim(self, now: datetime) -> list[Claimed]:
-        """Take a batch of due reminders for this dispatcher alone."""
-        stamp = to_naive_utc(now)
+    def claim(self, now: datetime | None = None) -> list[Claimed]:
+        """Take a batch of due reminders for this dispatcher alone (`now`, for tests: sync to it first)."""
+        if now is not None:
+            self.time.sync(now)
         token = uuid.uuid4().hex
+        params = {**self.time.params(self.lease), "token": token, "batch": BATCH}
         with self.db.engine.connect() as connection, connection.begin():
+            # Rows whose holder stopped renewing go back among the waiting (few: only leased rows are looked at).
+            connection.execute(RELEASE, params)
             # One statement, so one dispatcher's choice cannot be taken by another between choosing and
             # leasing: SQLite runs it under its write lock; PostgreSQL skips rows another has locked.
-            leased = connection.execute(
-                CLAIM, {"stamp": stamp, "until": to_naive_utc(now + self.lease), "token": token, "batch": BATCH}
-            ).all()
+            leased = connection.execute(CLAIM, params).all()
         return [
             Claimed(id, token, endpoint, p256dh, auth, from_naive_utc(due), *rest)
             for id, endpoint, p256dh, auth, due, *rest in leased
@@ -138,12 +150,8 @@ class Dispatcher:
 
     def renew(self, tokens: list[str]) -> None:
         """Hold on to the rows of these batches not yet recorded: this dispatcher is alive."""
-        with self.db.session() as session:
-            session.execute(
-                update(Reminder)
-                .where(Reminder.lease_token.in_(tokens))
-                .values(lease_until=to_naive_utc(self.clock() + self.lease))
-            )
+        with self.db.engine.begin() as connection:
+            connection.execute(RENEW, {**self.time.params(self.lease), "tokens": tokens})
 
     def message(self, lang: str) -> bytes:
         """The message in this language, as JSON bytes (made once per run)."""
@@ -153,26 +161,41 @@ class Dispatcher:
         return self.messages[lang]
 
 
-_FREE = or_(REMINDERS.c.lease_until.is_(None), REMINDERS.c.lease_until < bindparam("stamp"))
-_DUE_NOW = (
-    REMINDERS.c.next_due_at <= bindparam("stamp"),
-    _FREE,
-    or_(REMINDERS.c.retry_after.is_(None), REMINDERS.c.retry_after <= bindparam("stamp")),
+# The statements below match the partial indexes of migration 0003 (and Reminder.__table_args__):
+# a row waiting for its time is in ix_reminders_ready, by when it may next go; a leased row is in
+# ix_reminders_lease_until and ix_reminders_lease_token. The clock is the database's (`shift`:
+# the run's offset from it, 0 but in tests; `until`: a lease's end).
+_WAITING = REMINDERS.c.lease_token.is_(None)
+_LEASED = REMINDERS.c.lease_token.is_not(None)
+# When a waiting row may next be sent: its retry time if it has one (always after its due time), else its due time.
+_ready = func.coalesce(REMINDERS.c.retry_after, REMINDERS.c.next_due_at)
+_now = at("shift")
+_DUE_NOW = (_ready <= _now, REMINDERS.c.next_due_at <= _now)
+_EXPIRED = (_LEASED, REMINDERS.c.lease_until < _now)
+ANY_DUE = select(or_(exists().where(_WAITING, *_DUE_NOW), exists().where(*_EXPIRED, *_DUE_NOW)))
+RELEASE = update(REMINDERS).where(*_EXPIRED).values(lease_until=null(), lease_token=null())  # type: ignore[arg-type]
+RENEW = (
+    update(REMINDERS)  # type: ignore[arg-type]
+    .where(_LEASED, REMINDERS.c.lease_token.in_(bindparam("tokens", expanding=True)))
+    .values(lease_until=at("until"))
 )
-ANY_DUE = select(REMINDERS.c.id).where(*_DUE_NOW).limit(1)
+# The batch, chosen once: materialized, so the planner cannot run the choice again for each row it
+# updates (with SKIP LOCKED each run would choose other rows, and the batch would grow).
 _DUE = (
     select(REMINDERS.c.id)
-    .where(*_DUE_NOW)
-    .order_by(REMINDERS.c.next_due_at)
+    .where(_WAITING, *_DUE_NOW)
+    .order_by(_ready)
     .limit(bindparam("batch"))
     .with_for_update(skip_locked=True)
+    .cte("due")
+    .prefix_with("MATERIALIZED")
 )
 # Lease a batch of due rows and read what sending them and recording the answers needs, in the
 # order of Claimed's fields from `due` on.
 CLAIM = (
     update(REMINDERS)  # type: ignore[arg-type]
-    .where(REMINDERS.c.id.in_(_DUE.scalar_subquery()), _FREE)
-    .values(lease_until=bindparam("until"), lease_token=bindparam("token"))
+    .where(REMINDERS.c.id.in_(select(_DUE.c.id)), _WAITING)
+    .values(lease_until=at("until"), lease_token=bindparam("token"))
     .returning(
         REMINDERS.c.id,
         REMINDERS.c.endpoint,

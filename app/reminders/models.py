@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Integer, String, Text
+from sqlalchemy import DateTime, Index, Integer, String, Text, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from .schedule import split_days
@@ -35,7 +35,7 @@ class Reminder(Base):
     local_time: Mapped[str] = mapped_column(String(5))  # "HH:MM"
     timezone: Mapped[str] = mapped_column(String(64))  # IANA name
     days: Mapped[str] = mapped_column(String(32))  # "mon,tue,…"
-    next_due_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    next_due_at: Mapped[datetime] = mapped_column(DateTime)
     done_through: Mapped[str | None] = mapped_column(String(10))  # last local date sent (or skipped)
     retry_after: Mapped[datetime | None] = mapped_column(DateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -60,3 +60,17 @@ class Reminder(Base):
             "days": self.day_list(),
             "nextDueAt": self.next_due_at.isoformat() + "Z",
         }
+
+
+# The dispatcher's indexes (migration 0003_scale): the rows waiting, by when each may next be sent,
+# and the rows leased. Each holds only the rows its statements work on.
+_WAITING = Reminder.lease_token.is_(None)
+_LEASED = Reminder.lease_token.is_not(None)
+Index(
+    "ix_reminders_ready",
+    func.coalesce(Reminder.retry_after, Reminder.next_due_at),
+    postgresql_where=_WAITING,
+    sqlite_where=_WAITING,
+)
+Index("ix_reminders_lease_until", Reminder.lease_until, postgresql_where=_LEASED, sqlite_where=_LEASED)
+Index("ix_reminders_lease_token", Reminder.lease_token, postgresql_where=_LEASED, sqlite_where=_LEASED)
