@@ -35,7 +35,7 @@ def test_a_database_is_current_only_at_every_head_alembic_knows(tmp_path, databa
     command.upgrade(db.alembic_config(engine), "head")
     assert db.is_current(engine)
     names = index_names(engine)
-    assert {"ix_reminders_ready", "ix_reminders_lease_until", "ix_reminders_lease_token"} <= names
+    assert {"ix_reminders_ready", "ix_reminders_lease_until"} <= names
     assert "ix_reminders_next_due_at" not in names
 
 

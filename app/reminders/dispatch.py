@@ -148,10 +148,11 @@ class Dispatcher:
             for id, endpoint, p256dh, auth, due, *rest in leased
         ]
 
-    def renew(self, tokens: list[str]) -> None:
-        """Hold on to the rows of these batches not yet recorded: this dispatcher is alive."""
+    def renew(self, held: dict[str, set[int]]) -> None:
+        """Hold on to the rows not yet recorded (by lease token, their ids): this dispatcher is alive."""
+        ids = [row_id for rows in held.values() for row_id in rows]
         with self.db.engine.begin() as connection:
-            connection.execute(RENEW, {**self.time.params(self.lease), "tokens": tokens})
+            connection.execute(RENEW, {**self.time.params(self.lease), "tokens": list(held), "ids": ids})
 
     def message(self, lang: str) -> bytes:
         """The message in this language, as JSON bytes (made once per run)."""
@@ -161,10 +162,10 @@ class Dispatcher:
         return self.messages[lang]
 
 
-# The statements below match the partial indexes of migration 0003 (and Reminder.__table_args__):
-# a row waiting for its time is in ix_reminders_ready, by when it may next go; a leased row is in
-# ix_reminders_lease_until and ix_reminders_lease_token. The clock is the database's (`shift`:
-# the run's offset from it, 0 but in tests; `until`: a lease's end).
+# The statements below match the partial indexes of migration 0003 (and models.py): a row waiting
+# for its time is in ix_reminders_ready, by when it may next go; a leased row is in
+# ix_reminders_lease_until. Renewals and records find their rows by primary key. The clock is the
+# database's (`shift`: the run's offset from it, 0 but in tests; `until`: a lease's end).
 _WAITING = REMINDERS.c.lease_token.is_(None)
 _LEASED = REMINDERS.c.lease_token.is_not(None)
 # When a waiting row may next be sent: its retry time if it has one (always after its due time), else its due time.
@@ -172,11 +173,19 @@ _ready = func.coalesce(REMINDERS.c.retry_after, REMINDERS.c.next_due_at)
 _now = at("shift")
 _DUE_NOW = (_ready <= _now, REMINDERS.c.next_due_at <= _now)
 _EXPIRED = (_LEASED, REMINDERS.c.lease_until < _now)
-ANY_DUE = select(or_(exists().where(_WAITING, *_DUE_NOW), exists().where(*_EXPIRED, *_DUE_NOW)))
+# The first waiting row in the index's order, rather than EXISTS: PostgreSQL drops the ORDER BY of an
+# EXISTS and may then scan the table for a row it guesses is common.
+_FIRST_DUE = select(REMINDERS.c.id).where(_WAITING, *_DUE_NOW).order_by(_ready).limit(1).scalar_subquery()
+ANY_DUE = select(or_(_FIRST_DUE.is_not(None), exists().where(*_EXPIRED, *_DUE_NOW)))
 RELEASE = update(REMINDERS).where(*_EXPIRED).values(lease_until=null(), lease_token=null())  # type: ignore[arg-type]
 RENEW = (
     update(REMINDERS)  # type: ignore[arg-type]
-    .where(_LEASED, REMINDERS.c.lease_token.in_(bindparam("tokens", expanding=True)))
+    .where(
+        REMINDERS.c.id.in_(bindparam("ids", expanding=True)),
+        # Still ours, not re-leased by another. (Through coalesce, so PostgreSQL cannot read this as a reason to
+        # scan all of ix_reminders_lease_until, every dispatcher's rows, instead of looking up these ids.)
+        func.coalesce(REMINDERS.c.lease_token, "").in_(bindparam("tokens", expanding=True)),
+    )
     .values(lease_until=at("until"))
 )
 # The batch, chosen once: materialized, so the planner cannot run the choice again for each row it
@@ -220,11 +229,11 @@ class _Run:
         self.dispatcher = dispatcher
         self.summary = summary
         self.answered: list[tuple[Claimed, Outcome]] = []
-        self.open: dict[str, int] = {}  # lease token → rows not yet recorded
+        self.open: dict[str, set[int]] = {}  # lease token → the ids of its rows not yet recorded
         self.flushed = self.renewed = time.monotonic()
 
     def leased(self, batch: list[Claimed]) -> None:
-        self.open[batch[0].token] = len(batch)
+        self.open[batch[0].token] = {row.id for row in batch}
 
     def answer(self, tag: tuple[Claimed, bool, str], outcome: Outcome) -> None:
         """Learn from one answer (the push service's state too) and record it soon."""
@@ -249,7 +258,7 @@ class _Run:
         if clock - self.flushed >= RECORD_EVERY_S:
             self.flush()
         if self.open and clock - self.renewed > self.dispatcher.lease.total_seconds() / 4:
-            self.dispatcher.renew(list(self.open))
+            self.dispatcher.renew(self.open)
             self.renewed = clock
 
     def flush(self) -> None:
@@ -260,6 +269,7 @@ class _Run:
         group, self.answered = self.answered, []
         record(self.dispatcher.db, group, self.dispatcher.clock(), self.summary, self.dispatcher.rng)
         for row, _ in group:
-            self.open[row.token] -= 1
-            if not self.open[row.token]:
+            rows = self.open[row.token]
+            rows.discard(row.id)
+            if not rows:
                 del self.open[row.token]

@@ -63,7 +63,7 @@ class Reminder(Base):
 
 
 # The dispatcher's indexes (migration 0003_scale): the rows waiting, by when each may next be sent,
-# and the rows leased. Each holds only the rows its statements work on.
+# and the rows leased, by when their lease runs out. Each holds only the rows its statements work on.
 _WAITING = Reminder.lease_token.is_(None)
 _LEASED = Reminder.lease_token.is_not(None)
 Index(
@@ -73,4 +73,3 @@ Index(
     sqlite_where=_WAITING,
 )
 Index("ix_reminders_lease_until", Reminder.lease_until, postgresql_where=_LEASED, sqlite_where=_LEASED)
-Index("ix_reminders_lease_token", Reminder.lease_token, postgresql_where=_LEASED, sqlite_where=_LEASED)
