@@ -18,8 +18,10 @@ Then, for each database:
 2. in interleaved rounds, the whole dispatch of the `--due` reminders by
    `calmcalf dispatch --once` as shipped (its default processes), after a run with
    nothing due (its start-up): CPU per message of the dispatcher's processes (start-up
-   subtracted) and of PostgreSQL's, the sending rate, and what the push service got
-   (each reminder exactly once).
+   subtracted) and of PostgreSQL's (its backends, which run the statements, apart from
+   its autovacuum and background writers), the sending rate, what the push service got
+   (each reminder exactly once), and from pg_stat_statements each statement's mean time
+   and pages during the dispatch.
 Goals: per-message CPU on the big table within 10% of the almost empty table's, and no
 statement whose pages grow with the table (at most 1.2x those on the empty one, plus
 a page per index visit of each row in hand, for a B-tree one level deeper). The machine is shared: read medians and ranges.
@@ -35,6 +37,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -49,6 +52,73 @@ from tests.postgres import PostgresServer, server_binaries  # noqa: E402
 
 SUBJECT = "mailto:bench@calmcalf.example"
 ROWS_IN_HAND = {"due look": 1, "release": 0, "claim": 250, "renew": 250, "record 64": 64}
+
+
+def statement_stats(url: str, reset: bool = False) -> dict[str, tuple[int, float, float]]:
+    """pg_stat_statements for the dispatcher's statements: name -> (calls, mean ms, mean pages); or reset it."""
+    # As pg_stat_statements shows them (constants made parameters): the longest matching start names it.
+    kinds = {
+        "WITH due AS": "claim",
+        "UPDATE reminders SET lease_until=$": "release",
+        "UPDATE reminders SET lease_until=((statement_timestamp()": "renew",
+        "UPDATE reminders SET next_due_at=": "record",
+        "SELECT (SELECT reminders.id": "due look",
+        "SELECT ((statement_timestamp()": "clock",
+    }
+    with psycopg.connect(bulkload.plain_url(url), autocommit=True) as connection:
+        if reset:
+            connection.execute("SELECT pg_stat_statements_reset()")
+            return {}
+        rows = connection.execute(
+            "SELECT query, calls, mean_exec_time, (shared_blks_hit + shared_blks_read)::float / calls"
+            " FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        ).fetchall()
+    found: dict[str, tuple[int, float, float]] = {}
+    for query, calls, mean_ms, pages in rows:
+        matches = [prefix for prefix in kinds if query.startswith(prefix)]
+        if matches:
+            found[kinds[max(matches, key=len)]] = (calls, mean_ms, pages)
+    return found
+
+
+class PostgresCpu:
+    """CPU of a PostgreSQL server's processes while it runs, by kind (backends, autovacuum, background)."""
+
+    def __init__(self, postmaster: int):
+        self.postmaster = postmaster
+        self.first: dict[int, tuple[str, float]] = {}
+        self.last: dict[int, float] = {}
+        self.running = True
+        self.thread = threading.Thread(target=self.sample, daemon=True)
+        self.thread.start()
+
+    def sample(self) -> None:
+        """Every 50 ms: each child's CPU so far (a backend that ends loses at most its last 50 ms)."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        while self.running:
+            for entry in os.listdir("/proc"):
+                if not entry.isdigit():
+                    continue
+                try:
+                    fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+                    if int(fields[1]) != self.postmaster:
+                        continue
+                    title = Path(f"/proc/{entry}/cmdline").read_bytes().decode(errors="replace")
+                except OSError:
+                    continue
+                cpu = (int(fields[11]) + int(fields[12])) / ticks
+                kind = "autovacuum" if "autovacuum" in title else "backends" if "127.0.0.1(" in title else "background"
+                self.first.setdefault(int(entry), (kind, cpu))
+                self.last[int(entry)] = cpu
+            time.sleep(0.05)
+
+    def stop(self) -> dict[str, float]:
+        self.running = False
+        self.thread.join()
+        used: dict[str, float] = {"backends": 0.0, "autovacuum": 0.0, "background": 0.0}
+        for pid, (kind, start) in self.first.items():
+            used[kind] += self.last[pid] - (start if kind == "background" else 0.0)
+        return used
 
 
 def migrated(url: str):
@@ -72,15 +142,19 @@ def load(url: str, rows: int, deferred: int, subscriptions: list[dict]) -> float
     return time.perf_counter() - started
 
 
-def make_due(url: str) -> None:
-    """The subscribed reminders due again a minute ago, as if nothing had been sent; the rest as they were."""
+def make_due(url: str, due: int) -> None:
+    """The subscribed reminders (the last `due` rows loaded) due again a minute ago; the rest as they were.
+
+    By primary key, and with no VACUUM or ANALYZE: reading the whole table would leave
+    PostgreSQL's cache full of it for the next run. Autovacuum does the upkeep, as deployed.
+    """
     with psycopg.connect(bulkload.plain_url(url), autocommit=True) as connection:
         connection.execute(
             f"UPDATE reminders SET next_due_at = {bulkload.NOW} - interval '1 minute', done_through = NULL,"
             " retry_after = NULL, attempts = 0, lease_until = NULL, lease_token = NULL"
-            " WHERE endpoint LIKE 'http://127.0.0.1:%'"
+            " WHERE id > (SELECT max(id) FROM reminders) - %s",
+            (due,),
         )
-        connection.execute("VACUUM ANALYZE reminders")
 
 
 def statement_times(app, repeat: int) -> dict[str, tuple[list[float], int]]:
@@ -165,6 +239,16 @@ def postgres_cpu(pid: int) -> float:
 
 
 def dispatch(url: str, push: FakePushService, server_pid: int) -> dict:
+    """The whole dispatch, with PostgreSQL's CPU by kind and its statements' figures."""
+    statement_stats(url, reset=True)
+    watch = PostgresCpu(server_pid)
+    run = dispatch_command(url, push, server_pid)
+    run["pg_kinds"] = watch.stop()
+    run["statements"] = statement_stats(url)
+    return run
+
+
+def dispatch_command(url: str, push: FakePushService, server_pid: int) -> dict:
     """`calmcalf dispatch --once` as shipped: with nothing due (start-up), then with everything due."""
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("CALMCALF_")},
@@ -204,7 +288,9 @@ def main() -> int:
     binaries = server_binaries()
     if binaries is None:
         sys.exit("bench/scale.py needs PostgreSQL: apt-get install -y postgresql")
-    server = PostgresServer(binaries, durable=True).start()
+    server = PostgresServer(binaries, durable=True)
+    server.settings["shared_preload_libraries"] = "pg_stat_statements"  # each statement's time and pages
+    server.start()
     push = FakePushService(verify=False)
     push.start()
     try:
@@ -213,6 +299,9 @@ def main() -> int:
         subscriptions = [s.subscription() for s in subscribers]
         urls = {"big": server.new_database(), "empty": server.new_database()}
         apps = {name: migrated(url) for name, url in urls.items()}
+        for url in urls.values():
+            with psycopg.connect(bulkload.plain_url(url), autocommit=True) as connection:
+                connection.execute("CREATE EXTENSION pg_stat_statements")
         for name, rows in (("big", args.rows), ("empty", 0)):
             seconds = load(urls[name], rows, args.deferred if rows else 0, subscriptions)
             total = rows or args.due
@@ -221,15 +310,16 @@ def main() -> int:
         runs: dict[str, list[dict]] = {"big": [], "empty": []}
         for number in range(1, args.rounds + 1):
             for name, url in urls.items():
-                make_due(url)
+                make_due(url, args.due)
                 run = dispatch(url, push, server.process.pid)
                 tally = push.tally(subscribers)
                 assert tally == {"delivered": args.due, "lost": 0, "doubled": 0}, (name, tally, run["line"])
                 runs[name].append(run)
+                kinds = ", ".join(f"{kind} {1e6 * cpu / args.due:.0f}" for kind, cpu in run["pg_kinds"].items())
                 print(
                     f"round {number} {name:5}: {run['line']}; {args.due / run['wall']:6.0f}/s,"
                     f" CPU {1e6 * run['cpu'] / args.due:5.0f} us/msg (dispatcher),"
-                    f" {1e6 * run['pg'] / args.due:5.0f} us/msg (PostgreSQL); each delivered once",
+                    f" {1e6 * run['pg'] / args.due:5.0f} us/msg (PostgreSQL: {kinds}); each delivered once",
                     flush=True,
                 )
     finally:
@@ -262,6 +352,22 @@ def report(args, statements: dict, runs: dict) -> int:
     print("| --- | --- | --- | --- |")
     for name in ("big", "empty"):
         print(f"| {name} | {spread(rate[name], digits=0)} | {spread(cpu[name], 1e6, 0)} | {spread(pg[name], 1e6, 0)} |")
+    backends = {name: [r["pg_kinds"]["backends"] / args.due for r in rows] for name, rows in runs.items()}
+    vacuum = {name: [r["pg_kinds"]["autovacuum"] / args.due for r in rows] for name, rows in runs.items()}
+    for name in ("big", "empty"):
+        print(
+            f"  {name}: PostgreSQL's backends {spread(backends[name], 1e6, 0)} us/msg,"
+            f" autovacuum {spread(vacuum[name], 1e6, 0)} us/msg"
+        )
+    print("\nstatements during the dispatch (pg_stat_statements, last round: calls, mean ms, mean pages)")
+    print("| statement | big | empty |")
+    print("| --- | --- | --- |")
+    for kind in ("clock", "due look", "release", "claim", "renew", "record"):
+        cells = []
+        for name in ("big", "empty"):
+            calls, mean_ms, pages = runs[name][-1]["statements"].get(kind, (0, 0.0, 0.0))
+            cells.append(f"{calls} calls, {mean_ms:.3f} ms, {pages:.0f} pages")
+        print(f"| {kind} | {cells[0]} | {cells[1]} |")
     ratio = statistics.median(cpu["big"]) / statistics.median(cpu["empty"])
     pg_ratio = statistics.median(pg["big"]) / statistics.median(pg["empty"])
     print(f"dispatcher CPU per message, big / empty: {ratio:.2f}x; PostgreSQL's: {pg_ratio:.2f}x")
