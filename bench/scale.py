@@ -240,12 +240,15 @@ def postgres_cpu(pid: int) -> float:
 
 def dispatch(url: str, push: FakePushService, server_pid: int) -> dict:
     """The whole dispatch, with PostgreSQL's CPU by kind and its statements' figures."""
-    statement_stats(url, reset=True)
-    watch = PostgresCpu(server_pid)
-    run = dispatch_command(url, push, server_pid)
-    run["pg_kinds"] = watch.stop()
-    run["statements"] = statement_stats(url)
-    return run
+    return dispatch_command(url, push, server_pid)
+
+
+def wal_stats(url: str) -> tuple[float, float]:
+    """The server's WAL written so far: bytes, and fsyncs (pg_stat_wal; the runs are one at a time)."""
+    with psycopg.connect(bulkload.plain_url(url), autocommit=True) as connection:
+        row = connection.execute("SELECT wal_bytes::float, wal_sync::float FROM pg_stat_wal").fetchone()
+    assert row is not None
+    return row[0], row[1]
 
 
 def dispatch_command(url: str, push: FakePushService, server_pid: int) -> dict:
@@ -269,8 +272,14 @@ def dispatch_command(url: str, push: FakePushService, server_pid: int) -> dict:
     _, idle_cpu, idle_pg, line = run(["--now", "2000-01-01T00:00:00Z"])  # nothing is due then
     assert line.startswith("sent=0 "), line
     push.messages.clear()
+    statement_stats(url, reset=True)
+    wal = wal_stats(url)
+    watch = PostgresCpu(server_pid)  # the run with everything due only
     wall, cpu, pg, line = run([])
-    return {"wall": wall, "cpu": cpu - idle_cpu, "pg": pg - idle_pg, "line": line, "got": list(push.messages)}
+    kinds = watch.stop()
+    used = {"wal": [after - before for before, after in zip(wal, wal_stats(url), strict=True)]}
+    used.update(pg_kinds=kinds, statements=statement_stats(url))
+    return {"wall": wall, "cpu": cpu - idle_cpu, "pg": pg - idle_pg, "line": line, **used}
 
 
 def spread(values: list[float], scale: float = 1.0, digits: int = 2) -> str:
@@ -316,6 +325,7 @@ def main() -> int:
                 assert tally == {"delivered": args.due, "lost": 0, "doubled": 0}, (name, tally, run["line"])
                 runs[name].append(run)
                 kinds = ", ".join(f"{kind} {1e6 * cpu / args.due:.0f}" for kind, cpu in run["pg_kinds"].items())
+                kinds += f"; WAL {run['wal'][0] / args.due:.0f} bytes/msg, {run['wal'][1]:.0f} fsyncs"
                 print(
                     f"round {number} {name:5}: {run['line']}; {args.due / run['wall']:6.0f}/s,"
                     f" CPU {1e6 * run['cpu'] / args.due:5.0f} us/msg (dispatcher),"
