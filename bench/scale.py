@@ -86,8 +86,9 @@ class PostgresCpu:
 
     def __init__(self, postmaster: int):
         self.postmaster = postmaster
-        self.first: dict[int, tuple[str, float]] = {}
-        self.last: dict[int, float] = {}
+        self.first: dict[int, float] = {}  # CPU when first seen: the baseline of processes already running
+        self.last: dict[int, tuple[str, float]] = {}  # kind (from the latest title) and CPU when last seen
+        self.samples = 0
         self.running = True
         self.thread = threading.Thread(target=self.sample, daemon=True)
         self.thread.start()
@@ -107,17 +108,19 @@ class PostgresCpu:
                 except OSError:
                     continue
                 cpu = (int(fields[11]) + int(fields[12])) / ticks
+                # A backend shows the postmaster's command line until it has set its own title: the latest names it.
                 kind = "autovacuum" if "autovacuum" in title else "backends" if "127.0.0.1(" in title else "background"
-                self.first.setdefault(int(entry), (kind, cpu))
-                self.last[int(entry)] = cpu
+                self.first.setdefault(int(entry), cpu if self.samples == 0 else 0.0)
+                self.last[int(entry)] = (kind, cpu)
+            self.samples += 1
             time.sleep(0.05)
 
     def stop(self) -> dict[str, float]:
         self.running = False
         self.thread.join()
         used: dict[str, float] = {"backends": 0.0, "autovacuum": 0.0, "background": 0.0}
-        for pid, (kind, start) in self.first.items():
-            used[kind] += self.last[pid] - (start if kind == "background" else 0.0)
+        for pid, (kind, cpu) in self.last.items():
+            used[kind] += cpu - self.first[pid]
         return used
 
 
