@@ -9,25 +9,20 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import sqlite3
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
-from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app
-from sqlalchemy import ClauseElement, Connection, Engine, Row, create_engine, event, text
-from sqlalchemy.engine import Dialect
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine.interfaces import DBAPIConnection
-from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
-from sqlalchemy.sql.compiler import SQLCompiler
 
 from .config import ROOT
 
@@ -81,144 +76,6 @@ def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEn
     cursor.close()
 
 
-PING_AFTER_IDLE_S = 2.0
-
-
-def ping_when_idle(engine: Engine) -> None:
-    """Test a pooled connection before use when it has sat unused for a while, not at every checkout.
-
-    SQLAlchemy's pool_pre_ping costs every request a round trip. A connection handed back
-    a moment ago is as good as the answer it just had; one idle for seconds may have
-    lost its server (restarted, or a timeout on the way), and is then replaced before
-    use instead of failing a request. (SQLAlchemy's "pessimistic" disconnect recipe:
-    DisconnectionError in a checkout makes the pool try a fresh connection.)
-    """
-
-    def _idle_from(_dbapi_connection: DBAPIConnection, record: ConnectionPoolEntry) -> None:
-        record.info["idle_since"] = time.monotonic()
-
-    def _ping_if_idle(dbapi_connection: DBAPIConnection, record: ConnectionPoolEntry, _proxy: object) -> None:
-        since = record.info.get("idle_since")
-        if since is None or time.monotonic() - since < PING_AFTER_IDLE_S:
-            return  # just connected, or in use a moment ago
-        try:
-            alive = engine.dialect.do_ping(dbapi_connection)
-        except Exception as error:  # whatever the driver raises for a dead connection
-            raise DisconnectionError(str(error)) from error
-        if not alive:
-            raise DisconnectionError("the database did not answer a ping")
-
-    event.listen(engine, "checkin", _idle_from)
-    event.listen(engine, "checkout", _ping_if_idle)
-
-
-class Prepared:
-    """A Core statement compiled once per dialect, run as one DBAPI executemany (or once, for one row back).
-
-    SQLAlchemy's execute() caches the compiled statement too, but still builds and
-    converts each row's parameters through its general machinery, which for the
-    dispatcher's small, frequent groups of answers, and for each save, costs more than
-    the database's own work. Here each value goes through the same conversion (the column type's bind
-    processor) SQLAlchemy would give it, in the order the compiled statement needs.
-    """
-
-    def __init__(self, statement: ClauseElement):
-        self.statement = statement
-        self.plans: dict[str, _Plan] = {}
-
-    def _plan(self, dialect: Dialect) -> _Plan:
-        plan = self.plans.get(dialect.name)
-        if plan is None:
-            compiled = self.statement.compile(dialect=dialect)
-            assert isinstance(compiled, SQLCompiler)  # a statement, not DDL
-            processors: dict[str, Callable[[Any], Any]] = {}
-            for name, bind in compiled.binds.items():
-                processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
-                if processor is not None:
-                    processors[name] = _quicker(processor)
-            order = list(compiled.positiontup) if compiled.positiontup is not None else None
-            plan = self.plans[dialect.name] = _Plan(compiled.string, order, processors)
-        return plan
-
-    def _params(self, dialect: Dialect, rows: list[dict[str, Any]]) -> tuple[str, list[Any]]:
-        plan = self._plan(dialect)
-        processors = plan.processors
-        if plan.order is None:  # named parameters (psycopg's %(name)s)
-            return plan.sql, [
-                {name: _bound(value, processors.get(name)) for name, value in row.items()} for row in rows
-            ]
-        # positional parameters (SQLite's "?"): every value fetched at once, then the few that need it converted
-        fetch, converting, params = plan.fetch, plan.converting, []
-        for row in rows:
-            values = fetch(row)
-            if converting:
-                changed = list(values)
-                for at, convert in converting:
-                    value = changed[at]
-                    if value is not None:
-                        changed[at] = convert(value)
-                values = tuple(changed)  # the DBAPI's executemany takes a list of tuples
-            params.append(values)
-        return plan.sql, params
-
-    def one(self, connection: Connection, row: dict[str, Any]) -> Row[Any]:
-        """Run the statement once and return the one row it returns (its RETURNING clause)."""
-        sql, params = self._params(connection.dialect, [row])
-        return connection.exec_driver_sql(sql, params[0]).one()
-
-    def executemany(self, connection: Connection, rows: list[dict[str, Any]]) -> int:
-        """Run the statement once per row (one executemany); the number of rows it matched."""
-        sql, params = self._params(connection.dialect, rows)
-        return int(connection.exec_driver_sql(sql, params).rowcount)
-
-
-class _Plan:
-    """A compiled statement for one dialect: its SQL, and how a row of parameters becomes the driver's."""
-
-    def __init__(self, sql: str, order: list[str] | None, processors: dict[str, Callable[[Any], Any]]):
-        self.sql, self.order, self.processors = sql, order, processors
-        if order is not None:
-            names = tuple(order)
-            self.fetch: Callable[[dict[str, Any]], tuple[Any, ...]] = lambda row: tuple(row[n] for n in names)
-            if len(names) > 1:
-                self.fetch = itemgetter(*names)  # a tuple in the statement's order, in C
-            self.converting = [(at, processors[name]) for at, name in enumerate(names) if name in processors]
-
-
-# Naive datetimes that show whether a bind processor writes them as isoformat(" ", "microseconds") does.
-_SAMPLES = (
-    datetime(2026, 1, 2, 3, 4, 5),
-    datetime(999, 12, 31, 23, 59, 59, 999999),
-    datetime(2026, 11, 22, 21, 30, 0, 7),
-)
-
-
-def _quicker(processor: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """The same conversion, for naive datetimes in C where the processor writes them as isoformat does.
-
-    SQLite stores datetimes as text: SQLAlchemy's processor formats each with a dict of its
-    seven fields (about 1.5 µs; two per recorded answer); isoformat() writes the same text.
-    Anything else (aware datetimes, dates, other types and formats) goes to the processor.
-    """
-    try:
-        same = all(processor(sample) == sample.isoformat(" ", "microseconds") for sample in _SAMPLES)
-    except Exception:  # not a processor for datetimes: whatever it raises, it is kept as it is
-        return processor
-    if not same:
-        return processor
-
-    def convert(value: Any) -> Any:
-        if type(value) is datetime and value.tzinfo is None:
-            return value.isoformat(" ", "microseconds")
-        return processor(value)
-
-    return convert
-
-
-def _bound(value: Any, convert: Callable[[Any], Any] | None) -> Any:
-    return value if convert is None or value is None else convert(value)
-
-
 def init_app(app: Flask) -> None:
     """Create the engine for this app."""
     url = database_url(app)
@@ -226,17 +83,18 @@ def init_app(app: Flask) -> None:
     if url.startswith("sqlite"):
         # A file on this machine: no connection to go stale, so nothing to test on each checkout.
         options["connect_args"] = {"check_same_thread": False, "timeout": 10}
-    elif url.startswith("postgresql"):
-        options["connect_args"] = {"connect_timeout": 10}  # an unreachable server is an error, not a hang
+    else:
+        # A server may restart or drop an idle connection: each checkout is tested first, and a
+        # dead connection replaced, so no request fails for it (SQLAlchemy's pessimistic disconnect handling).
+        options["pool_pre_ping"] = True
+        if url.startswith("postgresql"):
+            options["connect_args"] = {"connect_timeout": 10}  # an unreachable server is an error, not a hang
     engine = create_engine(url, **options)
     autocommit = None
     if url.startswith("sqlite"):
         event.listen(engine, "connect", _sqlite_pragmas)
-    else:
-        ping_when_idle(engine)
-        if engine.dialect.name == "postgresql":
-            autocommit = create_engine(url, isolation_level="AUTOCOMMIT", **options)
-            ping_when_idle(autocommit)
+    elif engine.dialect.name == "postgresql":
+        autocommit = create_engine(url, isolation_level="AUTOCOMMIT", **options)
     app.extensions["calmcalf_db"] = Database(engine, sessionmaker(engine, expire_on_commit=False), autocommit)
 
 
@@ -259,31 +117,21 @@ def alembic_config(engine: Engine) -> Config:
 MIGRATION_LOCK = 0x6361_6C66  # any fixed number: PostgreSQL advisory locks are named by integers
 
 
-REVISION = re.compile(r"^(down_revision|revision)\s*=\s*['\"]?(\w+)", re.MULTILINE)
-
-
-def newest_revision() -> str | None:
-    """The one revision in migrations/versions/ that no other revision builds on (None if unclear)."""
-    revisions, parents = set(), set()
-    for script in (ROOT / "migrations" / "versions").glob("*.py"):
-        found = dict(REVISION.findall(script.read_text()))
-        if "revision" in found:
-            revisions.add(found["revision"])
-        if found.get("down_revision") not in (None, "None"):
-            parents.add(found["down_revision"])
-    heads = revisions - parents
-    return heads.pop() if len(heads) == 1 else None
-
-
 def is_current(engine: Engine) -> bool:
-    """Whether the database already has every migration: a cheap look before asking Alembic."""
-    head = newest_revision()
+    """Whether the database already has every migration: a cheap look before asking Alembic to upgrade.
+
+    The heads come from Alembic's own ScriptDirectory (a small import; the migration
+    machinery itself is imported only when there is work for it).
+    """
+    from alembic.script import ScriptDirectory
+
+    heads = set(ScriptDirectory.from_config(alembic_config(engine)).get_heads())
     try:
         with engine.connect() as connection:
-            stamped = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+            stamped = set(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
     except SQLAlchemyError:
         return False  # no table yet, or unreadable: let Alembic decide
-    return head is not None and stamped == [head]
+    return bool(heads) and stamped == heads
 
 
 def upgrade(app: Flask) -> None:

@@ -44,7 +44,7 @@ def site_config(folder: Path, port: int, upstreams: list[int], cert: Path, key: 
     redirect_end = text.index("}\n", redirect_start) + 2
     text = text[:redirect_start] + text[redirect_end:]
     replacements = {
-        "listen 443 ssl http2;": f"listen 127.0.0.1:{port} ssl;",
+        "listen 443 ssl http2;": f"listen 127.0.0.1:{port} ssl http2;",
         "    listen [::]:443 ssl http2;\n": "",
         "server_name calmcalf.example.org;": "server_name 127.0.0.1;",
         "/etc/letsencrypt/live/calmcalf.example.org/fullchain.pem": str(cert),
@@ -59,7 +59,11 @@ def site_config(folder: Path, port: int, upstreams: list[int], cert: Path, key: 
 
 
 class Nginx:
-    """nginx in the foreground with its own prefix; stop() ends it."""
+    """nginx in the foreground with its own prefix; stop() ends it.
+
+    The surroundings are Debian's /etc/nginx/nginx.conf's (worker_connections 768, the
+    access log on, in its combined format), so what runs is what a deployment runs.
+    """
 
     def __init__(self, port: int, upstreams: list[int], workers: int = 1):
         self.folder = Path(tempfile.mkdtemp(prefix="calmcalf-nginx-"))
@@ -74,9 +78,12 @@ class Nginx:
             f"{user}daemon off;\nworker_processes {workers};\npid {self.folder / 'nginx.pid'};\n"
             f"load_module {BROTLI_STATIC};\n"
             f"error_log {self.folder / 'error.log'} warn;\n"
-            "events { worker_connections 4096; }\n"
+            "events { worker_connections 768; }\n"
             "http {\n    include /etc/nginx/mime.types;\n    default_type application/octet-stream;\n"
-            f"    access_log off;\n{temp}" + site_config(self.folder, port, upstreams, self.cert, key) + "\n}\n"
+            "    sendfile on;\n    tcp_nopush on;\n"
+            f"    access_log {self.folder / 'access.log'};\n{temp}"
+            + site_config(self.folder, port, upstreams, self.cert, key)
+            + "\n}\n"
         )
         self.process: subprocess.Popen | None = None
 

@@ -27,9 +27,15 @@ def server_binaries() -> Path | None:
     return Path(found[-1]).parent if found else None
 
 
+# Durability is not what the tests are about: these keep them quick. Benchmarks run with
+# PostgreSQL's defaults instead (durable=True), as a deployment does.
+QUICK = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
+
+
 class PostgresServer:
-    def __init__(self, binaries: Path):
+    def __init__(self, binaries: Path, durable: bool = False):
         self.binaries = binaries
+        self.settings = {} if durable else QUICK
         self.folder = Path(tempfile.mkdtemp(prefix="calmcalf-pg-"))
         self.port = free_port()
         self.process: subprocess.Popen | None = None
@@ -54,7 +60,6 @@ class PostgresServer:
             text=True,
             **self.owner(),
         )
-        # Durability is not what these tests are about: fsync off keeps them quick.
         self.log = open(self.folder / "server.log", "wb")  # noqa: SIM115 (closed in stop())
         self.process = subprocess.Popen(
             [
@@ -67,12 +72,7 @@ class PostgresServer:
                 str(self.port),
                 "-k",
                 str(self.folder),
-                "-c",
-                "fsync=off",
-                "-c",
-                "synchronous_commit=off",
-                "-c",
-                "full_page_writes=off",
+                *(arg for name, value in self.settings.items() for arg in ("-c", f"{name}={value}")),
             ],
             stdout=subprocess.DEVNULL,
             stderr=self.log,

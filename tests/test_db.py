@@ -1,65 +1,74 @@
-"""Prepared statements: the same stored values SQLAlchemy would write, converted more cheaply."""
+"""The database layer: migrations judged by Alembic's own heads, and the counts the dispatcher relies on."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
-from hypothesis import given
-from hypothesis import strategies as st
-from sqlalchemy import (
-    Column,
-    DateTime,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    bindparam,
-    create_engine,
-    select,
-    text,
-    update,
-)
-from sqlalchemy.dialects import sqlite
+from alembic import command
+from sqlalchemy import Engine, insert, select, text
 
-from app.db import Prepared, _quicker
+from app import db
+from app.reminders.models import Reminder
+from app.reminders.outcomes import RECORD_AS_CLAIMED
+from tests.conftest import make_app
 
-DIALECT = sqlite.dialect()
-SLOW = DateTime().dialect_impl(DIALECT).bind_processor(DIALECT)
-QUICK = _quicker(SLOW)
+STAMP = datetime(2026, 11, 22, 21, 30)
 
 
-@given(st.one_of(st.datetimes(), st.datetimes(timezones=st.just(UTC)), st.dates()))
-def test_the_quicker_datetime_conversion_writes_what_sqlalchemy_writes(value):
-    assert QUICK(value) == SLOW(value)
+def index_names(engine: Engine) -> set[str]:
+    """The reminders table's indexes, from the catalogue (SQLAlchemy does not reflect expression indexes on SQLite)."""
+    query = {
+        "sqlite": "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'reminders'",
+        "postgresql": "SELECT indexname FROM pg_indexes WHERE tablename = 'reminders'",
+    }[engine.dialect.name]
+    with engine.connect() as connection:
+        return set(connection.execute(text(query)).scalars())
 
 
-def test_processors_that_are_not_for_datetimes_are_kept_as_they_are():
-    upper = str.upper
-    assert _quicker(upper) is upper
-    assert _quicker(int) is int
+def test_a_database_is_current_only_at_every_head_alembic_knows(tmp_path, database_url):
+    """A database one migration behind is not current; upgrading brings it back (each migration runs both ways)."""
+    engine = db.get_db(make_app(tmp_path, database_url)).engine
+    assert db.is_current(engine)
+    command.downgrade(db.alembic_config(engine), "-1")
+    assert not db.is_current(engine)
+    assert "ix_reminders_next_due_at" in index_names(engine)
+    command.upgrade(db.alembic_config(engine), "head")
+    assert db.is_current(engine)
+    names = index_names(engine)
+    assert {"ix_reminders_ready", "ix_reminders_lease_until"} <= names
+    assert "ix_reminders_next_due_at" not in names
 
 
-def test_a_prepared_executemany_stores_the_same_text_as_sqlalchemy(tmp_path):
-    engine = create_engine(f"sqlite:///{tmp_path / 'prepared.db'}")
-    table = Table("t", MetaData(), Column("id", Integer, primary_key=True), Column("at", DateTime), Column("s", String))
-    table.metadata.create_all(engine)
-    stamps = [datetime(2026, 12, 3, 21, 30), datetime(2026, 12, 3, 21, 30, 0, 123456), None]
+def test_an_executemany_counts_every_row_it_matched(tmp_path, database_url):
+    """The dispatcher records a group of answers in one executemany and checks the count (both drivers give it)."""
+    app = make_app(tmp_path, database_url)
+    rows = [
+        {
+            "endpoint": f"https://push.example/{n}",
+            "p256dh": "k",
+            "auth": "a",
+            "local_time": "21:30",
+            "timezone": "UTC",
+            "days": "mon",
+            "next_due_at": STAMP,
+            "attempts": 0,
+            "lang": "en",
+            "created_at": STAMP,
+            "updated_at": STAMP,
+            "lease_token": f"token{n}",
+        }
+        for n in range(5)
+    ]
+    engine = db.get_db(app).engine
     with engine.begin() as connection:
-        connection.execute(table.insert(), [{"id": i, "at": None, "s": None} for i in range(6)])
-        # rows 0-2 by SQLAlchemy, rows 3-5 by Prepared, with the same values
-        connection.execute(
-            update(table).where(table.c.id == bindparam("row")).values(at=bindparam("at"), s=bindparam("s")),
-            [{"row": i, "at": at, "s": f"v{i % 3}"} for i, at in enumerate(stamps)],
-        )
-        statement = Prepared(
-            update(table).where(table.c.id == bindparam("row")).values(at=bindparam("at"), s=bindparam("s"))
-        )
-        changed = statement.executemany(
-            connection, [{"row": i + 3, "at": at, "s": f"v{i}"} for i, at in enumerate(stamps)]
-        )
-        assert changed == 3
-        stored = connection.execute(text("SELECT id, at, s FROM t ORDER BY id")).all()
-        single = Prepared(select(table.c.s).where(table.c.id == bindparam("row")))  # one parameter
-        assert single.one(connection, {"row": 4}).s == "v1"
-    assert [tuple(row[1:]) for row in stored[:3]] == [tuple(row[1:]) for row in stored[3:]]
-    assert stored[1].at == "2026-12-03 21:30:00.123456"
+        connection.execute(insert(Reminder), rows)
+        ids = connection.execute(select(Reminder.id).order_by(Reminder.id)).scalars().all()
+    change = {"next_due_at": STAMP, "done_through": "2026-11-22", "retry_after": None, "attempts": 0, "seen": STAMP}
+    changes = [{**change, "row_id": row_id, "token": f"token{n}"} for n, row_id in enumerate(ids)]
+    changes[1]["token"] = "someone-else"  # re-leased meanwhile: not matched
+    changes[2]["seen"] = datetime(2026, 11, 22, 21, 31)  # saved meanwhile: not matched
+    with engine.begin() as connection:
+        assert connection.execute(RECORD_AS_CLAIMED, changes).rowcount == 3
+    with engine.connect() as connection:
+        done = connection.execute(select(Reminder.done_through).order_by(Reminder.id)).scalars().all()
+    assert done == ["2026-11-22", None, None, "2026-11-22", "2026-11-22"]

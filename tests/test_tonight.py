@@ -11,10 +11,9 @@ import random
 from datetime import UTC, datetime
 
 import pytest
-from alembic.script import ScriptDirectory
-from sqlalchemy import column, create_engine, insert, select, table, text
+from sqlalchemy import column, create_engine, insert, select, table
 
-from app.db import alembic_config, get_db
+from app.db import alembic_config, get_db, is_current
 from app.reminders.dispatch import Dispatcher
 from app.reminders.models import Reminder
 from app.reminders.outcomes import Summary, record
@@ -266,8 +265,7 @@ def test_the_migration_keeps_existing_reminders(tmp_path):
         )
     command.upgrade(alembic_config(engine), "head")
     with engine.connect() as connection:
-        head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
-        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == head
+        assert is_current(engine)  # at every head Alembic knows
         row = connection.execute(select(Reminder.__table__)).one()  # type: ignore[arg-type]
     assert (row.endpoint, row.lang, row.snoozed_on, row.night_done) == ("https://127.0.0.1/push/old", "es", None, None)
     assert (row.refused_nights, row.parked) == (0, None)  # not refused, not parked

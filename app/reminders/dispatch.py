@@ -2,7 +2,11 @@
 
 Any number of dispatchers may run: each leases a batch of due reminders in one
 statement (FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite's write lock) for a
-short time, renewed while it works. The batches form one stream into the sender
+short time, renewed while it works. Leases and due times are judged by the
+database's clock, never a dispatcher's own (clock.py). Each statement touches only
+the rows in hand, whatever the table holds: partial indexes hold the rows waiting
+(by when they may next go: a retry's time, else the due time) and the rows leased
+(migrations/versions/0003_scale.py). The batches form one stream into the sender
 (libcurl's multi interface): the next batch is claimed while the last messages
 of the one before are still in flight. Answers are recorded in small
 groups as they come in, only for rows the dispatcher still holds, so a crash
@@ -17,16 +21,16 @@ import random
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask import Flask
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import and_, bindparam, exists, func, null, or_, select, update
 
 from ..db import get_db
 from .backoff import Origins, retry_after
-from .models import Reminder
+from .clock import Clock, at
 from .outcomes import PARKING_STATUSES, REMINDERS, Claimed, Summary, record
-from .schedule import LATE_LIMIT, end_of_evening, from_naive_utc, to_naive_utc
+from .schedule import LATE_LIMIT, end_of_evening, from_naive_utc
 from .sending import Job, Outcome, encode, key_bytes, origin_of, payload, sender_for, vapid_headers
 
 log = logging.getLogger("calmcalf.dispatch")
@@ -47,7 +51,13 @@ OWN_REFUSAL_S = 3600
 class Dispatcher:
     """Sends due reminders for one app (one database). Keep one per process: it remembers push services."""
 
-    def __init__(self, app: Flask, workers: int = 64, rng: random.Random | None = None):
+    def __init__(
+        self,
+        app: Flask,
+        workers: int = 64,
+        rng: random.Random | None = None,
+        wall: Callable[[], datetime] | None = None,
+    ):
         self.app = app
         self.db = get_db(app)
         self.concurrency = workers
@@ -57,19 +67,18 @@ class Dispatcher:
         self.headers = vapid_headers(app)  # kept across runs: signed once per push service
         self.messages: dict[tuple[str, bool], bytes] = {}  # per language and quiet: translated once per run
         self.accepted: dict[str, float] = {}  # push service origin → when it last took a message (monotonic)
-        self.started = (datetime.now(UTC), time.monotonic())
+        self.time = Clock(self.db, wall)  # `wall`: this machine's clock (tests give a wrong one)
 
     def clock(self) -> datetime:
-        """The run's `now`, moved on by the real time elapsed since the run began."""
-        start, mono = self.started
-        return start + timedelta(seconds=time.monotonic() - mono)
+        """The run's `now`: the database's clock (see clock.py)."""
+        return self.time.now()
 
     def run_once(self, now: datetime | None = None) -> Summary:
-        """Send everything due at or before `now` (aware UTC; default: the real now)."""
+        """Send everything due by the database's clock (`now`, for tests: as if that clock read it)."""
         run = _Run(self, Summary())
-        self.started = (now or datetime.now(UTC), time.monotonic())
+        self.time.sync(now)
         self.messages.clear()  # translations may have been reloaded since the last run
-        first = self.claim(self.clock())
+        first = self.claim()
         if first:  # the sender (libcurl, encryption) is set up only when something is due
             with sender_for(self.app, self.headers, self.concurrency) as sender:
                 for job, outcome in sender.send_all(self.jobs(run, sender.refusal, first), on_idle=run.tick):
@@ -104,7 +113,7 @@ class Dispatcher:
                     continue
                 message = self.message(row.lang, row.quiet)
                 yield Job(row.endpoint, p256dh, auth, message, ttl, (row, probe, origin), origin)
-            batch = self.claim(self.clock())
+            batch = self.claim()
 
     def screen(
         self, row: Claimed, origin: str, refusal: Callable[[str], Outcome | None], now: datetime
@@ -122,33 +131,33 @@ class Dispatcher:
         return None, probe, ttl
 
     def anything_due(self, now: datetime | None = None) -> bool:
-        """Whether any reminder is due and free at `now` (default: the real now): a look, not a claim."""
+        """Whether any reminder is due and free (`now`: as run_once takes it): a look, not a claim."""
+        self.time.sync(now)
         with self.db.engine.connect() as connection:
-            return connection.execute(ANY_DUE, {"stamp": to_naive_utc(now or datetime.now(UTC))}).first() is not None
+            return bool(connection.execute(ANY_DUE, self.time.params(self.lease)).scalar())
 
-    def claim(self, now: datetime) -> list[Claimed]:
-        """Take a batch of due reminders for this dispatcher alone."""
-        stamp = to_naive_utc(now)
+    def claim(self, now: datetime | None = None) -> list[Claimed]:
+        """Take a batch of due reminders for this dispatcher alone (`now`, for tests: sync to it first)."""
+        if now is not None:
+            self.time.sync(now)
         token = uuid.uuid4().hex
+        params = {**self.time.params(self.lease), "token": token, "batch": BATCH}
         with self.db.engine.connect() as connection, connection.begin():
+            # Rows whose holder stopped renewing go back among the waiting (few: only leased rows are looked at).
+            connection.execute(RELEASE, params)
             # One statement, so one dispatcher's choice cannot be taken by another between choosing and
             # leasing: SQLite runs it under its write lock; PostgreSQL skips rows another has locked.
-            leased = connection.execute(
-                CLAIM, {"stamp": stamp, "until": to_naive_utc(now + self.lease), "token": token, "batch": BATCH}
-            ).all()
+            leased = connection.execute(CLAIM, params).all()
         return [
             Claimed(id, token, endpoint, p256dh, auth, from_naive_utc(due), *rest)
             for id, endpoint, p256dh, auth, due, *rest in leased
         ]
 
-    def renew(self, tokens: list[str]) -> None:
-        """Hold on to the rows of these batches not yet recorded: this dispatcher is alive."""
-        with self.db.session() as session:
-            session.execute(
-                update(Reminder)
-                .where(Reminder.lease_token.in_(tokens))
-                .values(lease_until=to_naive_utc(self.clock() + self.lease))
-            )
+    def renew(self, held: dict[str, set[int]]) -> None:
+        """Hold on to the rows not yet recorded (by lease token, their ids): this dispatcher is alive."""
+        ids = [row_id for rows in held.values() for row_id in rows]
+        with self.db.engine.begin() as connection:
+            connection.execute(RENEW, {**self.time.params(self.lease), "tokens": list(held), "ids": ids})
 
     def message(self, lang: str, quiet: bool) -> bytes:
         """The message in this language, quiet or not, as JSON bytes (made once per run)."""
@@ -159,27 +168,50 @@ class Dispatcher:
         return self.messages[key]
 
 
-_FREE = or_(REMINDERS.c.lease_until.is_(None), REMINDERS.c.lease_until < bindparam("stamp"))
-_DUE_NOW = (
-    REMINDERS.c.next_due_at <= bindparam("stamp"),
-    _FREE,
-    or_(REMINDERS.c.retry_after.is_(None), REMINDERS.c.retry_after <= bindparam("stamp")),
-    REMINDERS.c.parked.is_(None),
+# The statements below match the partial indexes of migration 0003 (and models.py): a row waiting
+# for its time is in ix_reminders_ready, by when it may next go; a leased row is in
+# ix_reminders_lease_until. Renewals and records find their rows by primary key. The clock is the
+# database's (`shift`: the run's offset from it, 0 but in tests; `until`: a lease's end).
+# A parked row (refused for good: outcomes.py) is neither waiting nor leased: no statement looks at it.
+_WAITING = and_(REMINDERS.c.lease_token.is_(None), REMINDERS.c.parked.is_(None))
+_LEASED = REMINDERS.c.lease_token.is_not(None)
+# When a waiting row may next be sent: its retry time if it has one (always after its due time), else its due time.
+_ready = func.coalesce(REMINDERS.c.retry_after, REMINDERS.c.next_due_at)
+_now = at("shift")
+_DUE_NOW = (_ready <= _now, REMINDERS.c.next_due_at <= _now)
+_EXPIRED = (_LEASED, REMINDERS.c.lease_until < _now)
+# The first waiting row in the index's order, rather than EXISTS: PostgreSQL drops the ORDER BY of an
+# EXISTS and may then scan the table for a row it guesses is common.
+_FIRST_DUE = select(REMINDERS.c.id).where(_WAITING, *_DUE_NOW).order_by(_ready).limit(1).scalar_subquery()
+ANY_DUE = select(or_(_FIRST_DUE.is_not(None), exists().where(*_EXPIRED, *_DUE_NOW)))
+RELEASE = update(REMINDERS).where(*_EXPIRED).values(lease_until=null(), lease_token=null())  # type: ignore[arg-type]
+RENEW = (
+    update(REMINDERS)  # type: ignore[arg-type]
+    .where(
+        REMINDERS.c.id.in_(bindparam("ids", expanding=True)),
+        # Still ours, not re-leased by another. (Through coalesce, so PostgreSQL cannot read this as a reason to
+        # scan all of ix_reminders_lease_until, every dispatcher's rows, instead of looking up these ids.)
+        func.coalesce(REMINDERS.c.lease_token, "").in_(bindparam("tokens", expanding=True)),
+    )
+    .values(lease_until=at("until"))
 )
-ANY_DUE = select(REMINDERS.c.id).where(*_DUE_NOW).limit(1)
+# The batch, chosen once: materialized, so the planner cannot run the choice again for each row it
+# updates (with SKIP LOCKED each run would choose other rows, and the batch would grow).
 _DUE = (
     select(REMINDERS.c.id)
-    .where(*_DUE_NOW)
-    .order_by(REMINDERS.c.next_due_at)
+    .where(_WAITING, *_DUE_NOW)
+    .order_by(_ready)
     .limit(bindparam("batch"))
     .with_for_update(skip_locked=True)
+    .cte("due")
+    .prefix_with("MATERIALIZED")
 )
 # Lease a batch of due rows and read what sending them and recording the answers needs, in the
 # order of Claimed's fields from `due` on.
 CLAIM = (
     update(REMINDERS)  # type: ignore[arg-type]
-    .where(REMINDERS.c.id.in_(_DUE.scalar_subquery()), _FREE)
-    .values(lease_until=bindparam("until"), lease_token=bindparam("token"))
+    .where(REMINDERS.c.id.in_(select(_DUE.c.id)), _WAITING)
+    .values(lease_until=at("until"), lease_token=bindparam("token"))
     .returning(
         REMINDERS.c.id,
         REMINDERS.c.endpoint,
@@ -207,11 +239,11 @@ class _Run:
         self.summary = summary
         self.answered: list[tuple[Claimed, Outcome]] = []
         self.held: list[tuple[Claimed, Outcome]] = []  # lasting refusals, judged when the run ends
-        self.open: dict[str, int] = {}  # lease token → rows not yet recorded
+        self.open: dict[str, set[int]] = {}  # lease token → the ids of its rows not yet recorded
         self.flushed = self.renewed = time.monotonic()
 
     def leased(self, batch: list[Claimed]) -> None:
-        self.open[batch[0].token] = len(batch)
+        self.open[batch[0].token] = {row.id for row in batch}
 
     def answer(self, tag: tuple[Claimed, bool, str], outcome: Outcome) -> None:
         """Learn from one answer (the push service's state too) and record it soon."""
@@ -241,7 +273,7 @@ class _Run:
         if clock - self.flushed >= RECORD_EVERY_S:
             self.flush()
         if self.open and clock - self.renewed > self.dispatcher.lease.total_seconds() / 4:
-            self.dispatcher.renew(list(self.open))
+            self.dispatcher.renew(self.open)
             self.renewed = clock
 
     def flush(self) -> None:
@@ -252,8 +284,9 @@ class _Run:
         group, self.answered = self.answered, []
         record(self.dispatcher.db, group, self.dispatcher.clock(), self.summary, self.dispatcher.rng)
         for row, _ in group:
-            self.open[row.token] -= 1
-            if not self.open[row.token]:
+            rows = self.open[row.token]
+            rows.discard(row.id)
+            if not rows:
                 del self.open[row.token]
 
     def finish(self) -> None:

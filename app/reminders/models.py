@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, Integer, String, Text
+from sqlalchemy import Boolean, DateTime, Index, Integer, String, Text, and_, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from .schedule import split_days
@@ -36,7 +36,7 @@ class Reminder(Base):
     timezone: Mapped[str] = mapped_column(String(64))  # IANA name
     days: Mapped[str] = mapped_column(String(32))  # "mon,tue,…"
     quiet: Mapped[bool] = mapped_column(Boolean, default=False)  # no sound or vibration when it arrives
-    next_due_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    next_due_at: Mapped[datetime] = mapped_column(DateTime)
     done_through: Mapped[str | None] = mapped_column(String(10))  # last local date sent (or skipped)
     retry_after: Mapped[datetime | None] = mapped_column(DateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -73,3 +73,16 @@ class Reminder(Base):
     def to_json(self) -> dict:
         """The stored reminder as the API returns it."""
         return {"endpoint": self.endpoint, **self.settings(), "nextDueAt": self.next_due_at.isoformat() + "Z"}
+
+
+# The dispatcher's indexes (migrations 0003_scale and 0004_parked): the rows waiting, by when each may next be sent,
+# and the rows leased, by when their lease runs out. Each holds only the rows its statements work on.
+_WAITING = and_(Reminder.lease_token.is_(None), Reminder.parked.is_(None))  # parked: never sent (outcomes.py)
+_LEASED = Reminder.lease_token.is_not(None)
+Index(
+    "ix_reminders_ready",
+    func.coalesce(Reminder.retry_after, Reminder.next_due_at),
+    postgresql_where=_WAITING,
+    sqlite_where=_WAITING,
+)
+Index("ix_reminders_lease_until", Reminder.lease_until, postgresql_where=_LEASED, sqlite_where=_LEASED)

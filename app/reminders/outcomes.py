@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import bindparam, delete, null, select, update
 
-from ..db import Database, Prepared
+from ..db import Database
 from .backoff import RETRY_BASE, RETRY_CAP, jittered
 from .models import Reminder
 from .schedule import LATE_LIMIT, advance, end_of_evening, to_naive_utc
@@ -131,8 +131,9 @@ def record(
     gone = [{"row_id": row.id, "token": row.token} for (row, _), plan in zip(group, plans, strict=True) if plan.gone]
     with db.engine.connect() as connection:
         transaction = connection.begin()
-        updated = RECORD_AS_CLAIMED.executemany(connection, changes) if changes else 0
-        deleted = PRUNE_AS_CLAIMED.executemany(connection, gone) if gone else 0
+        # One executemany each; rowcount is the rows matched in all (both drivers count executemany).
+        updated = connection.execute(RECORD_AS_CLAIMED, changes).rowcount if changes else 0
+        deleted = connection.execute(PRUNE, gone).rowcount if gone else 0
         if updated == len(changes) and deleted == len(gone):
             transaction.commit()
             for plan in plans:
@@ -263,10 +264,8 @@ RECORD = (
         parked=bindparam("parked"),
     )
 )
-# The same, only while the row is as claimed (no save changed it since); prepared, as it runs for
-# every few answers.
-RECORD_AS_CLAIMED = Prepared(RECORD.where(REMINDERS.c.updated_at == bindparam("seen")))
+# The same, only while the row is as claimed (no save changed it since).
+RECORD_AS_CLAIMED = RECORD.where(REMINDERS.c.updated_at == bindparam("seen"))
 PRUNE = delete(REMINDERS).where(  # type: ignore[arg-type]
     REMINDERS.c.id == bindparam("row_id"), REMINDERS.c.lease_token == bindparam("token")
 )
-PRUNE_AS_CLAIMED = Prepared(PRUNE)

@@ -1,4 +1,10 @@
-"""Security headers on every response: a strict CSP with no inline script; HSTS over HTTPS."""
+"""Security headers: a strict CSP with no inline script on documents; nosniff everywhere; HSTS over HTTPS.
+
+The CSP, framing, referrer, opener and permissions headers act on documents (pages,
+an SVG opened as one) and on the service worker script (its CSP governs the worker),
+not on the scripts, styles and images a page loads: static files get only nosniff
+(and HSTS), about 520 bytes less on each of the 20 requests of a first load.
+"""
 
 from __future__ import annotations
 
@@ -37,12 +43,17 @@ HSTS = "max-age=31536000"
 
 
 _LOWER = [(name.lower(), name, value) for name, value in HEADERS.items()]
+# Static files: a script or style must never be run as another type; the rest acts on documents only.
+_STATIC = [(lower, name, value) for lower, name, value in _LOWER if lower == "x-content-type-options"]
+STATIC_ENDPOINTS = {"static", "static_unversioned"}
 
 
 def add_security_headers(response: Response) -> Response:
     """Set the headers unless a view chose its own value (one look through the headers, not one per header)."""
     present = {name.lower() for name, _value in response.headers}
-    response.headers.extend([(name, value) for lower, name, value in _LOWER if lower not in present])
+    static = request.endpoint in STATIC_ENDPOINTS and not request.path.endswith(".svg")  # an SVG can be a document
+    headers = _STATIC if static else _LOWER
+    response.headers.extend([(name, value) for lower, name, value in headers if lower not in present])
     if request.is_secure and "strict-transport-security" not in present:
         response.headers.add("Strict-Transport-Security", HSTS)
     return response
