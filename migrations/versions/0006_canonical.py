@@ -61,5 +61,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # SQLite's table copy (batch) cannot carry the expression index ix_reminders_ready: made again after.
+    op.drop_index("ix_reminders_ready", "reminders")
     with op.batch_alter_table("reminders") as batch:
         batch.drop_column("quiet")
+    waiting = sa.text("lease_token IS NULL AND parked IS NULL")
+    ready = [sa.text("coalesce(retry_after, next_due_at)")]
+    op.create_index("ix_reminders_ready", "reminders", ready, postgresql_where=waiting, sqlite_where=waiting)
