@@ -91,12 +91,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def ready_app(http: bool = True) -> Flask:
-    """The app with its database migrated and writable: what `serve` and `dispatch` both start from."""
+    """The app with its database migrated and writable: what `serve` and `dispatch` both start from.
+
+    A database that is read-only, unreachable or on a full disk stops the start with one line
+    saying which (on a full disk SQLite cannot even open its database once a clean stop has
+    removed its shared-memory file). A server whose disk fills while it runs keeps running:
+    writes and /readyz answer 503 "disk full" until there is room again.
+    """
     from . import create_app, db
+    from .health import check_ready
 
     app = create_app(http=http)
     db.upgrade(app)
-    db.check_writable(app)
+    check_ready(app)
     return app
 
 

@@ -12,7 +12,6 @@ import os
 import re
 import sqlite3
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -74,7 +73,7 @@ def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEn
     commits), and a commit costs a write instead of an fsync.
     """
     cursor = dbapi_connection.cursor()
-    with contextlib.suppress(sqlite3.OperationalError):  # read-only: check_writable says what is wrong
+    with contextlib.suppress(sqlite3.OperationalError):  # read-only: health.check_ready says what is wrong
         cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=10000")
@@ -334,11 +333,25 @@ class DatabaseProblem(RuntimeError):
     """The database cannot be used: one line that names it and says why."""
 
 
+# SQLite: no room for a write, or for the shared-memory file WAL mode needs to open the database
+# at all (after a clean stop removed it); PostgreSQL: SQLSTATE 53100 disk_full.
+DISK_FULL_CODES = {"SQLITE_FULL", "SQLITE_IOERR_SHMSIZE", "53100"}
+
+
+def disk_full(error: BaseException) -> bool:
+    """Whether the database failed for want of disk space."""
+    cause = getattr(error, "orig", None) or error
+    code = getattr(cause, "sqlite_errorname", None) or getattr(cause, "sqlstate", None)
+    return code in DISK_FULL_CODES or "no space left on device" in str(cause).lower()
+
+
 def _what(error: BaseException) -> tuple[str, str]:
     """What is wrong, in a few words, and the error's first line (without SQL or a traceback)."""
     cause = getattr(error, "orig", None) or error
     first = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
     lower = first.lower()
+    if disk_full(error):
+        return "has no room to write (disk full)", first
     if "read-only" in lower or "readonly" in lower:
         return "is read-only", first
     if "unable to open" in lower or "does not exist" in lower:
@@ -357,17 +370,3 @@ def describe_problem(error: BaseException, url: str = "") -> str:
 
 def safe_url(engine: Engine) -> str:
     return engine.url.render_as_string(hide_password=True)
-
-
-def check_writable(app: Flask, named: bool = True) -> None:
-    """Write a row and roll it back: raises DatabaseProblem when the database is missing, read-only or away."""
-    engine = get_db(app).engine
-    try:
-        with engine.connect() as connection:
-            transaction = connection.begin()
-            connection.execute(
-                text("INSERT INTO settings (key, value) VALUES (:key, '')"), {"key": f"probe-{uuid.uuid4().hex}"}
-            )
-            transaction.rollback()
-    except SQLAlchemyError as error:
-        raise DatabaseProblem(describe_problem(error, safe_url(engine) if named else "")) from None

@@ -7,6 +7,8 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
+from .db import disk_full
+
 BODY_LIMIT = 4096  # an API request body: a subscription and settings fit in well under 1 KB
 
 
@@ -33,7 +35,8 @@ def database_error(error: SQLAlchemyError) -> ResponseReturnValue:
     """The database went read-only or away while running: a 503 that says so, not a 500."""
     cause = str(getattr(error, "orig", None) or error).strip().splitlines()
     current_app.logger.error("database unavailable: %s", cause[0] if cause else type(error).__name__)
-    message = "the database is not available right now (read-only or unreachable); try again later"
+    why = "disk full" if disk_full(error) else "read-only or unreachable"
+    message = f"the database is not available right now ({why}); try again later"
     return jsonify(error=message), 503, {"Retry-After": "30"}
 
 
