@@ -101,8 +101,12 @@ def test_a_full_disk_makes_readyz_503_disk_full_on_sqlite_until_there_is_room(tm
         filler = fill(disk)
         ready = client.get("/readyz")
         assert ready.status_code == 503 and "(disk full): database or disk is full" in ready.get_json()["error"]
+        saved = client.post("/api/reminders", json=body())
+        assert saved.status_code == 503 and "(disk full)" in saved.get_json()["error"]
+        assert client.get("/").status_code == 200  # pages are read, not written
         filler.unlink()
         assert client.get("/readyz").status_code == 200
+        assert client.post("/api/reminders", json=body()).status_code == 201
         db.get_db(app).dispose()
 
 
