@@ -62,6 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=_port, default=8000, help="port to listen on (default 8000)")
     serve.add_argument("--threads", type=_number("--threads", 1, 256), default=8, help="worker threads (default 8)")
+    serve.add_argument(
+        "--connections",
+        type=_number("--connections", 1, 100_000),
+        default=CONNECTIONS,
+        help=f"most open connections at once (default {CONNECTIONS}; each slow or idle client holds one)",
+    )
     serve.add_argument("--no-dispatch", action="store_true", help="do not send reminders from this process")
     serve.add_argument(
         "--workers",
@@ -85,13 +91,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def ready_app(http: bool = True) -> Flask:
-    """The app with its database migrated and writable: what `serve` and `dispatch` both start from."""
+    """The app with its database migrated and writable: what `serve` and `dispatch` both start from.
+
+    A database that is read-only, unreachable or on a full disk stops the start with one line
+    saying which (on a full disk SQLite cannot even open its database once a clean stop has
+    removed its shared-memory file). A server whose disk fills while it runs keeps running:
+    writes and /readyz answer 503 "disk full" until there is room again.
+    """
     from . import create_app, db
+    from .health import check_ready
     from .reminders.vapid import start_warning
 
     app = create_app(http=http)
     db.upgrade(app)
-    db.check_writable(app)
+    check_ready(app)
     warning = start_warning(app)
     if warning:  # a zero-configuration start: say once what real push services need
         print(warning, file=sys.stderr, flush=True)
@@ -124,7 +137,38 @@ def schedule_dispatch(app: Flask, scheduler: BaseScheduler) -> None:
     )
 
 
-def serve(host: str, port: int, threads: int, dispatch: bool, workers: int = 1) -> None:
+# Waitress stops accepting once this many connections are open, and a client that sends its
+# headers a byte at a time holds one for as long as it likes (waitress times out only silent
+# ones): at its default of 100, a hundred such clients froze the server for every visitor. Far
+# above the thread count, each costs a few KB and a file descriptor while it waits.
+CONNECTIONS = 1000
+SPARE_FILES = 256  # descriptors beside the connections: the database, libcurl, logs, pipes
+IDLE_SECONDS = 30  # a connection that sends nothing for this long is closed (waitress's default: 120)
+
+
+def room_for(connections: int) -> int:
+    """Raise the open-file limit so this many connections fit (up to the hard limit); how many do."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = connections + SPARE_FILES
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        soft = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    return connections if soft == resource.RLIM_INFINITY else max(1, min(connections, soft - SPARE_FILES))
+
+
+def is_loopback(host: str) -> bool:
+    """Whether only this machine can reach the address."""
+    import ipaddress
+
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a host name other than localhost
+        return False
+
+
+def serve(host: str, port: int, threads: int, dispatch: bool, workers: int = 1, connections: int = CONNECTIONS) -> None:
     """Run the app with waitress (not Flask's development server), dispatching in the background.
 
     With more than one worker, gunicorn runs that many processes (app.prefork).
@@ -133,6 +177,8 @@ def serve(host: str, port: int, threads: int, dispatch: bool, workers: int = 1) 
     from waitress.server import create_server
 
     app = ready_app()
+    if not is_loopback(host):
+        print("For the public internet, put nginx in front (deploy/nginx/calmcalf.conf).", flush=True)
     if workers > 1:
         from .prefork import serve_prefork
 
@@ -141,6 +187,9 @@ def serve(host: str, port: int, threads: int, dispatch: bool, workers: int = 1) 
         except OSError as exc:
             raise CannotListen(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
         return
+    fitting = room_for(connections)
+    if fitting < connections:
+        print(f"Open-file limit: {fitting} connections at once, not {connections} (raise it: ulimit -n).", flush=True)
     try:
         server = create_server(
             app,
@@ -152,6 +201,11 @@ def serve(host: str, port: int, threads: int, dispatch: bool, workers: int = 1) 
             max_request_body_size=int(app.config["MAX_REQUEST_BODY_BYTES"]),
             # X-Forwarded-* are judged by the app (ProxyFix, CALMCALF_TRUSTED_PROXIES), so keep them.
             clear_untrusted_proxy_headers=not int(app.config["TRUSTED_PROXIES"]),
+            connection_limit=fitting,
+            # poll(), not select(): select() fails on descriptors above 1023, and stops the server.
+            asyncore_use_poll=True,
+            channel_timeout=IDLE_SECONDS,
+            cleanup_interval=IDLE_SECONDS // 3,
         )
     except OSError as exc:
         raise CannotListen(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
@@ -215,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("alembic").setLevel(logging.WARNING)  # "Context impl …" at every start says nothing
     try:
         if args.command == "serve":
-            serve(args.host, args.port, args.threads, not args.no_dispatch, args.workers)
+            serve(args.host, args.port, args.threads, not args.no_dispatch, args.workers, args.connections)
         elif args.command == "dispatch":
             dispatch(args.once, args.now, args.workers, args.processes)
     except ConfigError as exc:

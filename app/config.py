@@ -30,7 +30,7 @@ class ConfigError(RuntimeError):
 def defaults() -> dict:
     """Every setting with its default; CALMCALF_<NAME> in the environment overrides it."""
     return {
-        # Empty means "compute a hash of the app's files" (see web.versions.asset_version).
+        # Empty means "a hash of what phones keep offline, as rendered" (see web.versions.asset_version).
         "ASSET_VERSION": "",
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
         "DATABASE_URL": "",  # empty: SQLite in the instance folder

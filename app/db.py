@@ -11,7 +11,6 @@ import contextlib
 import os
 import sqlite3
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from .config import ROOT
+from .errors import disk_full
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -69,7 +69,7 @@ def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEn
     commits), and a commit costs a write instead of an fsync.
     """
     cursor = dbapi_connection.cursor()
-    with contextlib.suppress(sqlite3.OperationalError):  # read-only: check_writable says what is wrong
+    with contextlib.suppress(sqlite3.OperationalError):  # read-only: health.check_ready says what is wrong
         cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=10000")
@@ -187,6 +187,8 @@ def _what(error: BaseException) -> tuple[str, str]:
     cause = getattr(error, "orig", None) or error
     first = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
     lower = first.lower()
+    if disk_full(error):
+        return "has no room to write (disk full)", first
     if "read-only" in lower or "readonly" in lower:
         return "is read-only", first
     if "unable to open" in lower or "does not exist" in lower:
@@ -205,17 +207,3 @@ def describe_problem(error: BaseException, url: str = "") -> str:
 
 def safe_url(engine: Engine) -> str:
     return engine.url.render_as_string(hide_password=True)
-
-
-def check_writable(app: Flask, named: bool = True) -> None:
-    """Write a row and roll it back: raises DatabaseProblem when the database is missing, read-only or away."""
-    engine = get_db(app).engine
-    try:
-        with engine.connect() as connection:
-            transaction = connection.begin()
-            connection.execute(
-                text("INSERT INTO settings (key, value) VALUES (:key, '')"), {"key": f"probe-{uuid.uuid4().hex}"}
-            )
-            transaction.rollback()
-    except SQLAlchemyError as error:
-        raise DatabaseProblem(describe_problem(error, safe_url(engine) if named else "")) from None

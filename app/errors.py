@@ -9,6 +9,17 @@ from werkzeug.exceptions import HTTPException
 
 BODY_LIMIT = 4096  # an API request body: a subscription and settings fit in well under 1 KB
 
+# SQLite: no room for a write, or for the shared-memory file WAL mode needs to open the database
+# at all (after a clean stop removed it); PostgreSQL: SQLSTATE 53100 disk_full.
+DISK_FULL_CODES = {"SQLITE_FULL", "SQLITE_IOERR_SHMSIZE", "53100"}
+
+
+def disk_full(error: BaseException) -> bool:
+    """Whether the database failed for want of disk space."""
+    cause = getattr(error, "orig", None) or error
+    code = getattr(cause, "sqlite_errorname", None) or getattr(cause, "sqlstate", None)
+    return code in DISK_FULL_CODES or "no space left on device" in str(cause).lower()
+
 
 def http_error(error: HTTPException) -> ResponseReturnValue:
     """Routing, size and rate-limit errors on /api/ answer in JSON; a 404 page gets a calm page."""
@@ -33,7 +44,8 @@ def database_error(error: SQLAlchemyError) -> ResponseReturnValue:
     """The database went read-only or away while running: a 503 that says so, not a 500."""
     cause = str(getattr(error, "orig", None) or error).strip().splitlines()
     current_app.logger.error("database unavailable: %s", cause[0] if cause else type(error).__name__)
-    message = "the database is not available right now (read-only or unreachable); try again later"
+    why = "disk full" if disk_full(error) else "read-only or unreachable"
+    message = f"the database is not available right now ({why}); try again later"
     return jsonify(error=message), 503, {"Retry-After": "30"}
 
 

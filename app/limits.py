@@ -30,10 +30,17 @@ def trusted_proxies(app: Flask) -> int:
     return value
 
 
+# How long a request waits for the shared storage before the limiter counts in this process's
+# memory instead. Redis answers a hit in well under a millisecond on a LAN; a frozen one (a stopped
+# process, a stalled host) still accepts connections and never answers, so each wait costs the
+# request it falls on: the first hit, then each health check Flask-Limiter makes (1, 2, 4 … 32 s apart).
+STORAGE_TIMEOUT_S = 0.1
+
+
 def storage_options(uri: str) -> dict:
-    """Short timeouts: a storage that is down must not hold requests (they pass, limited in memory)."""
+    """Short timeouts: a storage that is down or frozen must not hold requests (they pass, limited in memory)."""
     if uri.startswith(("redis://", "rediss://")):
-        return {"socket_timeout": 1, "socket_connect_timeout": 1}
+        return {"socket_timeout": STORAGE_TIMEOUT_S, "socket_connect_timeout": STORAGE_TIMEOUT_S}
     return {}
 
 

@@ -29,7 +29,10 @@ ensure_venv() {
       python3 -m venv .venv
     fi
   fi
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check --editable ".${extras}"
+  # The runtime dependencies at the versions a deployment installs (deploy/constraints.txt), so
+  # the tests run on exactly those; after changing pyproject.toml's dependencies: bash scripts/constraints
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --constraint deploy/constraints.txt \
+    --editable ".${extras}"
 }
 
 # TypeScript for scripts/check's JavaScript type check: Debian's nodejs and npm, then

@@ -94,3 +94,16 @@ def test_precache_version_follows_the_app_files(app, client):
     app.config["ASSET_VERSION"] = "next-release"
     assert precache(client)["version"] == "next-release"
     assert client.get("/sw-precache.js").headers["Cache-Control"] == "no-cache"
+
+
+def test_every_server_on_the_same_release_gives_the_same_version(tmp_path):
+    """The version is a hash of the pages as rendered, so it must not depend on the database, the
+    machine or the order requests come in; servers behind one nginx must agree."""
+    from tests.conftest import make_app
+
+    (tmp_path / "one").mkdir()
+    (tmp_path / "two").mkdir()
+    first = make_app(tmp_path / "one").test_client()
+    first.get("/doctor?lang=ru")  # a page rendered (and cached) first: it changes nothing
+    second = make_app(tmp_path / "two", API_RATE_LIMIT="5 per minute", TRUSTED_PROXIES=1).test_client()
+    assert precache(first)["version"] == precache(second)["version"]

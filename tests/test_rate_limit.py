@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import http.client
 import os
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -16,7 +18,7 @@ from tests.test_server import env_for, wait_for
 
 
 @pytest.fixture(scope="module")
-def redis_url():
+def redis_server():
     """A Redis server of our own on 127.0.0.1 (scripts/test installs Debian's redis-server)."""
     binary = redis_binary()
     if binary is None:
@@ -25,8 +27,13 @@ def redis_url():
             pytest.fail(message)
         pytest.skip(message)
     server = RedisServer(binary).start()
-    yield server.url
+    yield server
     server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server):
+    return redis_server.url
 
 
 def call(port: int, method: str, path: str, client_ip: str, proto: str = "http") -> http.client.HTTPResponse:
@@ -105,3 +112,30 @@ def test_a_bad_trusted_proxies_value_stops_the_app(tmp_path, value):
 
     with pytest.raises(ConfigError, match="CALMCALF_TRUSTED_PROXIES"):
         make_app(tmp_path, TRUSTED_PROXIES=value)
+
+
+def test_a_frozen_redis_costs_a_request_at_most_a_short_timeout(tmp_path, redis_server):
+    """A Redis that stops answering (SIGSTOP) but still accepts connections: the budget moves to memory quickly.
+
+    With 1 s timeouts the first call took 2 s and every health check after it 1 s; now each is one
+    0.1 s wait (limits.STORAGE_TIMEOUT_S). The bound here, half a second, leaves room for a busy machine.
+    """
+    from app.limits import STORAGE_TIMEOUT_S
+
+    redis_process = redis_server.process
+    client = make_app(tmp_path, RATELIMIT_STORAGE_URI=redis_server.url, API_RATE_LIMIT="1000 per minute").test_client()
+    assert client.get("/api/push/public-key").status_code == 200  # connected and counting in Redis
+    redis_process.send_signal(signal.SIGSTOP)
+    costs = []
+    try:
+        deadline = time.monotonic() + 4  # the first hit, then health checks 1 and 3 s after it
+        while time.monotonic() < deadline:
+            started = time.monotonic()
+            assert client.get("/api/push/public-key").status_code == 200
+            costs.append(time.monotonic() - started)
+            time.sleep(0.05)
+    finally:
+        redis_process.send_signal(signal.SIGCONT)
+    waits = [cost for cost in costs if cost >= STORAGE_TIMEOUT_S]
+    assert len(waits) >= 2, f"the frozen Redis was never waited for: {costs}"  # the test would see a 2 s wait
+    assert max(costs) < 0.5, f"a request waited {max(costs):.2f} s for a frozen Redis"

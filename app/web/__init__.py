@@ -7,8 +7,9 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Language, plural forms, headers, page caching, versioned static files, and the page and PWA blueprints."""
-    from . import assets, caching, i18n, pages, plurals, pwa, security
+    from . import assets, caching, i18n, pages, plurals, pwa, security, versions
 
+    versions.init_app(app, pwa.offline_bytes)  # the app's version: a hash of what phones keep offline
     i18n.init_app(app)
     plurals.init_app(app)
     security.init_app(app)

@@ -22,7 +22,7 @@ from flask_babel import get_locale
 from werkzeug.http import parse_etags
 
 from .i18n import vary_headers
-from .versions import asset_version
+from .versions import configured_version
 
 # What a rendered page's bytes depend on besides the URL and the app version: its
 # encoding, and the request headers that choose its language (Accept-Language, Cookie).
@@ -135,7 +135,7 @@ def page_key() -> tuple | None:
         return None
     if "HX-Request" in request.headers:
         return None  # a fragment: not the page
-    return (request.endpoint, request.path, str(get_locale()), asset_version())
+    return (request.endpoint, request.path, str(get_locale()), configured_version())
 
 
 def _page_cache() -> BoundedCache:

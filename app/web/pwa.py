@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, url_for
+from flask import Blueprint, Flask, Response, current_app, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
@@ -34,6 +35,34 @@ def precache_urls() -> list[str]:
 def precache_pages() -> list[str]:
     """Every page and the manifest: the worker caches each in every language (PATH?lang=xx)."""
     return [*OFFLINE_PAGES, "/manifest.webmanifest"]
+
+
+def precache_list() -> dict:
+    """What the worker caches and in which languages (its version aside)."""
+    return {
+        "urls": precache_urls(),
+        "pages": precache_pages(),
+        "languages": current_app.config["LOCALES"],
+        "defaultLanguage": DEFAULT_LOCALE,
+    }
+
+
+def rendered(app: Flask, path: str, lang: str) -> bytes:
+    """A page's bytes as the worker's precache gets them (PATH?lang=xx), from its view, not the page cache."""
+    # A context of its own: Flask-Babel keeps the chosen language on `g` for the whole request.
+    with app.app_context(), app.test_request_context(path, query_string={"lang": lang}):
+        return app.make_response(app.dispatch_request()).get_data()
+
+
+def offline_bytes(app: Flask) -> Iterator[bytes]:
+    """What phones keep offline: the worker, its precache list, and every page in every language."""
+    yield (ROOT / "service_worker.js").read_bytes()
+    with app.app_context(), app.test_request_context():
+        yield json.dumps(precache_list(), sort_keys=True).encode()  # static URLs carry static/'s hash
+    for lang in app.config["LOCALES"]:
+        for path in precache_pages():
+            yield f"{path}?lang={lang}".encode()
+            yield rendered(app, path, lang)
 
 
 def _no_cache(response: Response) -> Response:
@@ -93,12 +122,6 @@ def sw_precache() -> Response:
     The browser compares imported scripts byte for byte when it checks for an
     update, so a new version here installs a new worker.
     """
-    data = {
-        "version": asset_version(),
-        "urls": precache_urls(),
-        "pages": precache_pages(),
-        "languages": current_app.config["LOCALES"],
-        "defaultLanguage": DEFAULT_LOCALE,
-    }
+    data = {"version": asset_version(), **precache_list()}
     script = f"self.CALMCALF_PRECACHE = {json.dumps(data)};\n"
     return _no_cache(Response(script, mimetype="text/javascript"))

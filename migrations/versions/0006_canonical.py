@@ -7,14 +7,14 @@ or zero-padded port, empty path segments, an empty query, percent-encoding) are 
 subscription: the most recently saved row is kept, under the canonical spelling.
 
 Revision ID: 0006_canonical
-Revises: 0004_parked
+Revises: 0005_heartbeat
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_canonical"
-down_revision = "0004_parked"
+down_revision = "0005_heartbeat"
 branch_labels = None
 depends_on = None
 
