@@ -24,7 +24,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from ..db import get_db
 from ..errors import BODY_LIMIT
-from ..web.i18n import day_names
+from ..web.i18n import day_names, zone_name
 from .api import test_send
 from .models import Reminder
 from .schedule import DAYS
@@ -88,7 +88,7 @@ def status_of(reminder: Reminder | None, saved: bool = False) -> dict:
         "Reminders are on: %(time)s on %(days)s (%(timezone)s).",
         time=reminder.local_time,
         days=when,
-        timezone=reminder.timezone,
+        timezone=zone_name(reminder.timezone),
     )
     now = datetime.now(UTC)
     state = tonight(reminder, now)

@@ -15,6 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from babel import Locale
+from babel.dates import get_timezone_location
 from flask import Flask, Response, request
 from flask_babel import Babel, get_locale
 from flask_babel import gettext as _
@@ -65,6 +66,17 @@ def day_names() -> list[tuple[str, str]]:
         ("sat", _("Sat")),
         ("sun", _("Sun")),
     ]
+
+
+def zone_name(zone: str) -> str:
+    """A time zone as people know it, in the page's language: its main city ("Москва" for
+    Europe/Moscow, "Nueva York" for America/New_York, from CLDR through Babel); else its IANA name."""
+    if zone.startswith("Etc/"):  # "Etc/GMT+3" is three hours behind: CLDR would call it "GMT+3"
+        return zone
+    try:
+        return str(get_timezone_location(zone, locale=get_locale() or DEFAULT_LOCALE, return_city=True))
+    except (LookupError, ValueError):
+        return zone
 
 
 def init_app(app: Flask) -> None:
