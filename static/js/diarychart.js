@@ -100,7 +100,9 @@ const ofNights = (root, n, total) => plural(root, 'of-nights', total, { n, total
  */
 export function summary(root, rows) {
   const sum = totals(rows);
-  if (!sum.nights) return message(root, 'nothing-recorded');
+  const medicines = rows.reduce((s, r) => s + r.medicines.length, 0);
+  const marked = medicines ? ` ${plural(root, 'chart-medicines', medicines)}` : '';
+  if (!sum.nights) return message(root, 'nothing-recorded') + marked;
   const since = rows.find((r) => r.recorded).night;
   const period = since === rows[0].night
     ? message(root, 'last-weeks', { nights: plural(root, 'count-nights', sum.nights) })
@@ -111,8 +113,7 @@ export function summary(root, rows) {
     nights: ofNights(root, sum.crampNights, sum.nights),
     routine: ofNights(root, sum.routine, sum.nights),
   });
-  const medicines = rows.reduce((s, r) => s + r.medicines.length, 0);
-  return medicines ? `${text} ${plural(root, 'chart-medicines', medicines)}` : text;
+  return text + marked;
 }
 
 /** "0.33 cramps a night over 3 nights", or "not enough nights yet". */

@@ -33,7 +33,7 @@ class ReliefStep:
 
 
 # Never press or massage a leg that may hold a clot: said on the step that says to rub the calf.
-NOT_IF_SWOLLEN = _l("Not if the leg is swollen, warm, red or darker: do not rub it.")
+NOT_IF_SWOLLEN = _l("Not if the leg is swollen, warm or red.")
 
 # In the order the guidance gives them. No source names an exact hold time;
 # "hold about 30 seconds, then repeat" fits all of them. The sequence loops
