@@ -159,4 +159,4 @@ ALSO_TRY = (
     },
 )
 # Late in pregnancy balance changes: the seated routine is there for that too.
-PREGNANT_SEATED = _l("Pregnant, or unsteady on your feet? Do it sitting down.")
+PREGNANT_SEATED = _l("Late in pregnancy, or if your balance is unsure, choose this.")
