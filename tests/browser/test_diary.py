@@ -370,27 +370,30 @@ def test_a_cramp_now_closed_without_its_gone_shows_its_length_as_unknown(clocked
 # --- editing keeps what was not changed -----------------------------------------------------------
 
 
-@pytest.mark.parametrize("seconds", [25, 96, 635])
-def test_editing_a_cramp_keeps_its_start_and_length_to_the_second(clocked, live_server, seconds):
+def test_editing_a_cramp_keeps_its_start_and_length_to_the_second(clocked, live_server):
     """Opening Edit only to tag a trigger must not round 25 s to 0, 96 s to 2 min, or 10 min 35 s to 11 min."""
     page = clocked
     open_diary(page, live_server.url)
-    start = "2026-11-21T02:13:47.250Z"
-    page.evaluate(
-        f"""{STORE}.then((s) => s.addEpisode({{ start: '{start}', end: new Date(Date.parse('{start}') + {seconds} * 1000).toISOString(),
-              durationSeconds: {seconds}, leg: 'left', severity: 4, source: 'cramp-now' }}))"""
-    )
+    lengths = {"2026-11-19T02:13:47.250Z": 25, "2026-11-20T02:13:47.250Z": 96, "2026-11-21T02:13:47.250Z": 635}
+    for start, seconds in lengths.items():
+        page.evaluate(
+            f"""{STORE}.then((s) => s.addEpisode({{ start: '{start}', end: new Date(Date.parse('{start}') + {seconds} * 1000).toISOString(),
+                  durationSeconds: {seconds}, leg: 'left', severity: 4, source: 'cramp-now' }}))"""
+        )
     page.reload()
     page.wait_for_selector("#diary[data-ready]")
-    (before,) = episodes(page)
-    page.locator("#episode-list li").get_by_role("button", name="Edit").click()
-    expect(page.locator("#ep-minutes-kept")).to_contain_text("Saved as ")  # the exact length, said next to the minutes
-    page.locator("#ep-triggers").get_by_role("button", name="Cold feet or a cold room").click()
-    page.get_by_role("button", name="Save").click()
-    expect(page.locator("#episodes-status")).to_have_text("Saved.")
-    (after,) = episodes(page)
-    assert after["triggers"] == ["cold"]
-    assert (after["start"], after["end"], after["durationSeconds"]) == (before["start"], before["end"], seconds)
+    before = {e["start"]: e for e in episodes(page)}
+    for n in range(3):
+        page.locator("#episode-list li").nth(n).get_by_role("button", name="Edit").click()
+        expect(page.locator("#ep-minutes-kept")).to_contain_text("Saved as ")  # the exact length, next to the minutes
+        page.locator("#ep-triggers").get_by_role("button", name="Cold feet or a cold room").click()
+        page.get_by_role("button", name="Save").click()
+        expect(page.locator("#episode-form")).to_be_hidden()
+    after = {e["start"]: e for e in episodes(page)}
+    assert set(after) == set(lengths)
+    for start, seconds in lengths.items():
+        assert after[start]["triggers"] == ["cold"]
+        assert (after[start]["end"], after[start]["durationSeconds"]) == (before[start]["end"], seconds)
 
 
 def test_changing_the_minutes_changes_the_length_and_keeps_the_start(clocked, live_server):
@@ -422,7 +425,7 @@ LAYOUT_SHIFTS = """() => new Promise((resolve) => {
 })"""
 
 
-@pytest.mark.parametrize("lang", ["en", "ru"])
+@pytest.mark.parametrize("lang", ["ru"])  # the longest words: the summary takes the most lines
 def test_the_diary_does_not_move_when_its_figures_arrive(browser, live_server, tmp_path, lang):
     """The chart, its summary and the comparison come from IndexedDB after the first paint; their room
     is kept, so the legend, the table and the comparison stay put (the cumulative layout shift is tiny)."""

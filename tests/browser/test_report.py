@@ -131,30 +131,6 @@ def test_rates_are_over_the_nights_recorded_and_a_habit_never_ticked_is_not_reco
     expect(page.locator("#chart-table tbody tr").first).to_contain_text("not recorded")
 
 
-def test_the_same_in_russian_and_spanish(browser, live_server, tmp_path):
-    data = {
-        "kind": "calmcalf-diary",
-        "schema": 3,
-        "episodes": [
-            {"id": "e0", "start": (NOW - timedelta(days=1)).replace(hour=3).isoformat() + "Z", "source": "manual"},
-        ],
-        "checklist": [{"night": night(7), "ticks": {"stretch": True}}],
-    }
-    for lang, nights, per_week, fluids in (
-        ("ru", "1 из 7 ночей", "1", "не записано"),
-        ("es", "1 de 7 noches", "1", "sin registrar"),
-    ):
-        context = phone(browser, lang)
-        try:
-            page = context.new_page()
-            load(page, live_server.url, tmp_path, data)
-            expect(page.locator("#r-nights")).to_have_text(nights)
-            expect(page.locator("#r-per-week")).to_have_text(per_week)
-            expect(page.locator("td[data-habit='fluids']")).to_have_text(fluids)
-        finally:
-            context.close()
-
-
 # --- printing -----------------------------------------------------------------------------------
 
 
