@@ -253,9 +253,16 @@ PROPER_NAMES = {
     "calm", "calf", "nhs", "nice", "cks", "uclh", "mayo", "cochrane", "allen", "kirby", "am", "fam", "physician",
     "hallegraeff", "j", "physiother", "et", "al", "hawke", "garrison", "baker", "healthdirect",
     "csv", "json", "iphone", "ipad", "ios", "push", "web", "europe", "madrid",  # (IANA zone names)
+    "fda", "mhra",
 }  # fmt: skip
+# Where care is sought, in the words of the reader's country (emergency.py's urgent routes and who looks
+# after a pregnancy): kept beside the translation, e.g. «клиника неотложной помощи (urgent care)».
+LOCAL_TERMS = {"urgent", "care", "er", "ob", "gyn", "midwife", "guardia", "urgencias", "matrona", "obstetra"}
 # Words that are also words of the page's own language (or units it writes the same way).
-SHARED = {"es": {"a", "no", "me", "son", "total", "alcohol", "min", "s", "internet", "normal"}, "ru": set()}
+SHARED = {
+    "es": {"a", "no", "me", "son", "total", "alcohol", "min", "s", "internet", "normal", "hospital", "local"},
+    "ru": set(),
+}
 WORD = re.compile(r"[^\W\d_]+")  # letters of any script; only all-ASCII words can be English
 
 
@@ -265,7 +272,7 @@ def english_words() -> frozenset[str]:
     for ids in extracted().values():
         for text in ids:
             words.update(w.lower() for w in WORD.findall(re.sub(r"%\(\w+\)s", "", text)) if w.isascii())
-    return frozenset(words - PROPER_NAMES)
+    return frozenset(words - PROPER_NAMES - LOCAL_TERMS)
 
 
 def english_left(html: str, lang: str) -> list[str]:

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import get_origin
 from zoneinfo import ZoneInfo
 
+from babel.dates import get_timezone_location
 from flask import Blueprint, Flask, current_app, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -94,6 +95,17 @@ def stored() -> Reminder | None:
     return service.owned(get_db(), proof) if proof else None
 
 
+def zone_name(zone: str) -> str:
+    """A time zone as people know it, in the page's language: its main city ("Москва" for
+    Europe/Moscow, "Nueva York" for America/New_York, from CLDR through Babel); else its IANA name."""
+    if zone.startswith("Etc/"):  # "Etc/GMT+3" is three hours behind: CLDR would call it "GMT+3"
+        return zone
+    try:
+        return str(get_timezone_location(zone, locale=get_locale() or "en", return_city=True))
+    except (LookupError, ValueError):
+        return zone
+
+
 def _local_hhmm(instant: datetime, zone: str) -> str:
     return instant.astimezone(ZoneInfo(zone)).strftime("%H:%M")
 
@@ -109,7 +121,7 @@ def status_of(reminder: Reminder | None, saved: bool = False) -> dict:
         "Reminders are on: %(time)s on %(days)s (%(timezone)s).",
         time=reminder.local_time,
         days=when,
-        timezone=reminder.timezone,
+        timezone=zone_name(reminder.timezone),
     )
     now = datetime.now(UTC)
     state = tonight(reminder, now)

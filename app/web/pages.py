@@ -59,7 +59,7 @@ SCRIPTS = {
         "entry": "reminders.js",
         "imports": ["text.js", "dom.js", "install.js", "base64url.js", *_NIGHT_DONE, "nights.js"],
     },
-    "doctor": {"entry": "doctor.js", "imports": ["country.js"]},
+    "doctor": {"entry": "doctor.js", "imports": ["country.js", "zones.js"]},
 }
 
 # Every page the service worker precaches, so all of them open offline.

@@ -1,8 +1,20 @@
-// Which country's numbers to show: chosen once on "When to see a doctor" and kept on
-// the device, else a region the browser names (en-US, es-MX), else the language's country.
-// Every country's numbers are in the page, so this works offline.
+// Which country's numbers and words to show: chosen once on "When to see a doctor" and kept
+// on the device, else the country of the phone's time zone (a Russian-language phone in Madrid
+// is in Spain), else a region the browser's languages name (en-US, es-MX), else the country the
+// page's language suggests (none for English). Every country's words are in the page, so this
+// works offline.
+
+import { ZONES } from './zones.js';
 
 const KEY = 'calmcalf.country';
+
+/** The region (ES, US, DE…) of the phone's time zone, or null. */
+export function zoneRegion(zone = Intl.DateTimeFormat().resolvedOptions().timeZone) {
+  for (const [region, zones] of Object.entries(ZONES)) {
+    if (zones.split(' ').includes(zone)) return region;
+  }
+  return null;
+}
 
 /**
  * The country to show.
@@ -24,6 +36,8 @@ export function chosenCountry(entries, fallback) {
     // Storage blocked: fall through to the guess.
   }
   if (stored && known.has(stored)) return stored;
+  const zone = zoneRegion();
+  if (zone && known.has(zone)) return known.get(zone);
   for (const tag of navigator.languages || []) {
     try {
       const { region } = new Intl.Locale(tag);

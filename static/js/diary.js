@@ -1,4 +1,4 @@
-// The diary: a chart of the last 8 weeks, routine nights against the rest,
+// The diary: a chart of the last 8 weeks (figures over the nights recorded), routine nights against the rest,
 // habits and possible triggers, every episode (add, edit, delete), medicine
 // changes, and export/import of everything on the device. The pieces:
 // diarychart.js, diarycompare.js, diarylist.js, diaryform.js, diarymedicines.js,
@@ -11,7 +11,7 @@ import { listMedicines, listNightNotes } from './notes.js';
 import { exportData, importData } from './transfer.js';
 import { ImportProblem } from './diaryfile.js';
 import { dateKey } from './nights.js';
-import { compare, nightly, windowNights } from './diarydata.js';
+import { compare, firstRecordedNight, nightly, windowNights } from './diarydata.js';
 import { CSV_COLUMNS, diaryCsv, download } from './diarycsv.js';
 import { drawChart, drawTable, keepChartFitted, rateText, summary } from './diarychart.js';
 import { drawFactors } from './diarycompare.js';
@@ -39,10 +39,11 @@ async function refresh(root, list, medicinesSection) {
   const [checklist, episodes, medicines, notes] = await Promise.all([
     listChecklist(), listEpisodes(), listMedicines(), listNightNotes(),
   ]);
-  const rows = nightly(episodes, checklist, windowNights(WEEKS), { notes, medicines });
+  const since = firstRecordedNight(episodes, checklist, notes);
+  const rows = nightly(episodes, checklist, windowNights(WEEKS), { notes, medicines, since });
   root.rows = rows;
   drawChart($('chart'), rows);
-  drawTable($('chart-table', HTMLTableElement).tBodies[0], rows);
+  drawTable(root, $('chart-table', HTMLTableElement).tBodies[0], rows);
   setText('chart-summary', summary(root, rows));
   const figures = compare(rows);
   setText('compare-routine', rateText(root, figures.routine));

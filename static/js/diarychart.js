@@ -1,10 +1,10 @@
 // The diary's chart of the last weeks (bars of cramps per night, brighter for
-// more severe, routine nights and medicine changes marked), its summary in
-// words, and the same weeks as a table.
+// more severe, routine nights and medicine changes marked, the nights before the
+// first record shaded as not recorded), its summary in words, and the same weeks as a table.
 
 import { element, svgElement } from './dom.js';
 import { message, plural } from './text.js';
-import { weekly } from './diarydata.js';
+import { totals, weekly } from './diarydata.js';
 import { nightDate } from './nights.js';
 
 const HEIGHT = 170;
@@ -35,6 +35,9 @@ export function drawChart(container, rows) {
     const y = BASE - (level / most) * 110;
     chart.append(svgElement('line', { x1: 0, x2: width, y1: y, y2: y, class: 'grid' }));
   }
+  const unrecorded = rows.findIndex((r) => r.recorded);
+  const before = unrecorded < 0 ? rows.length : unrecorded;
+  if (before) chart.append(svgElement('rect', { x: 0, y: 0, width: before * step, height: 140, class: 'unrecorded' }));
   chart.append(svgElement('line', { x1: 0, x2: width, y1: BASE, y2: BASE, class: 'axis' }));
   rows.forEach((row, i) => {
     const x = i * step;
@@ -70,30 +73,47 @@ export function keepChartFitted(container, rowsNow) {
   }).observe(container);
 }
 
-/** One row per week: its first night, cramps, worst severity, routine nights. */
-export function drawTable(tbody, rows) {
+/** One row per week: its first night, cramps, worst severity, routine nights of its recorded nights. */
+export function drawTable(root, tbody, rows) {
   tbody.replaceChildren(...weekly(rows).map((week) => {
     const tr = element('tr');
+    tr.append(element('th', { scope: 'row' }, shortDate(week.start)));
+    if (!week.recorded) {
+      tr.append(element('td', { colspan: '3' }, message(root, 'not-recorded')));
+      return tr;
+    }
     tr.append(
-      element('th', { scope: 'row' }, shortDate(week.start)),
       element('td', {}, String(week.cramps)),
       element('td', {}, week.worst == null ? '–' : String(week.worst)),
-      element('td', {}, `${week.routine}/7`),
+      element('td', {}, `${week.routine}/${week.recorded}`),
     );
     return tr;
   }));
 }
 
-/** "Last 8 weeks: 4 cramps on 4 nights. Stretch routine done on 3 nights." (and the medicine changes marked) */
+/** "3 of 8 nights" */
+const ofNights = (root, n, total) => plural(root, 'of-nights', total, { n, total });
+
+/**
+ * "Recorded since 28 Nov: 8 nights. 4 cramps on 3 of 8 nights. Stretch routine on 5 of 8 nights."
+ * (or "Last 8 weeks: 56 nights." for a longer diary; and the medicine changes marked).
+ */
 export function summary(root, rows) {
-  const cramps = rows.reduce((s, r) => s + r.cramps, 0);
+  const sum = totals(rows);
   const medicines = rows.reduce((s, r) => s + r.medicines.length, 0);
+  const marked = medicines ? ` ${plural(root, 'chart-medicines', medicines)}` : '';
+  if (!sum.nights) return message(root, 'nothing-recorded') + marked;
+  const since = rows.find((r) => r.recorded).night;
+  const period = since === rows[0].night
+    ? message(root, 'last-weeks', { nights: plural(root, 'count-nights', sum.nights) })
+    : message(root, 'recorded-since', { date: shortDate(since), nights: plural(root, 'count-nights', sum.nights) });
   const text = message(root, 'summary', {
-    cramps: plural(root, 'count-cramps', cramps),
-    nights: plural(root, 'on-nights', rows.filter((r) => r.cramps).length),
-    routine: plural(root, 'on-nights', rows.filter((r) => r.routine).length),
+    period,
+    cramps: plural(root, 'count-cramps', sum.cramps),
+    nights: ofNights(root, sum.crampNights, sum.nights),
+    routine: ofNights(root, sum.routine, sum.nights),
   });
-  return medicines ? `${text} ${plural(root, 'chart-medicines', medicines)}` : text;
+  return text + marked;
 }
 
 /** "0.33 cramps a night over 3 nights", or "not enough nights yet". */

@@ -1,6 +1,10 @@
 // Figures from the diary: per night, per week, routine nights against the rest,
 // and nights with and without each habit and possible trigger. Pure functions over
 // the stored records, shared by the diary and the printed report (CSV: diarycsv.js).
+//
+// Every figure is over the nights the person recorded: from the night of their first
+// record (a cramp, a checklist tick, the routine, an evening note) to the night we are
+// in. The nights before it are "not recorded", never nights without cramps.
 
 import { nightOf, shiftNight } from './nights.js';
 
@@ -13,13 +17,33 @@ export function windowNights(weeks, now = new Date()) {
 }
 
 /**
- * One row per night: cramps, worst severity, episodes, whether the routine was done,
- * that evening's ticks and note of possible triggers (null: not noted), and the
- * medicine changes dated that day.
+ * The night of the first record: a cramp, a checklist night with a tick (the routine
+ * ticks one), or an evening note of possible triggers. Null when nothing is recorded.
+ * Medicine changes do not count: a date typed for a medicine says nothing about the nights.
  */
-export function nightly(episodes, checklist, nights, { notes = [], medicines = [] } = {}) {
+export function firstRecordedNight(episodes, checklist, notes = []) {
+  const nights = [
+    ...episodes.map((e) => nightOf(new Date(e.start))),
+    ...checklist.filter((c) => Object.values(c.ticks || {}).some(Boolean)).map((c) => c.night),
+    ...notes.map((n) => n.night),
+  ];
+  return nights.length ? nights.reduce((a, b) => (b < a ? b : a)) : null;
+}
+
+/** The recorded nights of the last `weeks` weeks: from the first record (or the window's start) to now. */
+export function recordedNights(first, weeks, now = new Date()) {
+  return first ? windowNights(weeks, now).filter((night) => night >= first) : [];
+}
+
+/**
+ * One row per night: whether it is recorded (on or after `since`), cramps, worst
+ * severity, episodes, whether the routine was done, that evening's ticks and note of
+ * possible triggers (null: not noted), and the medicine changes dated that day.
+ */
+export function nightly(episodes, checklist, nights, { notes = [], medicines = [], since = null } = {}) {
   const rows = new Map(nights.map((night) => [night, {
-    night, cramps: 0, worst: null, routine: false, episodes: [], ticks: {}, triggers: null, medicines: [],
+    night, recorded: since != null && night >= since,
+    cramps: 0, worst: null, routine: false, episodes: [], ticks: {}, triggers: null, medicines: [],
   }]));
   for (const episode of episodes) {
     const row = rows.get(nightOf(new Date(episode.start)));
@@ -42,7 +66,7 @@ export function nightly(episodes, checklist, nights, { notes = [], medicines = [
   return [...rows.values()];
 }
 
-/** Seven nights to a row, for the table beside the chart. */
+/** Seven nights to a row, for the table beside the chart: `recorded` is how many of them were. */
 export function weekly(rows) {
   const weeks = [];
   for (let i = 0; i < rows.length; i += 7) {
@@ -50,6 +74,7 @@ export function weekly(rows) {
     const severities = week.map((r) => r.worst).filter((s) => s != null);
     weeks.push({
       start: week[0].night,
+      recorded: week.filter((r) => r.recorded).length,
       cramps: week.reduce((sum, r) => sum + r.cramps, 0),
       worst: severities.length ? Math.max(...severities) : null,
       routine: week.filter((r) => r.routine).length,
@@ -58,15 +83,22 @@ export function weekly(rows) {
   return weeks;
 }
 
-/**
- * Cramps per night on routine nights and on other nights. Only finished nights
- * count (not the one we are in), from the first night the diary was used.
- */
+/** Cramps per night on routine nights and on other nights: recorded, finished nights only (not the one we are in). */
 export function compare(rows, now = new Date()) {
   const current = nightOf(now);
-  const firstUsed = rows.findIndex((r) => r.cramps > 0 || r.routine);
-  const used = firstUsed < 0 ? [] : rows.slice(firstUsed).filter((r) => r.night !== current);
+  const used = rows.filter((r) => r.recorded && r.night !== current);
   return { routine: rate(used.filter((r) => r.routine)), other: rate(used.filter((r) => !r.routine)) };
+}
+
+/** The recorded rows' totals: nights, cramps, nights with cramps, routine nights. */
+export function totals(rows) {
+  const recorded = rows.filter((r) => r.recorded);
+  return {
+    nights: recorded.length,
+    cramps: recorded.reduce((sum, r) => sum + r.cramps, 0),
+    crampNights: recorded.filter((r) => r.cramps).length,
+    routine: recorded.filter((r) => r.routine).length,
+  };
 }
 
 /** Cramps per night over a list of nights. */

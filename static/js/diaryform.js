@@ -1,8 +1,10 @@
 // "Add a cramp" and "Edit this cramp": one short form (when, leg, severity,
 // minutes, possible triggers, note) that checks its fields and says what is wrong at the field.
+// The form shows whole minutes; editing keeps the stored start and length to the second
+// unless the person changes those fields (adding a trigger must not turn 96 s into 2 min).
 
 import { $ } from './dom.js';
-import { message, setText } from './text.js';
+import { duration, message, setText } from './text.js';
 import { localMinute } from './nights.js';
 import { TriggerChips } from './triggers.js';
 
@@ -27,6 +29,7 @@ export class EpisodeForm {
     });
     $('cancel-episode').addEventListener('click', () => this.close());
     this.triggers = new TriggerChips($('ep-triggers'));
+    this.kept = null; // while editing: the stored start and length, and the fields as they were shown
   }
 
   open(episode = null) {
@@ -38,6 +41,12 @@ export class EpisodeForm {
     elements.severity.value = episode?.severity ?? '';
     elements.minutes.value = episode?.durationSeconds != null ? Math.round(episode.durationSeconds / 60) : '';
     elements.note.value = episode?.note ?? '';
+    this.kept = episode ? {
+      start: episode.start, end: episode.end ?? null, durationSeconds: episode.durationSeconds ?? null,
+      when: elements.when.value, minutes: elements.minutes.value,
+    } : null;
+    const exact = episode?.durationSeconds != null && episode.durationSeconds % 60 !== 0;
+    setText('ep-minutes-kept', exact ? message(this.root, 'length-kept', { duration: duration(this.root, episode.durationSeconds) }) : '');
     this.triggers.set(episode?.triggers ?? []);
     this.showError('ep-when', '');
     this.showError('ep-minutes', '');
@@ -47,6 +56,7 @@ export class EpisodeForm {
   }
 
   close() {
+    this.kept = null;
     this.form.hidden = true;
     $('add-episode').hidden = false;
     this.editing = null;
@@ -80,6 +90,21 @@ export class EpisodeForm {
     return bad ? undefined : minutes;
   }
 
+  /** Start, end and length: as stored for the fields left as they were, else from the form. */
+  timing(when, minutes) {
+    const { kept } = this;
+    const sameWhen = kept && this.form.elements.when.value === kept.when;
+    const sameMinutes = kept && this.form.elements.minutes.value.trim() === kept.minutes;
+    if (sameWhen && sameMinutes) return { start: kept.start, end: kept.end, durationSeconds: kept.durationSeconds };
+    const start = sameWhen ? new Date(kept.start) : when;
+    const durationSeconds = sameMinutes ? kept.durationSeconds : minutes === null ? null : minutes * 60;
+    return {
+      start: start.toISOString(),
+      end: durationSeconds === null ? null : new Date(start.getTime() + durationSeconds * 1000).toISOString(),
+      durationSeconds,
+    };
+  }
+
   /** The form's values as episode fields, or null after showing what is wrong. */
   read() {
     const when = this.readWhen();
@@ -89,11 +114,8 @@ export class EpisodeForm {
       return null;
     }
     const { elements } = this.form;
-    const durationSeconds = minutes === null ? null : minutes * 60;
     return {
-      start: when.toISOString(),
-      end: durationSeconds === null ? null : new Date(when.getTime() + durationSeconds * 1000).toISOString(),
-      durationSeconds,
+      ...this.timing(when, minutes),
       leg: elements.leg.value || null,
       severity: elements.severity.value === '' ? null : Number(elements.severity.value),
       note: elements.note.value.trim(),

@@ -1,5 +1,5 @@
-// "When to see a doctor": the numbers of the person's country, chosen once and
-// remembered on the device (country.js). Every country's numbers are in the page, so this works offline.
+// "When to see a doctor": the numbers, urgent route and pregnancy contact of the person's country,
+// chosen once and remembered on the device (country.js). Every country's words are in the page, so this works offline.
 
 import { chosenCountry, rememberCountry, showCountry } from './country.js';
 

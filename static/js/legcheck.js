@@ -1,22 +1,28 @@
-// After "It's gone": "Is one leg swollen, warm, red or darker than usual?" One tap on
-// "Yes" opens the urgent advice (a possible clot: do not rub it); it never blocks closing the screen.
+// After "It's gone", before any warmth tip: "Is one leg swollen, warm, red or darker than usual?"
+// "Yes" opens the urgent advice (a possible clot: do not rub it, no warmth); "No" shows the
+// warmth tip, which waits for that answer. It never blocks closing the screen.
 
 export class LegCheck {
   /** @param {HTMLElement} root the check's section */
   constructor(root) {
-    this.button = /** @type {HTMLButtonElement} */ (root.querySelector('[aria-controls]'));
-    this.advice = document.getElementById(this.button.getAttribute('aria-controls'));
-    this.button.addEventListener('click', () => this.show(this.button.getAttribute('aria-expanded') !== 'true'));
+    this.yes = /** @type {HTMLButtonElement} */ (root.querySelector('#leg-check-yes'));
+    this.no = /** @type {HTMLButtonElement} */ (root.querySelector('#leg-check-no'));
+    this.advice = document.getElementById(this.yes.getAttribute('aria-controls'));
+    this.warmth = document.getElementById(this.no.getAttribute('aria-controls'));
+    this.yes.addEventListener('click', () => this.answer(this.yes.getAttribute('aria-expanded') === 'true' ? null : 'yes'));
+    this.no.addEventListener('click', () => this.answer(this.no.getAttribute('aria-pressed') === 'true' ? null : 'no'));
   }
 
-  /** @param {boolean} open */
-  show(open) {
-    this.button.setAttribute('aria-expanded', String(open));
-    this.advice.hidden = !open;
+  /** @param {'yes' | 'no' | null} answer null: not answered (or taken back) */
+  answer(answer) {
+    this.yes.setAttribute('aria-expanded', String(answer === 'yes'));
+    this.no.setAttribute('aria-pressed', String(answer === 'no'));
+    this.advice.hidden = answer !== 'yes';
+    this.warmth.hidden = answer !== 'no';
   }
 
-  /** Closed again for the next cramp. */
+  /** Unanswered again for the next cramp. */
   reset() {
-    this.show(false);
+    this.answer(null);
   }
 }

@@ -97,6 +97,7 @@ class Relief {
       // Keyboard and screen-reader users continue inside the timer, not on the hidden button.
       if (!this.section.contains(document.activeElement)) $('relief-title').focus({ preventScroll: true });
       this.remember();
+      whenIdle(() => this.showEmergencyNumber()); // the person's country in the 10-minute advice, ahead of time
     });
   }
 
@@ -149,14 +150,15 @@ class Relief {
   }
 
   /**
-   * The emergency number of the person's country (as chosen on "When to see a doctor").
+   * The urgent route and emergency number of the person's country (as on "When to see a doctor").
    * Its script loads only when the 10-minute advice is shown (it is cached, also offline).
    */
   async showEmergencyNumber() {
-    const calls = /** @type {HTMLElement} */ ($('red-flag').querySelector('.emergency-calls'));
+    const box = $('red-flag');
+    const calls = /** @type {HTMLElement} */ (box.querySelector('.emergency-calls'));
     const blocks = /** @type {NodeListOf<HTMLElement>} */ (calls.querySelectorAll('[data-country]'));
     const { chosenCountry, entriesOf, showCountry } = await import('./country.js');
-    showCountry(chosenCountry(entriesOf(blocks), calls.dataset.default), calls);
+    showCountry(chosenCountry(entriesOf(blocks), calls.dataset.default), box);
   }
 
   /** Back on screen after a while away: a long absence is not one continuous cramp. */

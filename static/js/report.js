@@ -1,12 +1,14 @@
 // The printable report for a doctor, filled in from the data on this device,
-// and shared as a file where the phone can (reportfile.js).
+// and shared as a file where the phone can (reportfile.js). Every figure is over
+// the nights recorded in the period: from the first record (at most the chosen weeks
+// back) to now, and a habit never ticked reads "not recorded", not "0 of N".
 
 import { $, element } from './dom.js';
 import { duration, message, plural, setText } from './text.js';
 import { listChecklist, listEpisodes } from './store.js';
 import { listMedicines, listNightNotes } from './notes.js';
 import { nightDate } from './nights.js';
-import { median, nightly, windowNights } from './diarydata.js';
+import { firstRecordedNight, median, nightly, recordedNights } from './diarydata.js';
 import { medicineDate, medicineText } from './diarymedicines.js';
 import { triggerWords } from './triggers.js';
 import { wireSharing } from './reportfile.js';
@@ -24,26 +26,37 @@ function cells(values) {
   return tr;
 }
 
-/** The summary table: how often, how bad, how long. */
-function fillSummary(root, rows, weeks) {
+/** "3 of 8 nights" */
+const ofNights = (root, n, total) => plural(root, 'of-nights', total, { n, total });
+
+/** "Recorded since 28 November 2026: 8 nights.", or the chosen weeks of a longer diary. */
+function periodText(root, first, nights) {
+  if (!nights.length) return message(root, 'nothing');
+  const count = plural(root, 'count-nights', nights.length);
+  if (nights[0] === first) return message(root, 'since', { date: longDate(first), nights: count });
+  return message(root, 'period', { from: longDate(nights[0]), to: longDate(nights.at(-1)), nights: count, date: longDate(first) });
+}
+
+/** The summary table: how often (over the recorded nights), how bad, how long. */
+function fillSummary(root, rows) {
   const inPeriod = rows.flatMap((r) => r.episodes);
   const severities = inPeriod.map((e) => e.severity).filter((s) => s != null);
   const durations = inPeriod.map((e) => e.durationSeconds).filter((s) => s != null);
   const none = message(root, 'none');
-  setText('r-count', String(inPeriod.length));
-  setText('r-nights', plural(root, 'of-nights', rows.length, { n: rows.filter((r) => r.cramps).length, total: rows.length }));
-  setText('r-per-week', number(inPeriod.length / weeks));
+  const notRecorded = message(root, 'not-recorded');
+  setText('r-count', rows.length ? String(inPeriod.length) : notRecorded);
+  setText('r-nights', rows.length ? ofNights(root, rows.filter((r) => r.cramps).length, rows.length) : notRecorded);
+  setText('r-per-week', rows.length ? number((inPeriod.length / rows.length) * 7) : notRecorded);
   setText('r-severity', severities.length ? number(severities.reduce((a, b) => a + b, 0) / severities.length) : none);
   setText('r-duration', durations.length ? duration(root, median(durations)) : none);
   setText('r-longest', durations.length ? duration(root, Math.max(...durations)) : none);
 }
 
-/** How many nights of the period each bedtime habit was ticked. */
-function fillHabits(root, checklist, nights) {
-  const byNight = new Map(checklist.map((c) => [c.night, c.ticks]));
+/** On how many recorded nights each bedtime habit was ticked; "not recorded" if on none. */
+function fillHabits(root, rows) {
   root.querySelectorAll('[data-habit]').forEach((cell) => {
-    const n = nights.filter((night) => byNight.get(night)?.[cell.dataset.habit]).length;
-    cell.textContent = plural(root, 'of-nights', nights.length, { n, total: nights.length });
+    const n = rows.filter((r) => r.ticks[cell.dataset.habit]).length;
+    cell.textContent = n ? ofNights(root, n, rows.length) : message(root, 'not-recorded');
   });
 }
 
@@ -76,7 +89,7 @@ function fillTriggers(root, rows) {
   $('r-triggers').replaceChildren(...lines.map((line) => {
     const tr = cells([
       message(root, 'n-of', { n: line.cramps, total: episodes.length }),
-      message(root, 'n-of', { n: line.evenings, total: evenings.length }),
+      evenings.length ? message(root, 'n-of', { n: line.evenings, total: evenings.length }) : message(root, 'not-recorded'),
     ]);
     tr.prepend(element('th', { scope: 'row' }, message(root, `trigger-${line.key}`)));
     tr.dataset.trigger = line.key;
@@ -108,12 +121,14 @@ export async function initReport() {
     listEpisodes(), listChecklist(), listMedicines(), listNightNotes(),
   ]);
 
+  const first = firstRecordedNight(episodes, checklist, notes);
+
   function fill(weeks) {
-    const nights = windowNights(weeks);
-    const rows = nightly(episodes, checklist, nights, { notes, medicines });
-    setText('report-period', message(root, 'period', { from: longDate(nights[0]), to: longDate(nights.at(-1)), weeks }));
-    fillSummary(root, rows, weeks);
-    fillHabits(root, checklist, nights);
+    const nights = recordedNights(first, weeks);
+    const rows = nightly(episodes, checklist, nights, { notes, medicines, since: first });
+    setText('report-period', periodText(root, first, nights));
+    fillSummary(root, rows);
+    fillHabits(root, rows);
     fillMedicines(root, medicines);
     fillTriggers(root, rows);
     fillEpisodes(root, rows.flatMap((r) => r.episodes));

@@ -5,12 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import time
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import wait_for_offline_ready
+from tests.browser.conftest import phone, wait_for_offline_ready
 
 STORE = "import('/static/js/store.js')"
 TRANSFER = "import('/static/js/transfer.js')"
@@ -256,7 +257,7 @@ def test_the_chart_and_comparison_show_the_last_8_weeks(clocked, live_server):
           await s.addEpisode({{ start: at('2026-11-15', '02:00'), source: 'manual' }});
           await s.addEpisode({{ start: at('2026-11-16', '02:00'), severity: 4, source: 'manual' }});
           await s.setTick('2026-11-13', 'sheets', true);
-          // Older than 8 weeks: not in the chart.
+          // Older than 8 weeks: not in the chart, but the diary was kept since then, so all 8 weeks count.
           await s.addEpisode({{ start: at('2026-09-01', '02:00'), source: 'manual' }});
         }})"""
     )
@@ -268,11 +269,12 @@ def test_the_chart_and_comparison_show_the_last_8_weeks(clocked, live_server):
     expect(chart.locator("circle.routine")).to_have_count(3)
     expect(chart.locator("rect.sev-high")).to_have_count(1)
     expect(page.locator("#chart-summary")).to_have_text(
-        "Last 8 weeks: 4 cramps on 4 nights. Stretch routine done on 3 nights."
+        "Last 8 weeks: 56 nights. 4 cramps on 4 of 56 nights. Stretch routine on 3 of 56 nights."
     )
-    # From the first night used (the 10th) to last night (the 20th): 11 finished nights.
+    expect(chart.locator("rect.unrecorded")).to_have_count(0)
+    # Every finished night of the 8 weeks (not the one we are in): 3 routine nights and 52 others.
     expect(page.locator("#compare-routine")).to_have_text("0.33 cramps a night over 3 nights")
-    expect(page.locator("#compare-other")).to_have_text("0.38 cramps a night over 8 nights")
+    expect(page.locator("#compare-other")).to_have_text("0.06 cramps a night over 52 nights")
     expect(page.get_by_text("This is not proof")).to_be_visible()
     page.get_by_text("Show the chart as a table").click()
     expect(page.locator("#chart-table tbody tr")).to_have_count(8)
@@ -285,11 +287,14 @@ def test_the_report_for_a_doctor_lists_the_weeks(clocked, live_server):
     page.wait_for_selector("#report[data-ready]")
     expect(page.locator("#r-count")).to_have_text("2")
     expect(page.locator("#r-episodes tr")).to_have_count(2)
-    expect(page.locator("td[data-habit='stretch']")).to_have_text("1 of 56 nights")
+    # Recorded since the night of the 19th (the hand-added cramp): the 19th, 20th and 21st.
+    expect(page.locator("#report-period")).to_have_text("Recorded since November 19, 2026: 3 nights.")
+    expect(page.locator("td[data-habit='stretch']")).to_have_text("1 of 3 nights")
+    expect(page.locator("td[data-habit='warm']")).to_have_text("not recorded")
     expect(page.get_by_text("Have you started or changed any medicines")).to_be_visible()
     expect(page.get_by_role("heading", name="My notes")).to_be_visible()
     page.get_by_label("Period").select_option("4")
-    expect(page.locator("td[data-habit='stretch']")).to_have_text("1 of 28 nights")
+    expect(page.locator("td[data-habit='stretch']")).to_have_text("1 of 3 nights")
     page.emulate_media(media="print")
     assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(255, 255, 255)"
     expect(page.get_by_role("button", name="Print")).to_be_hidden()
@@ -301,7 +306,7 @@ def test_one_cramp_on_one_night_is_said_in_the_singular(clocked, live_server):
     open_diary(page, live_server.url)
     add_by_hand(page, when="2026-11-20T03:15", minutes="2")
     expect(page.locator("#chart-summary")).to_have_text(
-        "Last 8 weeks: 1 cramp on 1 night. Stretch routine done on 0 nights."
+        "Recorded since Nov 19: 3 nights. 1 cramp on 1 of 3 nights. Stretch routine on 0 of 3 nights."
     )
     expect(page.locator("#compare-other")).to_have_text("0.5 cramps a night over 2 nights")
     _, _ = download(page, "Export CSV")
@@ -317,7 +322,7 @@ def test_a_cramps_length_reads_the_same_in_the_diary_and_the_report(clocked, liv
     page.wait_for_selector("#report[data-ready]")
     expect(page.locator("#r-episodes td").nth(1)).to_have_text("1 min 30 s")
     expect(page.locator("#r-duration")).to_have_text("1 min 30 s")
-    expect(page.locator("#r-nights")).to_have_text("1 of 56 nights")
+    expect(page.locator("#r-nights")).to_have_text("1 of 1 night")  # recorded since last night
 
 
 def test_chart_labels_are_readable_at_phone_width(clocked, live_server):
@@ -360,3 +365,94 @@ def test_a_cramp_now_closed_without_its_gone_shows_its_length_as_unknown(clocked
     page.clock.run_for(20 * 60_000)
     open_diary(page, live_server.url)
     expect(page.locator("#episode-list li")).to_contain_text("length unknown (closed without “It’s gone”)")
+
+
+# --- editing keeps what was not changed -----------------------------------------------------------
+
+
+def test_editing_a_cramp_keeps_its_start_and_length_to_the_second(clocked, live_server):
+    """Opening Edit only to tag a trigger must not round 25 s to 0, 96 s to 2 min, or 10 min 35 s to 11 min."""
+    page = clocked
+    open_diary(page, live_server.url)
+    lengths = {"2026-11-19T02:13:47.250Z": 25, "2026-11-20T02:13:47.250Z": 96, "2026-11-21T02:13:47.250Z": 635}
+    for start, seconds in lengths.items():
+        page.evaluate(
+            f"""{STORE}.then((s) => s.addEpisode({{ start: '{start}', end: new Date(Date.parse('{start}') + {seconds} * 1000).toISOString(),
+                  durationSeconds: {seconds}, leg: 'left', severity: 4, source: 'cramp-now' }}))"""
+        )
+    page.reload()
+    page.wait_for_selector("#diary[data-ready]")
+    before = {e["start"]: e for e in episodes(page)}
+    for n in range(3):
+        page.locator("#episode-list li").nth(n).get_by_role("button", name="Edit").click()
+        expect(page.locator("#ep-minutes-kept")).to_contain_text("Saved as ")  # the exact length, next to the minutes
+        page.locator("#ep-triggers").get_by_role("button", name="Cold feet or a cold room").click()
+        page.get_by_role("button", name="Save").click()
+        expect(page.locator("#episode-form")).to_be_hidden()
+    after = {e["start"]: e for e in episodes(page)}
+    assert set(after) == set(lengths)
+    for start, seconds in lengths.items():
+        assert after[start]["triggers"] == ["cold"]
+        assert (after[start]["end"], after[start]["durationSeconds"]) == (before[start]["end"], seconds)
+
+
+def test_changing_the_minutes_changes_the_length_and_keeps_the_start(clocked, live_server):
+    page = clocked
+    open_diary(page, live_server.url)
+    start = "2026-11-21T02:13:47.250Z"
+    page.evaluate(f"{STORE}.then((s) => s.addEpisode({{ start: '{start}', durationSeconds: 96, source: 'manual' }}))")
+    page.reload()
+    page.wait_for_selector("#diary[data-ready]")
+    page.locator("#episode-list li").get_by_role("button", name="Edit").click()
+    expect(page.get_by_label("How many minutes did it last?")).to_have_value("2")
+    page.get_by_label("How many minutes did it last?").fill("3")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#episodes-status")).to_have_text("Saved.")
+    (after,) = episodes(page)
+    assert after["start"] == start and after["durationSeconds"] == 180
+    assert after["end"] == "2026-11-21T02:16:47.250Z"
+
+
+# --- nothing moves when the figures arrive --------------------------------------------------------
+
+# Every layout shift on the page, as the Layout Instability API reports it (the sum is CLS).
+LAYOUT_SHIFTS = """() => new Promise((resolve) => {
+  const shifts = [];
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) if (!e.hadRecentInput) shifts.push(e.value);
+  }).observe({ type: 'layout-shift', buffered: true });
+  requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(() => resolve(shifts), 100)));
+})"""
+
+
+@pytest.mark.parametrize("lang", ["ru"])  # the longest words: the summary takes the most lines
+def test_the_diary_does_not_move_when_its_figures_arrive(browser, live_server, tmp_path, lang):
+    """The chart, its summary and the comparison come from IndexedDB after the first paint; their room
+    is kept, so the legend, the table and the comparison stay put (the cumulative layout shift is tiny)."""
+    from tests.browser.test_report import sample
+
+    context = phone(browser, lang, service_workers="block")
+    try:
+        page = context.new_page()
+        open_diary(page, live_server.url)
+        path = tmp_path / "diary.json"
+        path.write_text(json.dumps(sample(weeks=3, per_week=4)))
+        page.set_input_files("#import-file", str(path))
+        expect(page.locator("#episode-list li")).to_have_count(12)
+
+        def late(route):
+            # The page's script arrives after the first paint, as on a slow phone or network.
+            time.sleep(0.6)
+            route.continue_()
+
+        page.route("**/js/diary.js", late)
+        page.reload()
+        page.wait_for_selector("#diary[data-ready]")
+        painted = page.evaluate("performance.getEntriesByName('first-contentful-paint')[0].startTime")
+        script = page.evaluate(
+            "performance.getEntriesByType('resource').find((e) => e.name.endsWith('/diary.js')).responseEnd"
+        )
+        assert painted < script, "the page must paint before its figures arrive, or this test proves nothing"
+        assert sum(page.evaluate(LAYOUT_SHIFTS)) < 0.05
+    finally:
+        context.close()

@@ -260,7 +260,7 @@ def test_the_csv_export_has_headers_in_the_page_language(browser, live_server):
         lines = Path(download.value.path()).read_text(encoding="utf-8").splitlines()
         assert (
             lines[0]
-            == "запись,начало,конец,длительность_секунды,нога,сила_боли,причины,заметка,источник,ночь,лекарство,изменение"
+            == "запись,начало,конец,длительность_секунды,нога,сила_боли,факторы,заметка,источник,ночь,лекарство,изменение"
         )
         assert any(",левая," in line and ",вручную," in line for line in lines[1:])
         expect(page.locator("#data-status")).to_have_text("Экспортировано 2 приступа.")
@@ -274,10 +274,12 @@ def test_the_report_writes_dates_and_numbers_the_language_s_way(browser, live_se
         page = context.new_page()
         open_state(page, live_server.url, "report")
         period = page.locator("#report-period").inner_text()
-        assert period.endswith("(недель: 8)") and " г." in period  # "1 декабря 2026 г."
+        # Recorded over the last three nights (the sample's first record is two nights back).
+        assert period.startswith("Записи ведутся с ") and period.endswith(" г.: 3 ночи.")  # "3 декабря 2026 г."
         assert page.locator("#r-duration").inner_text() == "1 мин 23 с"  # the median of 120 s and 45 s
-        assert page.locator("#r-per-week").inner_text() == "0,3"  # 2 cramps in 8 weeks, with a decimal comma
-        assert page.locator("#r-nights").inner_text() == "2 из 56 ночей"
+        assert page.locator("#r-per-week").inner_text() == "4,7"  # 2 cramps in 3 nights, with a decimal comma
+        assert page.locator("#r-nights").inner_text() == "2 из 3 ночей"
+        assert page.locator("td[data-habit='warm']").inner_text() == "не записано"
     finally:
         context.close()
 

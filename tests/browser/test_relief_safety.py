@@ -128,7 +128,11 @@ def test_the_10_minute_advice_in_english_says_both_things(phone, live_server):
     start(page, live_server.url)
     page.clock.run_for(10 * 60_000 + 1_000)
     alert = page.get_by_role("alert")
-    expect(alert).to_contain_text("Get urgent medical advice: call your doctor or an urgent advice line.")
+    # The UK's urgent route (en-GB, no time zone of a country): a real line, not "an urgent advice line".
+    expect(alert).to_contain_text("Get urgent medical advice.")
+    expect(alert.locator(".urgent-route > span:not([hidden])")).to_have_text(
+        "Call NHS 111, day or night. If it is severe, call 999."
+    )
     expect(alert).to_contain_text(
         "Sudden breathlessness, chest pain or coughing up blood? Call the emergency number now."
     )
@@ -159,9 +163,12 @@ def test_the_leg_check_opens_the_urgent_clot_advice_and_links_to_it(phone, live_
     expect(advice).to_be_hidden()
     yes = page.get_by_role("button", name="Yes")
     expect(yes).to_have_attribute("aria-expanded", "false")
+    warmth = done.get_by_text("A warm shower, bath or heat pad")
+    expect(warmth).to_be_hidden()  # no warmth tip before the answer
     yes.click()
     expect(yes).to_have_attribute("aria-expanded", "true")
     expect(advice).to_be_visible()
+    expect(warmth).to_be_hidden()  # and none for a leg that may hold a clot
     expect(advice).to_contain_text("Do not rub or massage it. Get urgent medical advice now.")
     advice.get_by_role("link", name="What to do, and numbers to call").click()
     expect(page).to_have_url(live_server.url + "/doctor#dvt")
@@ -212,3 +219,32 @@ def test_the_doctor_page_opens_on_the_emergency_with_the_country_s_number(phone,
     page.locator("#country").select_option("AU")
     expect(emergency.locator("a.call:visible")).to_have_attribute("href", "tel:000")
     assert page.errors == []
+
+
+def test_no_shows_the_warmth_tip_after_the_leg_check(phone, live_server):
+    page = phone()
+    start(page, live_server.url)
+    page.clock.run_for(30_000)
+    page.get_by_role("button", name="It's gone").click()
+    done = page.locator("#done")
+    check, warmth = done.locator("#leg-check"), done.locator("#aftercare")
+    expect(warmth).to_be_hidden()
+    no = page.get_by_role("button", name="No", exact=True)
+    assert no.bounding_box()["height"] >= 48
+    no.click()
+    expect(no).to_have_attribute("aria-pressed", "true")
+    expect(warmth).to_be_visible()
+    expect(warmth).to_contain_text("A warm shower, bath or heat pad can ease soreness that lingers.")
+    assert check.bounding_box()["y"] < warmth.bounding_box()["y"]  # the question comes first
+    expect(page.locator("#leg-check-advice")).to_be_hidden()
+
+
+def test_the_rub_step_says_not_on_a_swollen_warm_red_leg(phone, live_server):
+    page = phone()
+    start(page, live_server.url)
+    for _ in range(3):
+        page.get_by_role("button", name="Next").click()
+    expect(current(page).locator(".step-title")).to_have_text("Rub the calf")
+    caution = current(page).locator(".step-caution")
+    expect(caution).to_have_text("Not if the leg is swollen, warm or red.")
+    expect(caution).to_be_in_viewport()

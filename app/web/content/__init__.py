@@ -6,6 +6,7 @@ Every tip carries an evidence label and a short source note (see
 shared/content-brief.md).
 """
 
+from . import pregnancy as pregnancy  # content.pregnancy.COMMON and such (its names would clash with bedtime's)
 from .bedtime import *  # noqa: F403
 from .checklist import *  # noqa: F403
 from .doctor import *  # noqa: F403

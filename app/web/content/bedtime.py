@@ -14,7 +14,7 @@ from ...routine import (
 )
 from ...routine import ROUTINE_MINUTES as ROUTINE_MINUTES  # named on the bedtime page
 from .relief import STANDING
-from .sources import COCHRANE_STRETCH, HALLEGRAEFF, MAY_HELP
+from .sources import COCHRANE_STRETCH, HALLEGRAEFF, MAY_HELP, MAYO
 
 
 @dataclass(frozen=True)
@@ -148,3 +148,15 @@ ROUTINE_EVIDENCE = {
     ),
     "sources": (HALLEGRAEFF, COCHRANE_STRETCH),
 }
+
+# More from Mayo Clinic, beside the routine (not part of it: the routine is the trial's).
+ALSO_TRY = (
+    {"text": _l("A few minutes on a stationary bike before bed."), "evidence": MAY_HELP, "sources": (MAYO,)},
+    {
+        "text": _l("Stay active in the day, with breaks from long sitting or standing."),
+        "evidence": MAY_HELP,
+        "sources": (MAYO,),
+    },
+)
+# Late in pregnancy balance changes: the seated routine is there for that too.
+PREGNANT_SEATED = _l("Late in pregnancy, or if your balance is unsure, choose this.")

@@ -6,7 +6,19 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
-from .sources import AAFP, COCHRANE_MAGNESIUM, COCHRANE_STRETCH, HALLEGRAEFF, MAY_HELP, MAYO, NO_BENEFIT, SEED, Source
+from .relief import Fact
+from .sources import (
+    AAFP,
+    COCHRANE_MAGNESIUM,
+    COCHRANE_STRETCH,
+    HALLEGRAEFF,
+    MAY_HELP,
+    MAYO,
+    NO_BENEFIT,
+    QUININE,
+    SEED,
+    Source,
+)
 
 
 @dataclass(frozen=True)
@@ -78,9 +90,19 @@ NOT_SHOWN_TO_HELP = (
     {
         "text": _l(
             "Magnesium tablets did not help ordinary night cramps in older adults in "
-            "trials. If you are pregnant, ask your midwife."
+            "trials. If you are pregnant, ask the midwife or doctor who looks after your pregnancy."
         ),
         "evidence": NO_BENEFIT,
         "sources": (COCHRANE_MAGNESIUM,),
     },
+)
+
+# People ask about quinine: the one drug the app names, and only to say it is not recommended
+# (no dose, no other drug: shared/content-brief.md).
+NOT_RECOMMENDED = Fact(
+    _l(
+        "Quinine, as tablets or as a lot of tonic water, is not recommended for leg cramps: it can have "
+        "serious side effects, including blood disorders."
+    ),
+    (QUININE,),
 )

@@ -80,7 +80,9 @@ SOON = (
         (NICE, AAFP),
     ),
     RedFlag(
-        _l("You are pregnant and have cramps along with other symptoms: tell your midwife."),
+        _l(
+            "You are pregnant and have cramps along with other symptoms: tell the midwife or doctor who looks after your pregnancy."
+        ),
         (NHS,),
     ),
 )

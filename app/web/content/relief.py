@@ -29,7 +29,11 @@ class ReliefStep:
     where: str = EITHER
     evidence: str = HELPS
     sources: tuple[Source, ...] = field(default_factory=tuple)
+    caution: str = ""  # said before the instruction (HOLD_ON for a standing step)
 
+
+# Never press or massage a leg that may hold a clot: said on the step that says to rub the calf.
+NOT_IF_SWOLLEN = _l("Not if the leg is swollen, warm or red.")
 
 # In the order the guidance gives them. No source names an exact hold time;
 # "hold about 30 seconds, then repeat" fits all of them. The sequence loops
@@ -82,6 +86,7 @@ RELIEF_STEPS = (
         seconds=60,
         illustration="massage",
         sources=(NHS, MAYO, NICE),
+        caution=NOT_IF_SWOLLEN,
     ),
 )
 
@@ -110,24 +115,23 @@ class Fact:
 PASSES = Fact(_l("Most cramps pass within seconds, or at most about 10 minutes."), (NHS,))
 SORE_AFTER = Fact(_l("The calf can stay sore or tender for up to a day. That is normal after a cramp."), (NHS,))
 
-# The 10-minute advice (NHS), and with it the emergency one: a clot may have reached the lungs.
-TOO_LONG = Fact(
-    _l("Get urgent medical advice: call your doctor or an urgent advice line."),
-    (NHS,),
-)
+# The 10-minute advice (NHS), followed by the country's urgent route (emergency.py), and with it
+# the emergency one: a clot may have reached the lungs.
+TOO_LONG = Fact(_l("Get urgent medical advice."), (NHS,))
 EMERGENCY_NOW = Fact(
     _l("Sudden breathlessness, chest pain or coughing up blood? Call the emergency number now."),
     (PULMONARY_EMBOLISM, DVT),
 )
 
-# After "It's gone": a short check of the legs, which opens the urgent clot advice.
+# After "It's gone": a short check of the legs (Yes / No), before any warmth tip. "Yes" opens
+# the urgent clot advice; the warmth tip waits for "No" (no warmth on a leg that may hold a clot).
 LEG_CHECK_QUESTION = _l("Is one leg swollen, warm, red or darker than usual?")
 LEG_CHECK_ADVICE = Fact(
     _l("That can be a blood clot (deep vein thrombosis). Do not rub or massage it. Get urgent medical advice now."),
     (DVT,),
 )
 
-# Shown after "It's gone" for any soreness that lingers.
+# Shown after "It's gone" for any soreness that lingers, once the leg check says "No".
 AFTERCARE = (
     {
         "text": _l("A warm shower, bath or heat pad can ease soreness that lingers."),

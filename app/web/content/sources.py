@@ -35,6 +35,11 @@ AAFP = Source(_l("Allen & Kirby, Am Fam Physician 2012"))
 DVT = Source(_l("NHS and UCLH: deep vein thrombosis advice"))
 PULMONARY_EMBOLISM = Source(_l("NHS: pulmonary embolism"), "https://www.nhs.uk/conditions/pulmonary-embolism/")
 TORN_MUSCLE = Source(_l("NHS: Achilles tendon rupture, and sprains and strains"))
+NHS_PREGNANCY = Source(
+    _l("NHS: Leg cramps in pregnancy"),
+    "https://www.nhs.uk/pregnancy/related-conditions/common-symptoms/leg-cramps/",
+)
+QUININE = Source(_l("FDA drug safety warning on quinine, 2010; MHRA"))
 
 HALLEGRAEFF = Source(_l("Hallegraeff et al., J Physiother 2012 (trial in adults over 55)"))
 COCHRANE_STRETCH = Source(_l("Hawke et al., Cochrane review 2021"))
