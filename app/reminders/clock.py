@@ -21,6 +21,7 @@ SKEW_WARNING.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -83,7 +84,9 @@ class Clock:
         with self.db.engine.connect() as connection:
             database = from_naive_utc(connection.execute(CLOCK, {"shift": 0.0}).scalar_one())
         mono, after = time.monotonic(), self.wall()
-        self.shift = (now - database).total_seconds() if now is not None else 0.0
+        # Up to the next millisecond: SQLite's clock and its shift in SQL have milliseconds, and a run
+        # asked to judge at `now` must not see a row due at `now` as not yet due.
+        self.shift = math.ceil((now - database).total_seconds() * 1000) / 1000 if now is not None else 0.0
         self.base = (database + timedelta(seconds=self.shift), mono)
         skew = before + (after - before) / 2 - database
         if abs(skew) > SKEW_WARNING and not self.warned:
