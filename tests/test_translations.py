@@ -252,7 +252,7 @@ def test_each_plural_category_gets_its_own_form_in_the_page(client):
 PROPER_NAMES = {
     "calm", "calf", "nhs", "nice", "cks", "uclh", "mayo", "cochrane", "allen", "kirby", "am", "fam", "physician",
     "hallegraeff", "j", "physiother", "et", "al", "hawke", "garrison", "baker", "healthdirect",
-    "csv", "json", "iphone", "ipad", "ios", "push", "web", "europe", "madrid",  # (IANA zone names)
+    "csv", "json", "iphone", "ipad", "ios", "safari", "push", "web", "europe", "madrid",  # (IANA zone names)
 }  # fmt: skip
 # Words that are also words of the page's own language (or units it writes the same way).
 SHARED = {"es": {"a", "no", "me", "son", "total", "alcohol", "min", "s", "internet", "normal"}, "ru": set()}

@@ -26,6 +26,7 @@ SCRIPTS = {
             "reliefscreens.js",
             "reliefdone.js",
             "legcheck.js",
+            "nobuzz.js",
             *_STORE,
         ],
     },
@@ -49,6 +50,8 @@ SCRIPTS = {
             "transfer.js",
             "diaryfile.js",
             "reliefsession.js",
+            "keepsafe.js",
+            "install.js",
         ],
     },
     "report": {

@@ -2,14 +2,16 @@
 //
 // A tap always starts a fresh session. A session left without "It's gone" is
 // closed (kept in the diary, its length unknown); if it was on screen only
-// minutes ago, the timer offers to continue it. The pieces: reliefsession.js
-// (the stored session), reliefscreens.js (home, timer, after), reliefdone.js
-// (saving and rating the cramp).
+// minutes ago, the timer offers to continue it. While the page is hidden (a
+// phone call) the step is held where it was; back within 5 minutes it carries
+// on from there, later a fresh timer offers to continue it. The pieces:
+// reliefsession.js (the stored session), reliefscreens.js (home, timer, after),
+// reliefdone.js (saving and rating the cramp), nobuzz.js (the no-vibration note).
 
 import { $ } from './dom.js';
 import { StepPlayer } from './player.js';
 import { formatClock } from './timer.js';
-import { chime, saveSettings, vibrate } from './cues.js';
+import { chime, primeAudio, saveSettings, vibrate } from './cues.js';
 import { plural, setText } from './text.js';
 import { deleteEpisode } from './store.js';
 import {
@@ -18,6 +20,7 @@ import {
 import { ReliefScreens } from './reliefscreens.js';
 import { AfterCramp } from './reliefdone.js';
 import { LegCheck } from './legcheck.js';
+import { NoBuzzNote } from './nobuzz.js';
 
 const SEEN_EVERY_MS = 5000; // how often "still on screen" is noted while the timer shows
 const OFFER_FOR_MS = 2 * 60 * 1000; // how long "Continue the cramp…?" stays on offer
@@ -49,10 +52,12 @@ class Relief {
     this.screens = new ReliefScreens($('home'), section, $('done'));
     this.after = new AfterCramp($('done'));
     this.legCheck = new LegCheck($('leg-check'));
+    this.noBuzz = new NoBuzzNote(this.settings);
     this.leg = null;
     this.alerting = false;
     this.seenNotedAt = 0;
     this.hiddenAt = null; // while the page is hidden (screen locked, another app)
+    this.held = false; // the step was held when the page was hidden
     this.offer = null; // {session, until, closing} while "Continue the cramp…?" is offered
     // "Calf cramp relief · Calm Calf" at home, "Cramp now · Calm Calf" in the timer.
     const suffix = document.title.slice(document.title.indexOf(' · '));
@@ -67,13 +72,19 @@ class Relief {
 
   // --- sessions ---
 
-  /** Start afresh; a session left open before is closed, and offered back if it was recent. */
-  startFresh(afterFrame = () => {}) {
+  /**
+   * Start afresh; a session left open before is closed, and offered back if it was recent
+   * (or, with offerAnyway, however long the page was hidden).
+   */
+  startFresh(afterFrame = () => {}, { offerAnyway = false } = {}) {
     const old = readSession();
     const now = Date.now();
     forgetSession();
-    const offer = old && isRecent(old, now) ? { session: old, until: now + OFFER_FOR_MS, closing: null } : null;
+    const offered = old && (offerAnyway || isRecent(old, now));
+    const offer = offered ? { session: old, until: now + OFFER_FOR_MS, closing: null } : null;
+    this.held = false;
     this.setOffer(offer);
+    if (!offer) this.noBuzz.maybeShow();
     this.run(null, this.settings.leg, () => {
       afterFrame();
       // Saving the old one waits for the first frame; skipped if it was continued meanwhile.
@@ -82,6 +93,12 @@ class Relief {
         if (offer) offer.closing = closing;
       }
     });
+  }
+
+  /** Carry on with a stored session, from the step it was held at if it was. */
+  carryOn(session, afterFrame = () => {}) {
+    this.run(session.timer, session.leg, afterFrame);
+    if (session.held) this.player.release();
   }
 
   /** Run the timer from a snapshot, or from now; afterFrame runs first once it is on screen. */
@@ -103,7 +120,7 @@ class Relief {
   /** Note the running session, with the moment it was last on screen. */
   remember(t = Date.now()) {
     if (!this.player.running) return;
-    saveSession(this.player.snapshot(), this.leg, t);
+    saveSession(this.player.snapshot(), this.leg, t, this.held);
     this.seenNotedAt = t;
   }
 
@@ -112,7 +129,7 @@ class Relief {
     const { offer } = this;
     if (!offer) return;
     this.setOffer(null);
-    this.run(offer.session.timer, offer.session.leg);
+    this.carryOn(offer.session);
     const saved = await offer.closing;
     if (saved) await deleteEpisode(saved.id).catch(() => {});
   }
@@ -159,16 +176,25 @@ class Relief {
     showCountry(chosenCountry(entriesOf(blocks), calls.dataset.default), calls);
   }
 
-  /** Back on screen after a while away: a long absence is not one continuous cramp. */
+  /**
+   * Back on screen (after a call): the step held where it was carries on. After a long
+   * absence it is not one continuous cramp: a fresh timer, offering to continue the old one.
+   */
   onVisible() {
     const away = this.hiddenAt === null ? 0 : Date.now() - this.hiddenAt;
+    const { held } = this;
     this.hiddenAt = null;
-    if (this.player.running && away > CONTINUOUS_GAP_MS) this.startFresh();
+    this.held = false;
+    if (!this.player.running) return;
+    if (away > CONTINUOUS_GAP_MS) this.startFresh(() => {}, { offerAnyway: true });
+    else if (held) this.player.release();
   }
 
+  /** Hidden (a call, the screen locked): hold the step, so the person comes back to it. */
   onHidden() {
-    this.remember();
     this.hiddenAt = Date.now();
+    if (this.player.running) this.held = this.player.hold(this.hiddenAt) || this.held;
+    this.remember(this.hiddenAt);
   }
 
   // --- screens ---
@@ -198,6 +224,7 @@ class Relief {
     this.player.stop();
     forgetSession();
     this.setOffer(null);
+    this.noBuzz.hide();
     this.setAlert(false);
     this.screens.show('done');
     this.after.open(start, end, this.leg);
@@ -213,6 +240,7 @@ class Relief {
       this.player.stop();
     }
     this.setOffer(null);
+    this.noBuzz.hide();
     this.screens.clearOffstage();
     this.screens.show('home');
     document.title = this.titles.home;
@@ -232,6 +260,7 @@ class Relief {
   /** Cramp now on home: start in place on the same frame as the tap (the form works without script). */
   onCrampNow(event) {
     event.preventDefault();
+    if (this.settings.sound) primeAudio(); // only a tap can start the tone on an iPhone
     const tappedAt = event.timeStamp;
     this.startFresh(() => {
       // After the first timer frame: measure it for the benchmark, then record the visit.
@@ -260,8 +289,8 @@ class Relief {
       history.replaceState({ screen: 'home' }, '', '/');
       history.pushState({ screen: 'timer' }, '', '/relief');
     };
-    if (saved && isReturn() && isRecent(saved)) this.run(saved.timer, saved.leg, putHomeBehind);
-    else this.startFresh(putHomeBehind);
+    if (saved && isReturn() && isRecent(saved)) this.carryOn(saved, putHomeBehind);
+    else this.startFresh(putHomeBehind, { offerAnyway: Boolean(saved?.held && isReturn()) });
   }
 
   /** Run only the steps that can be done from bed (or all of them again), keeping the clock. */
@@ -273,6 +302,8 @@ class Relief {
 
   wire() {
     $('cramp-now').addEventListener('click', (event) => this.onCrampNow(event));
+    // Any tap in the timer may start the tone (a timer opened by the shortcut had none).
+    this.section.addEventListener('click', () => { if (this.settings.sound) primeAudio(); }, true);
     $('gone').addEventListener('click', () => this.finish());
     $('continue').addEventListener('click', () => this.continueOffered());
     this.section.querySelectorAll('input[name="leg"]').forEach((input) => {
@@ -306,6 +337,8 @@ class Relief {
 export function initRelief() {
   const section = $('relief');
   if (!section) return null;
+  // A reload or Back opens the timer at its top, not where the page was last scrolled to.
+  history.scrollRestoration = 'manual';
   const relief = new Relief(section);
   relief.wire();
   if (section.dataset.autostart === 'true') {
