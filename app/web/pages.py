@@ -26,7 +26,6 @@ SCRIPTS = {
             "reliefscreens.js",
             "reliefdone.js",
             "legcheck.js",
-            "nobuzz.js",
             *_STORE,
         ],
     },

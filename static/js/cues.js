@@ -67,18 +67,14 @@ export function vibrate(pattern = [180]) {
 
 let audio = null;
 
-/** The page's one audio context, made on first use (null where there is no Web Audio). */
+/** The page's audio context (null without Web Audio). */
 function audioContext() {
   const Context = window.AudioContext || window.webkitAudioContext;
   if (Context && !audio) audio = new Context();
   return audio;
 }
 
-/**
- * Make or wake the audio context inside a tap. WebKit (every iPhone browser) lets a
- * context play only if a tap started it: one made later, at the first step change,
- * stays suspended and the tone never sounds.
- */
+/** Make or wake the audio context in a tap: WebKit (iPhone) keeps one made later suspended. */
 export function primeAudio() {
   const context = audioContext();
   if (context && context.state !== 'running') context.resume().catch(() => {});

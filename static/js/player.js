@@ -178,14 +178,14 @@ export class StepPlayer {
     this.hooks.onRender(state, t);
   }
 
-  /** Paused or not: the button holds both words and aria-pressed shows one (its box stays the same). */
+  /** The button holds both words; aria-pressed shows one, so its box stays the same. */
   setPausedLook(paused) {
     const button = $('pause');
     if (button.getAttribute('aria-pressed') !== String(paused)) button.setAttribute('aria-pressed', String(paused));
     this.root.classList.toggle('paused', paused);
   }
 
-  /** Hold the step where it is while the page is hidden (a call); false if it was paused already. */
+  /** Hold the step while the page is hidden; false if already paused. */
   hold(t = Date.now()) {
     if (!this.timer || this.timer.paused) return false;
     this.timer.pause(t);

@@ -2,16 +2,14 @@
 //
 // A tap always starts a fresh session. A session left without "It's gone" is
 // closed (kept in the diary, its length unknown); if it was on screen only
-// minutes ago, the timer offers to continue it. While the page is hidden (a
-// phone call) the step is held where it was; back within 5 minutes it carries
-// on from there, later a fresh timer offers to continue it. The pieces:
-// reliefsession.js (the stored session), reliefscreens.js (home, timer, after),
-// reliefdone.js (saving and rating the cramp), nobuzz.js (the no-vibration note).
+// minutes ago (or hidden by a call for longer), the timer offers to continue it.
+// The pieces: reliefsession.js (the stored session), reliefscreens.js (home,
+// timer, after), reliefdone.js (saving and rating the cramp), nobuzz.js.
 
 import { $ } from './dom.js';
 import { StepPlayer } from './player.js';
 import { formatClock } from './timer.js';
-import { chime, primeAudio, saveSettings, vibrate } from './cues.js';
+import { canVibrate, chime, primeAudio, saveSettings, vibrate } from './cues.js';
 import { plural, setText } from './text.js';
 import { deleteEpisode } from './store.js';
 import {
@@ -20,7 +18,6 @@ import {
 import { ReliefScreens } from './reliefscreens.js';
 import { AfterCramp } from './reliefdone.js';
 import { LegCheck } from './legcheck.js';
-import { NoBuzzNote } from './nobuzz.js';
 
 const SEEN_EVERY_MS = 5000; // how often "still on screen" is noted while the timer shows
 const OFFER_FOR_MS = 2 * 60 * 1000; // how long "Continue the cramp…?" stays on offer
@@ -52,7 +49,7 @@ class Relief {
     this.screens = new ReliefScreens($('home'), section, $('done'));
     this.after = new AfterCramp($('done'));
     this.legCheck = new LegCheck($('leg-check'));
-    this.noBuzz = new NoBuzzNote(this.settings);
+    this.noBuzz = null; // loaded where the phone cannot vibrate
     this.leg = null;
     this.alerting = false;
     this.seenNotedAt = 0;
@@ -72,10 +69,7 @@ class Relief {
 
   // --- sessions ---
 
-  /**
-   * Start afresh; a session left open before is closed, and offered back if it was recent
-   * (or, with offerAnyway, however long the page was hidden).
-   */
+  /** Start afresh; a session left open before is closed, and offered back if recent (or offerAnyway). */
   startFresh(afterFrame = () => {}, { offerAnyway = false } = {}) {
     const old = readSession();
     const now = Date.now();
@@ -84,15 +78,22 @@ class Relief {
     const offer = offered ? { session: old, until: now + OFFER_FOR_MS, closing: null } : null;
     this.held = false;
     this.setOffer(offer);
-    if (!offer) this.noBuzz.maybeShow();
     this.run(null, this.settings.leg, () => {
       afterFrame();
+      if (!offer && !canVibrate()) this.tellNoBuzz();
       // Saving the old one waits for the first frame; skipped if it was continued meanwhile.
       if (old && (!offer || this.offer === offer)) {
         const closing = closeUnended(old);
         if (offer) offer.closing = closing;
       }
     });
+  }
+
+  /** Tell a phone that cannot vibrate, once, and offer the tone. */
+  async tellNoBuzz() {
+    const { NoBuzzNote } = await import('./nobuzz.js');
+    this.noBuzz = this.noBuzz || new NoBuzzNote(this.settings);
+    this.noBuzz.maybeShow();
   }
 
   /** Carry on with a stored session, from the step it was held at if it was. */
@@ -176,10 +177,7 @@ class Relief {
     showCountry(chosenCountry(entriesOf(blocks), calls.dataset.default), calls);
   }
 
-  /**
-   * Back on screen (after a call): the step held where it was carries on. After a long
-   * absence it is not one continuous cramp: a fresh timer, offering to continue the old one.
-   */
+  /** Back from a call: the held step carries on; after 5 minutes, a fresh timer offers the old one. */
   onVisible() {
     const away = this.hiddenAt === null ? 0 : Date.now() - this.hiddenAt;
     const { held } = this;
@@ -190,7 +188,7 @@ class Relief {
     else if (held) this.player.release();
   }
 
-  /** Hidden (a call, the screen locked): hold the step, so the person comes back to it. */
+  /** Hidden (a call): hold the step, so the person comes back to it. */
   onHidden() {
     this.hiddenAt = Date.now();
     if (this.player.running) this.held = this.player.hold(this.hiddenAt) || this.held;
@@ -224,7 +222,7 @@ class Relief {
     this.player.stop();
     forgetSession();
     this.setOffer(null);
-    this.noBuzz.hide();
+    this.noBuzz?.hide();
     this.setAlert(false);
     this.screens.show('done');
     this.after.open(start, end, this.leg);
@@ -240,7 +238,7 @@ class Relief {
       this.player.stop();
     }
     this.setOffer(null);
-    this.noBuzz.hide();
+    this.noBuzz?.hide();
     this.screens.clearOffstage();
     this.screens.show('home');
     document.title = this.titles.home;
@@ -260,7 +258,7 @@ class Relief {
   /** Cramp now on home: start in place on the same frame as the tap (the form works without script). */
   onCrampNow(event) {
     event.preventDefault();
-    if (this.settings.sound) primeAudio(); // only a tap can start the tone on an iPhone
+    if (this.settings.sound) primeAudio(); // in the tap, or an iPhone stays silent
     const tappedAt = event.timeStamp;
     this.startFresh(() => {
       // After the first timer frame: measure it for the benchmark, then record the visit.
@@ -302,7 +300,7 @@ class Relief {
 
   wire() {
     $('cramp-now').addEventListener('click', (event) => this.onCrampNow(event));
-    // Any tap in the timer may start the tone (a timer opened by the shortcut had none).
+    // A timer opened by the shortcut had no tap: any tap in it may start the tone.
     this.section.addEventListener('click', () => { if (this.settings.sound) primeAudio(); }, true);
     $('gone').addEventListener('click', () => this.finish());
     $('continue').addEventListener('click', () => this.continueOffered());
