@@ -161,6 +161,9 @@ def test_the_language_menu_switches_to_spanish_and_russian(webkit, server):
     load(webkit, server.url + "/?lang=en")
     for lang, button in (("es", "Tengo un calambre"), ("ru", "Свело ногу")):
         tap(webkit, "#languages summary")
+        until(
+            webkit, f"return document.querySelector('#languages a[data-lang=\"{lang}\"]').getClientRects().length > 0"
+        )
         tap(webkit, f'#languages a[data-lang="{lang}"]')
         until(webkit, f"return document.documentElement.lang === '{lang}' && document.readyState === 'complete'")
         assert webkit.find_element(By.ID, "cramp-now").text == button

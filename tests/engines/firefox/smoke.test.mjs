@@ -192,6 +192,7 @@ flow('the language menu switches the page to Spanish and Russian', async () => {
   await page.goto(`${server.url}/`);
   for (const [lang, button] of [['es', 'Tengo un calambre'], ['ru', 'Свело ногу']]) {
     await page.click('#languages summary');
+    await page.waitForSelector(`#languages a[data-lang="${lang}"]`, { visible: true });
     await Promise.all([page.waitForNavigation(), page.click(`#languages a[data-lang="${lang}"]`)]);
     assert.equal(await page.evaluate(() => document.documentElement.lang), lang);
     assert.equal(await text(page, '#cramp-now'), button);
