@@ -35,20 +35,25 @@ ensure_venv() {
     --editable ".${extras}"
 }
 
-# TypeScript for scripts/check's JavaScript type check: Debian's nodejs and npm, then
-# the version pinned in tools/jscheck/package-lock.json, from the registry npm is
-# configured for. Installed again only when node_modules is missing or the lock changed.
-JSCHECK=tools/jscheck
-ensure_jscheck() {
-  local missing=()
+# npm packages pinned in DIR/package-lock.json, from the registry npm is configured for
+# (Debian's nodejs and npm first). Installed again only when node_modules is missing or
+# the lock changed.
+ensure_npm() {
+  local dir="$1" missing=()
   command -v node >/dev/null 2>&1 || missing+=(nodejs)
   command -v npm >/dev/null 2>&1 || missing+=(npm)
   if [ ${#missing[@]} -gt 0 ]; then
     apt_install "${missing[@]}"
   fi
-  local stamp="$JSCHECK/node_modules/.installed-lock.json"
-  if [ ! -x "$JSCHECK/node_modules/.bin/tsc" ] || ! cmp -s "$JSCHECK/package-lock.json" "$stamp"; then
-    npm ci --prefix "$JSCHECK" --no-audit --no-fund --loglevel=error
-    cp "$JSCHECK/package-lock.json" "$stamp"
+  local stamp="$dir/node_modules/.installed-lock.json"
+  if ! cmp -s "$dir/package-lock.json" "$stamp"; then
+    npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
+    cp "$dir/package-lock.json" "$stamp"
   fi
+}
+
+# TypeScript for scripts/check's JavaScript type check (tools/jscheck/package-lock.json).
+JSCHECK=tools/jscheck
+ensure_jscheck() {
+  ensure_npm "$JSCHECK"
 }

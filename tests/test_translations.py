@@ -252,7 +252,7 @@ def test_each_plural_category_gets_its_own_form_in_the_page(client):
 PROPER_NAMES = {
     "calm", "calf", "nhs", "nice", "cks", "uclh", "mayo", "cochrane", "allen", "kirby", "am", "fam", "physician",
     "hallegraeff", "j", "physiother", "et", "al", "hawke", "garrison", "baker", "healthdirect",
-    "csv", "json", "iphone", "ipad", "ios", "push", "web", "europe", "madrid",  # (IANA zone names)
+    "csv", "json", "iphone", "ipad", "ios", "safari", "push", "web", "europe", "madrid",  # (IANA zone names)
     "fda", "mhra",
 }  # fmt: skip
 # Where care is sought, in the words of the reader's country (emergency.py's urgent routes and who looks

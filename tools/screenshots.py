@@ -128,6 +128,28 @@ def small_phone(browser, base: str, outdir: Path) -> None:
     context.close()
 
 
+def large_text(browser, base: str, outdir: Path) -> None:
+    """Cramp now in Spanish at 200% text on a 360x640 phone (page zoom: a 180x320 CSS viewport), and at 10 minutes."""
+    context = browser.new_context(
+        viewport={"width": 180, "height": 320}, device_scale_factor=2, is_mobile=True, has_touch=True, locale="es"
+    )
+    page = context.new_page()
+    page.clock.install()
+    page.goto(base + "/")
+    page.screenshot(path=str(outdir / "home-es-200.png"))
+    page.locator("#cramp-now").click()
+    page.clock.run_for(1200)
+    page.screenshot(path=str(outdir / "relief-es-200.png"))
+    page.locator("#next").click()
+    page.locator("#pause").click()
+    page.clock.run_for(300)
+    page.screenshot(path=str(outdir / "relief-es-200-paused.png"))
+    page.locator("#pause").click()
+    page.clock.run_for(10 * 60_000)
+    page.screenshot(path=str(outdir / "relief-es-200-10min.png"))
+    context.close()
+
+
 def main(outdir: Path) -> None:
     outdir.mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix="calmcalf-shots-"))
@@ -145,6 +167,7 @@ def main(outdir: Path) -> None:
         page.wait_for_timeout(1200)
         page.screenshot(path=str(outdir / "relief.png"))
         small_phone(browser, base, outdir)
+        large_text(browser, base, outdir)
         page.get_by_role("button", name="It's gone").click()
         page.get_by_role("button", name="4", exact=True).click()
         page.wait_for_timeout(300)

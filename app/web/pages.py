@@ -24,8 +24,6 @@ SCRIPTS = {
             *_PLAYER,
             "reliefsession.js",
             "reliefscreens.js",
-            "reliefdone.js",
-            "legcheck.js",
             *_STORE,
         ],
     },
@@ -49,6 +47,8 @@ SCRIPTS = {
             "transfer.js",
             "diaryfile.js",
             "reliefsession.js",
+            "keepsafe.js",
+            "install.js",
         ],
     },
     "report": {

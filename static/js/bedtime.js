@@ -1,7 +1,7 @@
 // The bedtime routine: the shared step player, once through, then a tick on tonight's checklist.
 
 import { StepPlayer } from './player.js';
-import { saveSettings } from './cues.js';
+import { primeAudio, saveSettings } from './cues.js';
 import { setTick } from './store.js';
 import { nightOf } from './nights.js';
 import { $ } from './dom.js';
@@ -38,6 +38,7 @@ export function initBedtime() {
   }
 
   function start() {
+    if (settings.sound) primeAudio(); // inside the tap, or WebKit keeps the tone silent
     player.setSteps(stepsFor(seated.checked));
     show(playerSection);
     player.start(null, () => $('routine-title').focus({ preventScroll: true }));

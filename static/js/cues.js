@@ -2,7 +2,8 @@
 // an optional soft tone and spoken cue, and remembering those choices.
 
 const SETTINGS_KEY = 'calmcalf.settings';
-const DEFAULTS = { sound: false, voice: false, cantStand: false, leg: null };
+// toldNoBuzz: this phone was told once that it cannot vibrate (nobuzz.js).
+const DEFAULTS = { sound: false, voice: false, cantStand: false, leg: null, toldNoBuzz: false };
 
 /** The person's choices, kept on the device. */
 export function loadSettings() {
@@ -50,6 +51,9 @@ export class WakeLock {
   }
 }
 
+/** Whether this browser can vibrate at all (iOS cannot). */
+export const canVibrate = () => typeof navigator.vibrate === 'function';
+
 /** A short buzz where the device can. */
 export function vibrate(pattern = [180]) {
   if (typeof navigator.vibrate === 'function') {
@@ -63,20 +67,32 @@ export function vibrate(pattern = [180]) {
 
 let audio = null;
 
+/** The page's audio context (null without Web Audio). */
+function audioContext() {
+  const Context = window.AudioContext || window.webkitAudioContext;
+  if (Context && !audio) audio = new Context();
+  return audio;
+}
+
+/** Make or wake the audio context in a tap: WebKit (iPhone) keeps one made later suspended. */
+export function primeAudio() {
+  const context = audioContext();
+  if (context && context.state !== 'running') context.resume().catch(() => {});
+}
+
 /** A quiet, low tone: soft enough not to wake a partner. */
 export function chime() {
-  const Context = window.AudioContext || window.webkitAudioContext;
-  if (!Context) return;
-  audio = audio || new Context();
-  if (audio.state === 'suspended') audio.resume();
-  const now = audio.currentTime;
-  const tone = audio.createOscillator();
-  const gain = audio.createGain();
+  const context = audioContext();
+  if (!context) return;
+  if (context.state === 'suspended') context.resume().catch(() => {});
+  const now = context.currentTime;
+  const tone = context.createOscillator();
+  const gain = context.createGain();
   tone.frequency.value = 392;
   gain.gain.setValueAtTime(0.0001, now);
   gain.gain.exponentialRampToValueAtTime(0.12, now + 0.03);
   gain.gain.exponentialRampToValueAtTime(0.0001, now + 0.6);
-  tone.connect(gain).connect(audio.destination);
+  tone.connect(gain).connect(context.destination);
   tone.start(now);
   tone.stop(now + 0.65);
 }

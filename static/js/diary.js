@@ -19,6 +19,7 @@ import { MedicineSection } from './diarymedicines.js';
 import { EpisodeList } from './diarylist.js';
 import { EpisodeForm } from './diaryform.js';
 import { closeIfStale } from './reliefsession.js';
+import { warnIfNotKept } from './keepsafe.js';
 
 const WEEKS = 8;
 const today = () => dateKey(new Date());
@@ -112,6 +113,7 @@ export async function initDiary() {
   redraw = () => refresh(root, list, medicines);
   $('add-episode').addEventListener('click', () => form.open());
   wireTransfer(root, redraw);
+  warnIfNotKept();
   await closeIfStale().catch(() => null); // a Cramp now left open long ago belongs in the list
   await redraw();
   keepChartFitted($('chart'), () => root.rows);

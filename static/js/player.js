@@ -7,7 +7,7 @@
 // screen wake lock. Pages add their own behaviour through the hooks.
 
 import { SequenceTimer, formatClock } from './timer.js';
-import { WakeLock, chime, loadSettings, saveSettings, speak, vibrate } from './cues.js';
+import { WakeLock, chime, loadSettings, primeAudio, saveSettings, speak, vibrate } from './cues.js';
 import { message, plural, setText } from './text.js';
 import { $ } from './dom.js';
 
@@ -178,16 +178,32 @@ export class StepPlayer {
     this.hooks.onRender(state, t);
   }
 
+  /** The button holds both words; aria-pressed shows one, so its box stays the same. */
   setPausedLook(paused) {
-    setText('pause', message(this.root, paused ? 'resume' : 'pause'));
     const button = $('pause');
     if (button.getAttribute('aria-pressed') !== String(paused)) button.setAttribute('aria-pressed', String(paused));
     this.root.classList.toggle('paused', paused);
   }
 
-  /** Pause or resume, or move to the next or previous step. */
+  /** Hold the step while the page is hidden; false if already paused. */
+  hold(t = Date.now()) {
+    if (!this.timer || this.timer.paused) return false;
+    this.timer.pause(t);
+    return true;
+  }
+
+  /** Carry on from the held step. */
+  release(t = Date.now()) {
+    if (!this.timer) return;
+    this.timer.resume(t);
+    this.setPausedLook(false);
+    this.render(t);
+  }
+
+  /** Pause or resume, or move to the next or previous step (a tap: the tone may start here). */
   control(action) {
     if (!this.timer) return;
+    if (this.settings.sound) primeAudio();
     const now = Date.now();
     if (action === 'pause') {
       if (this.timer.paused) {

@@ -2,22 +2,20 @@
 //
 // A tap always starts a fresh session. A session left without "It's gone" is
 // closed (kept in the diary, its length unknown); if it was on screen only
-// minutes ago, the timer offers to continue it. The pieces: reliefsession.js
-// (the stored session), reliefscreens.js (home, timer, after), reliefdone.js
-// (saving and rating the cramp).
+// minutes ago (or hidden by a call for longer), the timer offers to continue it.
+// The pieces: reliefsession.js (the stored session), reliefscreens.js (home,
+// timer, after), reliefdone.js (saving and rating the cramp; loaded while a cramp runs), nobuzz.js.
 
 import { $ } from './dom.js';
 import { StepPlayer } from './player.js';
 import { formatClock } from './timer.js';
-import { chime, saveSettings, vibrate } from './cues.js';
+import { canVibrate, chime, primeAudio, saveSettings, vibrate } from './cues.js';
 import { plural, setText } from './text.js';
 import { deleteEpisode } from './store.js';
 import {
   CONTINUOUS_GAP_MS, closeIfStale, closeUnended, forgetSession, isRecent, minutesAgo, readSession, saveSession,
 } from './reliefsession.js';
 import { ReliefScreens } from './reliefscreens.js';
-import { AfterCramp } from './reliefdone.js';
-import { LegCheck } from './legcheck.js';
 
 const SEEN_EVERY_MS = 5000; // how often "still on screen" is noted while the timer shows
 const OFFER_FOR_MS = 2 * 60 * 1000; // how long "Continue the cramp…?" stays on offer
@@ -47,12 +45,14 @@ class Relief {
     });
     this.settings = this.player.settings;
     this.screens = new ReliefScreens($('home'), section, $('done'));
-    this.after = new AfterCramp($('done'));
-    this.legCheck = new LegCheck($('leg-check'));
+    this.after = null; // the "It's gone" screen, loaded while a cramp runs (loadAfter): home's first load skips it
+    this.afterLoading = null;
+    this.noBuzz = null; // loaded where the phone cannot vibrate
     this.leg = null;
     this.alerting = false;
     this.seenNotedAt = 0;
     this.hiddenAt = null; // while the page is hidden (screen locked, another app)
+    this.held = false; // the step was held when the page was hidden
     this.offer = null; // {session, until, closing} while "Continue the cramp…?" is offered
     // "Calf cramp relief · Calm Calf" at home, "Cramp now · Calm Calf" in the timer.
     const suffix = document.title.slice(document.title.indexOf(' · '));
@@ -67,21 +67,37 @@ class Relief {
 
   // --- sessions ---
 
-  /** Start afresh; a session left open before is closed, and offered back if it was recent. */
-  startFresh(afterFrame = () => {}) {
+  /** Start afresh; a session left open before is closed, and offered back if recent (or offerAnyway). */
+  startFresh(afterFrame = () => {}, { offerAnyway = false } = {}) {
     const old = readSession();
     const now = Date.now();
     forgetSession();
-    const offer = old && isRecent(old, now) ? { session: old, until: now + OFFER_FOR_MS, closing: null } : null;
+    const offered = old && (offerAnyway || isRecent(old, now));
+    const offer = offered ? { session: old, until: now + OFFER_FOR_MS, closing: null } : null;
+    this.held = false;
     this.setOffer(offer);
     this.run(null, this.settings.leg, () => {
       afterFrame();
+      if (!offer && !canVibrate()) this.tellNoBuzz();
       // Saving the old one waits for the first frame; skipped if it was continued meanwhile.
       if (old && (!offer || this.offer === offer)) {
         const closing = closeUnended(old);
         if (offer) offer.closing = closing;
       }
     });
+  }
+
+  /** Tell a phone that cannot vibrate, once, and offer the tone. */
+  async tellNoBuzz() {
+    const { NoBuzzNote } = await import('./nobuzz.js');
+    this.noBuzz = this.noBuzz || new NoBuzzNote(this.settings);
+    this.noBuzz.maybeShow();
+  }
+
+  /** Carry on with a stored session, from the step it was held at if it was. */
+  carryOn(session, afterFrame = () => {}) {
+    this.run(session.timer, session.leg, afterFrame);
+    if (session.held) this.player.release();
   }
 
   /** Run the timer from a snapshot, or from now; afterFrame runs first once it is on screen. */
@@ -98,13 +114,24 @@ class Relief {
       if (!this.section.contains(document.activeElement)) $('relief-title').focus({ preventScroll: true });
       this.remember();
       whenIdle(() => this.showEmergencyNumber()); // the person's country in the 10-minute advice, ahead of time
+      whenIdle(() => this.loadAfter());
     });
+  }
+
+  /** The "It's gone" screen and its leg check, from the offline cache like every file. */
+  loadAfter() {
+    this.afterLoading = this.afterLoading || Promise.all([import('./reliefdone.js'), import('./legcheck.js')])
+      .then(([{ AfterCramp }, { LegCheck }]) => {
+        this.after = new AfterCramp($('done'));
+        return { after: this.after, legCheck: new LegCheck($('leg-check')) };
+      });
+    return this.afterLoading;
   }
 
   /** Note the running session, with the moment it was last on screen. */
   remember(t = Date.now()) {
     if (!this.player.running) return;
-    saveSession(this.player.snapshot(), this.leg, t);
+    saveSession(this.player.snapshot(), this.leg, t, this.held);
     this.seenNotedAt = t;
   }
 
@@ -113,7 +140,7 @@ class Relief {
     const { offer } = this;
     if (!offer) return;
     this.setOffer(null);
-    this.run(offer.session.timer, offer.session.leg);
+    this.carryOn(offer.session);
     const saved = await offer.closing;
     if (saved) await deleteEpisode(saved.id).catch(() => {});
   }
@@ -161,16 +188,22 @@ class Relief {
     showCountry(chosenCountry(entriesOf(blocks), calls.dataset.default), box);
   }
 
-  /** Back on screen after a while away: a long absence is not one continuous cramp. */
+  /** Back from a call: the held step carries on; after 5 minutes, a fresh timer offers the old one. */
   onVisible() {
     const away = this.hiddenAt === null ? 0 : Date.now() - this.hiddenAt;
+    const { held } = this;
     this.hiddenAt = null;
-    if (this.player.running && away > CONTINUOUS_GAP_MS) this.startFresh();
+    this.held = false;
+    if (!this.player.running) return;
+    if (away > CONTINUOUS_GAP_MS) this.startFresh(() => {}, { offerAnyway: true });
+    else if (held) this.player.release();
   }
 
+  /** Hidden (a call): hold the step, so the person comes back to it. */
   onHidden() {
-    this.remember();
     this.hiddenAt = Date.now();
+    if (this.player.running) this.held = this.player.hold(this.hiddenAt) || this.held;
+    this.remember(this.hiddenAt);
   }
 
   // --- screens ---
@@ -200,10 +233,14 @@ class Relief {
     this.player.stop();
     forgetSession();
     this.setOffer(null);
+    this.noBuzz?.hide();
     this.setAlert(false);
     this.screens.show('done');
-    this.after.open(start, end, this.leg);
-    this.legCheck.reset();
+    const leg = this.leg;
+    this.loadAfter().then(({ after, legCheck }) => {
+      after.open(start, end, leg);
+      legCheck.reset();
+    });
     history.replaceState({ screen: 'done' }, '', location.pathname);
     $('done-title').focus();
   }
@@ -215,6 +252,7 @@ class Relief {
       this.player.stop();
     }
     this.setOffer(null);
+    this.noBuzz?.hide();
     this.screens.clearOffstage();
     this.screens.show('home');
     document.title = this.titles.home;
@@ -225,7 +263,7 @@ class Relief {
   onHistory(state) {
     const screen = state?.screen ?? (location.pathname === '/relief' ? 'timer' : 'home');
     if (screen === 'home') this.showHome();
-    else if (screen === 'done' && this.after.opened) this.screens.show('done');
+    else if (screen === 'done' && this.after?.opened) this.screens.show('done');
     else if (!this.player.running) this.startFresh();
   }
 
@@ -234,6 +272,7 @@ class Relief {
   /** Cramp now on home: start in place on the same frame as the tap (the form works without script). */
   onCrampNow(event) {
     event.preventDefault();
+    if (this.settings.sound) primeAudio(); // in the tap, or an iPhone stays silent
     const tappedAt = event.timeStamp;
     this.startFresh(() => {
       // After the first timer frame: measure it for the benchmark, then record the visit.
@@ -262,8 +301,8 @@ class Relief {
       history.replaceState({ screen: 'home' }, '', '/');
       history.pushState({ screen: 'timer' }, '', '/relief');
     };
-    if (saved && isReturn() && isRecent(saved)) this.run(saved.timer, saved.leg, putHomeBehind);
-    else this.startFresh(putHomeBehind);
+    if (saved && isReturn() && isRecent(saved)) this.carryOn(saved, putHomeBehind);
+    else this.startFresh(putHomeBehind, { offerAnyway: Boolean(saved?.held && isReturn()) });
   }
 
   /** Run only the steps that can be done from bed (or all of them again), keeping the clock. */
@@ -275,6 +314,8 @@ class Relief {
 
   wire() {
     $('cramp-now').addEventListener('click', (event) => this.onCrampNow(event));
+    // A timer opened by the shortcut had no tap: any tap in it may start the tone.
+    this.section.addEventListener('click', () => { if (this.settings.sound) primeAudio(); }, true);
     $('gone').addEventListener('click', () => this.finish());
     $('continue').addEventListener('click', () => this.continueOffered());
     this.section.querySelectorAll('input[name="leg"]').forEach((input) => {
@@ -308,6 +349,8 @@ class Relief {
 export function initRelief() {
   const section = $('relief');
   if (!section) return null;
+  // A reload or Back opens the timer at its top, not where the page was last scrolled to.
+  history.scrollRestoration = 'manual';
   const relief = new Relief(section);
   relief.wire();
   if (section.dataset.autostart === 'true') {

@@ -19,8 +19,9 @@ export class ReliefScreens {
     }, true);
   }
 
-  /** Show 'home', 'timer' or 'done'. */
+  /** Show 'home', 'timer' or 'done'; the timer always from the top, whatever home was scrolled to. */
   show(which) {
+    if (which === 'timer') window.scrollTo(0, 0);
     if (which === 'timer' && this.timer.classList.contains('ready-offstage')) {
       this.reveal();
       return;

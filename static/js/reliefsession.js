@@ -11,7 +11,7 @@ export const CONTINUOUS_GAP_MS = 5 * 60 * 1000;
 // On screen for less than this: a slip of the finger, not a cramp worth keeping.
 const SLIP_MS = 10 * 1000;
 
-/** The stored session {timer, leg, seenAt}, or null. */
+/** The stored session {timer, leg, seenAt, held}, or null (held: paused while the page was hidden). */
 export function readSession() {
   try {
     const saved = JSON.parse(localStorage.getItem(KEY) || 'null');
@@ -22,10 +22,10 @@ export function readSession() {
   return null;
 }
 
-/** Keep the running timer, its leg, and when the person last had it on screen. */
-export function saveSession(timer, leg, seenAt = Date.now()) {
+/** Keep the running timer, its leg, when the person last had it on screen, and whether it is held. */
+export function saveSession(timer, leg, seenAt = Date.now(), held = false) {
   try {
-    localStorage.setItem(KEY, JSON.stringify({ timer, leg, seenAt }));
+    localStorage.setItem(KEY, JSON.stringify({ timer, leg, seenAt, ...(held && { held }) }));
   } catch {
     // Storage full or blocked: the timer still runs.
   }

@@ -53,8 +53,13 @@ async function subscribe(registration, publicKey) {
       userVisibleOnly: true, applicationServerKey: /** @type {any} */ (self).calmcalfBase64url.toBytes(publicKey),
     }), 'push-timeout');
   } catch (error) {
-    // e.g. "Registration failed - permission denied" in a private window, with permission granted.
-    if (error instanceof DOMException) throw new NoAnswer('push-refused');
+    // Only a refusal is about permission: "Registration failed - permission denied" in a private
+    // window, with permission granted. Firefox rejects with AbortError when its push service cannot
+    // be reached, and a failed connection is a NetworkError: the push service did not answer.
+    if (error instanceof DOMException && error.name === 'NotAllowedError') throw new NoAnswer('push-refused');
+    if (error instanceof DOMException && ['AbortError', 'NetworkError', 'TimeoutError'].includes(error.name)) {
+      throw new NoAnswer('push-timeout');
+    }
     throw error;
   }
 }

@@ -330,3 +330,21 @@ def test_a_private_window_refusal_is_explained_without_blaming_permission(phone,
     expect(state).to_contain_text("A private window cannot receive them")
     expect(state).not_to_contain_text("permission denied")
     expect(page.get_by_role("button", name="Turn on reminders")).to_be_enabled()
+
+
+@pytest.mark.parametrize("name", ["AbortError", "NetworkError"])
+def test_an_unreachable_push_service_is_not_blamed_on_permission(phone, server, name):
+    """Firefox, with permission granted but no push service to reach, rejects with AbortError."""
+    page = phone.new_page()
+    page.add_init_script(
+        "PushManager.prototype.getSubscription = async () => null;"
+        f"PushManager.prototype.subscribe = async () => {{ throw new DOMException('No push service.', '{name}'); }};"
+    )
+    page.goto(server.url + "/reminders")
+    page.wait_for_selector("#reminders[data-ready]")
+    page.get_by_role("button", name="Turn on reminders").click()
+    state = page.locator("#reminder-state")
+    expect(state).to_have_text("Your phone’s push service did not answer. Check your connection and try again.")
+    expect(page.locator("#push-problem")).to_be_hidden()
+    expect(page.get_by_role("button", name="Turn on reminders")).to_be_enabled()
+    assert stored(server) == []
