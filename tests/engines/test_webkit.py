@@ -96,10 +96,12 @@ def load(driver, url: str) -> None:
 
 
 def tap(driver, selector: str) -> None:
-    """A real tap at the element's centre (the timer laid out ahead over home takes no taps, but
-    WebDriver's element click sees it there and calls the button obscured)."""
+    """A real tap at the element's centre, scrolled to first as a person would (the timer laid out
+    ahead over home takes no taps, but WebDriver's element click sees it there and calls the
+    button obscured)."""
     box = driver.execute_script(
-        "const r = document.querySelector(arguments[0]).getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2];",
+        "const e = document.querySelector(arguments[0]); e.scrollIntoView({ block: 'nearest' });"
+        " const r = e.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2];",
         selector,
     )
     actions = ActionBuilder(driver)
