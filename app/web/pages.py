@@ -6,61 +6,28 @@ from flask import Blueprint, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from ..config import ROOT
 from ..weekdays import day_names
 from . import content
+from .modules import page_scripts
 
 bp = Blueprint("pages", __name__)
 
-# Each page's own script and every module it imports, directly or not (preloaded,
-# so there is no waterfall; tests/test_scripts.py checks the lists).
-_STORE = ["store.js", "db.js"]
-_PLAYER = ["player.js", "timer.js", "cues.js", "text.js", "dom.js"]
-_NIGHT_DONE = ["nightdone.js", "nightdone-core.js", "reminderlang.js"]
-_DIARY = ["diarydata.js", "nights.js", "text.js", "dom.js", *_STORE]
-SCRIPTS = {
-    "relief": {
-        "entry": "relief.js",
-        "imports": [
-            *_PLAYER,
-            "reliefsession.js",
-            "reliefscreens.js",
-            *_STORE,
-        ],
+# Each page's own script (the entry module); the modules it imports, directly or not, are
+# read from static/js once at start-up (web/modules.py), and the page preloads them all,
+# so there is no waterfall.
+SCRIPTS = page_scripts(
+    ROOT / "static" / "js",
+    {
+        "relief": "relief.js",
+        "bedtime": "bedtime.js",
+        "checklist": "checklist.js",
+        "diary": "diary.js",
+        "report": "report.js",
+        "reminders": "reminders.js",
+        "doctor": "doctor.js",
     },
-    "bedtime": {"entry": "bedtime.js", "imports": [*_PLAYER, "nights.js", *_STORE, *_NIGHT_DONE]},
-    "checklist": {
-        "entry": "checklist.js",
-        "imports": ["text.js", "dom.js", "nights.js", "triggers.js", "notes.js", *_STORE],
-    },
-    "diary": {
-        "entry": "diary.js",
-        "imports": [
-            *_DIARY,
-            "diarychart.js",
-            "diarycompare.js",
-            "diarycsv.js",
-            "diarylist.js",
-            "diaryform.js",
-            "diarymedicines.js",
-            "triggers.js",
-            "notes.js",
-            "transfer.js",
-            "diaryfile.js",
-            "reliefsession.js",
-            "keepsafe.js",
-            "install.js",
-        ],
-    },
-    "report": {
-        "entry": "report.js",
-        "imports": [*_DIARY, "diarymedicines.js", "triggers.js", "reportfile.js", "notes.js"],
-    },
-    "reminders": {
-        "entry": "reminders.js",
-        "imports": ["text.js", "dom.js", "install.js", "base64url.js", *_NIGHT_DONE, "nights.js"],
-    },
-    "doctor": {"entry": "doctor.js", "imports": ["country.js", "zones.js"]},
-}
+)
 
 # Every page the service worker precaches, so all of them open offline.
 OFFLINE_PAGES = ("/", "/relief", "/doctor", "/bedtime", "/checklist", "/diary", "/diary/report", "/reminders")
