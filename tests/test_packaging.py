@@ -85,6 +85,7 @@ def test_the_wheel_holds_templates_static_files_worker_migrations_and_translatio
                     raise AssertionError(log.read_text()) from None
                 time.sleep(0.2)
         assert "Cramp now" in page
+        assert "/js/timer.js" in page  # preloaded: relief.js imports it through player.js, read from the wheel
         for lang, words in (("es", "Tengo un calambre"), ("ru", "Свело ногу")):
             request = urllib.request.Request(f"http://127.0.0.1:{port}/", headers={"Accept-Language": lang})
             with urllib.request.urlopen(request, timeout=5) as response:
