@@ -159,23 +159,23 @@ def measure_first_load(browser, base: str, counter: ByteCounter) -> bool:
     return ok
 
 
-def measure_offline(browser, base: str, runs: int) -> bool:
+def measure_offline(browser, base: str, runs: int, languages: list[str]) -> bool:
     """Offline, 4x CPU throttling: paint of Cramp now vs an empty cached page, and tap to timer."""
     context = browser.new_context(**PHONE)
     page = context.new_page()
     page.goto(base + "/")
     wait_for_offline_ready(page)
     page.evaluate(
-        """async (html) => {
+        """async ([html, languages]) => {
           const name = (await caches.keys()).find((n) => n.startsWith('calmcalf-static-'));
           const cache = await caches.open(name);
           // The worker answers a page from its copy in the chosen language (PATH?lang=xx).
-          for (const lang of self.CALMCALF_LANGUAGES || ['en', 'es', 'ru']) {
+          for (const lang of languages) {
             const headers = { 'Content-Type': 'text/html' };
             await cache.put(`/__floor?lang=${lang}`, new Response(html, { headers }));
           }
         }""",
-        FLOOR_HTML,
+        [FLOOR_HTML, languages],
     )
     context.set_offline(True)
     cdp = context.new_cdp_session(page)
@@ -232,7 +232,7 @@ def main() -> int:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         ok = measure_first_load(browser, base, counter)
-        ok = measure_offline(browser, base, args.runs) and ok
+        ok = measure_offline(browser, base, args.runs, app.config["LOCALES"]) and ok
         browser.close()
     server.close()
     return 0 if ok else 1

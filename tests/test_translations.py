@@ -23,12 +23,15 @@ from babel.messages.pofile import read_po
 from flask_babel import force_locale, ngettext
 
 from app import create_app
-from app.config import ROOT
+from app.config import ROOT, defaults
 from app.web import content
+from app.web.i18n import DEFAULT_LOCALE, shipped_locales
 from app.web.pages import OFFLINE_PAGES
 
 PSEUDO = "eo"  # a real locale code no one ships yet
-LANGUAGES = ("es", "ru")
+# The languages the app ships, as it finds them (app/web/i18n.py); LANGUAGES: those besides English.
+LOCALES = tuple(shipped_locales(defaults()["BABEL_TRANSLATION_DIRECTORIES"]))
+LANGUAGES = tuple(lang for lang in LOCALES if lang != DEFAULT_LOCALE)
 # Not language: numbers, times, punctuation.
 NOT_TEXT = re.compile(r"^[\d\s:.,;/·—–()+-]*$")
 # As in docs/languages.md: pybabel extract -F babel.cfg -k _l -k lazy_gettext (ngettext is a default keyword)

@@ -28,8 +28,13 @@ TRANSLATED_TYPES = ("text/html", "application/manifest+json")
 
 def available_locales(app: Flask) -> list[str]:
     """English plus every language that has a compiled catalogue."""
+    return shipped_locales(app.config["BABEL_TRANSLATION_DIRECTORIES"])
+
+
+def shipped_locales(directories: str) -> list[str]:
+    """English plus every language with a compiled catalogue in these folders (";" between them)."""
     found = {DEFAULT_LOCALE}
-    for folder in app.config["BABEL_TRANSLATION_DIRECTORIES"].split(";"):
+    for folder in directories.split(";"):
         for mo in Path(folder).glob("*/LC_MESSAGES/messages.mo"):
             found.add(mo.parent.parent.name)
     return sorted(found)

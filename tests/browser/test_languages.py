@@ -13,9 +13,8 @@ from playwright.sync_api import expect
 
 from app.web.pages import OFFLINE_PAGES
 from tests.browser.conftest import phone, wait_for_offline_ready, wait_until
-from tests.test_translations import SHARED, WORD, english_words
+from tests.test_translations import LANGUAGES, LOCALES, SHARED, WORD, english_words
 
-LANGUAGES = ("es", "ru")
 CRAMP_NOW = {"en": "Cramp now", "es": "Tengo un calambre", "ru": "Свело ногу"}
 
 SAMPLE = """Promise.all([import('/static/js/store.js'), import('/static/js/nights.js'), import('/static/js/notes.js')])
@@ -360,7 +359,7 @@ OVERFLOW = """() => {
 }"""
 
 
-@pytest.mark.parametrize("lang", ["en", *LANGUAGES])
+@pytest.mark.parametrize("lang", LOCALES)
 @pytest.mark.parametrize("state", ["home", "menu", "timer", "timer-paused", "standing-step", "red-flag", "done", "leg-check", "doctor",
                                    "bedtime", "bedtime-running", "checklist", "diary", "report", "reminders"])  # fmt: skip
 def test_nothing_overflows_at_360_px_in_any_language(browser, live_server, lang, state):

@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import phone, wait_until
+from tests.test_translations import LOCALES
 
 # Record every real wake lock and vibration the page asks for (the real APIs still run).
 SPY = """
@@ -422,7 +423,7 @@ def assert_fits(page) -> dict[str, float]:
 
 
 # Spanish and Russian words are longer: the longest step, the controls and the 10-minute advice fit too.
-@pytest.mark.parametrize("lang", ["en", "es", "ru"])
+@pytest.mark.parametrize("lang", LOCALES)
 @pytest.mark.parametrize("cant_stand", [False, True])
 def test_the_relief_screen_fits_a_360_by_640_phone(browser, live_server, cant_stand, lang):
     context = phone(browser, lang, viewport={"width": 360, "height": 640})

@@ -25,6 +25,7 @@ from app.reminders.schedule import to_naive_utc
 from app.reminders.tonight import night_of
 from tests.browser.conftest import PHONE, start_server, wait_for_offline_ready, wait_until
 from tests.browser.test_reminders import STUB, registration_id
+from tests.test_translations import LOCALES
 
 
 def worker_subscription(subscriber) -> str:
@@ -262,7 +263,7 @@ def test_the_worker_sends_a_waiting_night_done_on_background_sync(phone, server,
     assert stored(server)[0].night_done == night
 
 
-@pytest.mark.parametrize("lang", ["en", "es", "ru"])
+@pytest.mark.parametrize("lang", LOCALES)
 def test_the_reminders_page_works_through_htmx_under_the_strict_csp(browser, server, push, lang):
     """Turn on, a time the server refuses (shown by its field), a good time, turn off; axe at each step."""
     context = browser.new_context(**PHONE, timezone_id=ZONE, locale=lang)
