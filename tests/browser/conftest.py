@@ -119,6 +119,17 @@ def live_server():
     server.stop()
 
 
+@pytest.fixture
+def server():
+    """A server of our own, for a test that changes it (a new version) or reads its database (reminders):
+    it sends reminders to the fake push service (the `push` fixture) on loopback."""
+    server = start_server(
+        {"PUSH_ALLOW_HTTP": True, "PUSH_SERVICE_HOSTS": ["127.0.0.1"], "VAPID_SUBJECT": "mailto:care@calmcalf.example"}
+    )
+    yield server
+    server.stop()
+
+
 @pytest.fixture(scope="session")
 def playwright_instance():
     """Playwright, with Debian's Chromium: a missing browser fails under CI."""

@@ -7,6 +7,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from tests.browser.conftest import PHONE
+from tests.browser.states import open_state
 
 axe = Axe()
 
@@ -14,97 +15,6 @@ axe = Axe()
 def assert_no_violations(page) -> None:
     results = axe.run(page)
     assert results.violations_count == 0, results.generate_report()
-
-
-SAMPLE = """Promise.all([import('/static/js/store.js'), import('/static/js/nights.js'), import('/static/js/notes.js')])
-.then(async ([s, n, notes]) => {
-  const night = n.nightOf(new Date());
-  await s.setTick(n.shiftNight(night, 1), 'stretch', true);
-  await s.setTick(n.shiftNight(night, 2), 'sheets', true);
-  await notes.setNightNote(n.shiftNight(night, 1), ['alcohol', 'cold']);
-  await notes.setNightNote(n.shiftNight(night, 2), []);
-  await notes.addMedicine({ name: 'Ramipril', change: 'changed', date: n.shiftNight(night, 3) });
-  await s.addEpisode({ start: new Date(Date.now() - 86400000).toISOString(), durationSeconds: 120, triggers: ['exertion', 'fluid'],
-                       severity: 6, leg: 'left', note: 'Woke me', source: 'manual' });
-})"""
-
-
-def open_state(page, base: str, state: str) -> None:
-    """Bring the app into one of the states a person sees."""
-    if state in ("home", "doctor", "not-found"):
-        page.goto(base + {"home": "/", "doctor": "/doctor", "not-found": "/nope"}[state])
-        return
-    if state.startswith(("diary", "report")):
-        page.goto(base + "/diary")
-        page.evaluate(SAMPLE)
-        page.goto(base + ("/diary/report" if state == "report" else "/diary"))
-        page.wait_for_selector("[data-ready]")
-        if state == "diary-medicine":
-            page.get_by_role("button", name="Add to the diary").click()
-            expect(page.get_by_text("Enter the medicine’s name")).to_be_visible()
-        if state == "diary-form":
-            page.get_by_role("button", name="I had a cramp last night").click()
-            page.locator("#ep-triggers").get_by_role("button", name="Alcohol").click()
-            page.get_by_label("How many minutes did it last?").fill("9999")
-            page.get_by_role("button", name="Save").click()
-            expect(page.get_by_text("Enter the minutes")).to_be_visible()
-        if state == "diary-table":
-            page.get_by_text("Show the chart as a table").click()
-        if state == "diary-log":
-            page.goto(base + "/diary#log")
-            expect(page.get_by_role("heading", name="Add a cramp")).to_be_visible()
-        return
-    if state.startswith("bedtime"):
-        page.goto(base + "/bedtime")
-        if state == "bedtime-running":
-            page.get_by_role("button", name="Start").click()
-            expect(page.get_by_role("timer")).to_be_visible()
-        if state == "bedtime-done":
-            page.get_by_role("button", name="Start").click()
-            page.clock.fast_forward("05:00")
-            expect(page.get_by_role("heading", name="Well done. Sleep well.")).to_be_visible()
-        return
-    if state == "reminders":
-        page.goto(base + "/reminders")
-        page.wait_for_selector("#reminders[data-ready]")
-        return
-    if state == "checklist":
-        page.goto(base + "/checklist")
-        page.wait_for_selector("#checklist[data-ready]")
-        page.get_by_role("checkbox", name="Did the stretch routine").check()
-        page.locator("details.why summary").first.click()
-        page.locator("#night-triggers").get_by_role("button", name="None of these").click()
-        return
-    page.goto(base + "/")
-    if state == "continue-offer":  # a Cramp now left a moment ago
-        page.evaluate(
-            "localStorage.setItem('calmcalf.relief-session', JSON.stringify({timer: {durations: [30000, 30000, 60000, 60000],"
-            " loop: true, startedAt: Date.now() - 120000, anchor: Date.now() - 120000, pausedAt: null}, leg: null,"
-            " seenAt: Date.now() - 30000}))"
-        )
-    page.get_by_role("button", name="Cramp now").click()
-    expect(page.get_by_role("timer")).to_be_visible()
-    if state == "continue-offer":
-        expect(page.get_by_role("button", name="Continue the cramp from 2 minutes ago?")).to_be_visible()
-    if state == "paused":
-        page.get_by_role("button", name="Pause").click()
-        expect(page.locator(".dial-paused")).to_be_visible()
-    if state == "red-flag":
-        page.clock.fast_forward("10:05")
-        expect(page.get_by_role("alert")).to_be_visible()
-    if state == "standing-step":
-        page.get_by_role("button", name="Next").click()
-        expect(page.get_by_role("button", name="Unsteady? Stay in bed")).to_be_visible()
-    if state in ("done", "leg-check"):
-        page.get_by_role("button", name="It's gone").click()
-        page.get_by_role("button", name="3", exact=True).click()
-        expect(page.locator("#severity-saved")).not_to_be_empty()
-        page.wait_for_selector("#done-triggers[data-ready]")
-        page.locator("#done-triggers").get_by_role("button", name="Alcohol").click()
-        expect(page.locator("#triggers-saved")).not_to_be_empty()
-    if state == "leg-check":
-        page.get_by_role("button", name="Yes").click()
-        expect(page.locator("#leg-check-advice")).to_be_visible()
 
 
 STATES = [

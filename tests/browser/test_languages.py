@@ -13,23 +13,10 @@ from playwright.sync_api import expect
 
 from app.web.pages import OFFLINE_PAGES
 from tests.browser.conftest import phone, wait_for_offline_ready, wait_until
+from tests.browser.states import open_state
 from tests.test_translations import LANGUAGES, LOCALES, SHARED, WORD, english_words
 
 CRAMP_NOW = {"en": "Cramp now", "es": "Tengo un calambre", "ru": "Свело ногу"}
-
-SAMPLE = """Promise.all([import('/static/js/store.js'), import('/static/js/nights.js'), import('/static/js/notes.js')])
-.then(async ([s, n, notes]) => {
-  const night = n.nightOf(new Date());
-  await s.setTick(n.shiftNight(night, 1), 'stretch', true);
-  await s.setTick(n.shiftNight(night, 2), 'sheets', true);
-  await notes.setNightNote(n.shiftNight(night, 1), ['alcohol', 'cold']);
-  await notes.setNightNote(n.shiftNight(night, 2), []);
-  await notes.addMedicine({ name: 'Ramipril', change: 'changed', date: n.shiftNight(night, 3) });
-  await s.addEpisode({ start: new Date(Date.now() - 86400000).toISOString(), durationSeconds: 120, triggers: ['exertion', 'fluid'],
-                       severity: 6, leg: 'left', note: '', source: 'manual' });
-  await s.addEpisode({ start: new Date(Date.now() - 2 * 86400000).toISOString(), durationSeconds: 45,
-                       severity: 3, leg: 'right', note: '', source: 'cramp-now' });
-})"""
 
 
 def looking_phone(browser, lang: str, state: str, **extra):
@@ -37,63 +24,6 @@ def looking_phone(browser, lang: str, state: str, **extra):
     languages in the background of every look), except where the page needs one (Reminders)."""
     workers = "allow" if state.startswith("reminders") else "block"
     return phone(browser, lang, service_workers=workers, **extra)
-
-
-def open_state(page, base: str, state: str) -> None:
-    """Bring the app into a state a person sees, by ids only."""
-    simple = {"home": "/", "doctor": "/doctor", "not-found": "/nope", "bedtime": "/bedtime", "reminders": "/reminders"}
-    if state in simple:
-        page.goto(base + simple[state])
-        if state == "reminders":
-            page.wait_for_selector("#reminders[data-ready]")
-        if state == "doctor":
-            page.wait_for_selector("#numbers[data-ready]")
-        return
-    if state == "menu":
-        page.goto(base + "/")
-        page.locator("#languages summary").click()
-        return
-    if state in ("diary", "diary-form", "report"):
-        page.goto(base + "/diary")
-        page.evaluate(SAMPLE)
-        page.goto(base + ("/diary/report" if state == "report" else "/diary"))
-        page.wait_for_selector("[data-ready]")
-        if state == "diary-form":
-            page.locator("#add-episode").click()
-            page.locator("#ep-minutes").fill("9999")
-            page.locator("#episode-form button[type=submit]").click()
-            expect(page.locator("#ep-minutes-error")).not_to_be_empty()
-        return
-    if state == "bedtime-running":
-        page.goto(base + "/bedtime")
-        page.locator("#routine-start").click()
-        expect(page.get_by_role("timer")).to_be_visible()
-        return
-    if state == "checklist":
-        page.goto(base + "/checklist")
-        page.wait_for_selector("#checklist[data-ready]")
-        page.locator("#checklist-form input[type=checkbox]").first.check()
-        page.locator("details.why summary").first.click()
-        return
-    page.goto(base + "/")
-    page.locator("#cramp-now").click()
-    expect(page.get_by_role("timer")).to_be_visible()
-    if state == "timer-paused":
-        page.locator("#pause").click()  # "Resume" is the longest word of the three
-        expect(page.locator("#pause")).to_have_attribute("aria-pressed", "true")
-    if state == "red-flag":
-        page.clock.fast_forward("10:05")
-        expect(page.locator("#red-flag")).to_be_visible()
-    if state == "standing-step":
-        page.locator("#next").click()
-        expect(page.locator(".step.current .unsteady")).to_be_visible()
-    if state in ("done", "leg-check"):
-        page.locator("#gone").click()
-        page.locator('[data-severity="3"]').click()
-        expect(page.locator("#severity-saved")).not_to_be_empty()
-    if state == "leg-check":
-        page.locator("#leg-check-yes").click()
-        expect(page.locator("#leg-check-advice")).to_be_visible()
 
 
 STATES = [
@@ -360,7 +290,7 @@ OVERFLOW = """() => {
 
 
 @pytest.mark.parametrize("lang", LOCALES)
-@pytest.mark.parametrize("state", ["home", "menu", "timer", "timer-paused", "standing-step", "red-flag", "done", "leg-check", "doctor",
+@pytest.mark.parametrize("state", ["home", "menu", "timer", "paused", "standing-step", "red-flag", "done", "leg-check", "doctor",
                                    "bedtime", "bedtime-running", "checklist", "diary", "report", "reminders"])  # fmt: skip
 def test_nothing_overflows_at_360_px_in_any_language(browser, live_server, lang, state):
     context = looking_phone(browser, lang, state, viewport={"width": 360, "height": 740})

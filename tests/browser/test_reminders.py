@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app.db import get_db
 from app.reminders.models import Reminder
-from tests.browser.conftest import PHONE, start_server, wait_for_offline_ready, wait_until
+from tests.browser.conftest import PHONE, wait_for_offline_ready, wait_until
 
 # pushManager.subscribe cannot reach a real push service here: the page gets a
 # subscription on the local fake push service instead (the rest is real).
@@ -33,15 +33,6 @@ STUB = """(subscription) => {
   };
   PushManager.prototype.getSubscription = async function () { return current; };
 }"""
-
-
-@pytest.fixture
-def server():
-    server = start_server(
-        {"PUSH_ALLOW_HTTP": True, "PUSH_SERVICE_HOSTS": ["127.0.0.1"], "VAPID_SUBJECT": "mailto:care@calmcalf.example"}
-    )
-    yield server
-    server.stop()
 
 
 @pytest.fixture

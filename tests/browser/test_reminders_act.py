@@ -16,15 +16,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from app.db import get_db
 from app.reminders.dispatch import Dispatcher
 from app.reminders.models import Reminder
 from app.reminders.schedule import to_naive_utc
 from app.reminders.tonight import night_of
-from tests.browser.conftest import PHONE, start_server, wait_for_offline_ready, wait_until
-from tests.browser.test_reminders import STUB, registration_id
+from tests.browser.conftest import PHONE, wait_for_offline_ready, wait_until
+from tests.browser.test_reminders import STUB, registration_id, stored
 from tests.test_translations import LOCALES
 
 
@@ -48,15 +48,6 @@ ZONE = evening_zone(NOW)
 
 
 @pytest.fixture
-def server():
-    server = start_server(
-        {"PUSH_ALLOW_HTTP": True, "PUSH_SERVICE_HOSTS": ["127.0.0.1"], "VAPID_SUBJECT": "mailto:care@calmcalf.example"}
-    )
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def phone(browser, server):
     context = browser.new_context(**PHONE, timezone_id=ZONE)
     context.grant_permissions(["notifications"], origin=server.url)
@@ -77,11 +68,6 @@ def watched(page) -> list[str]:
         ),
     )
     return problems
-
-
-def stored(server) -> list[Reminder]:
-    with get_db(server.app).session() as session:
-        return session.execute(select(Reminder)).scalars().all()
 
 
 def turn_on(page, server, subscriber) -> None:

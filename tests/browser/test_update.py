@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import start_server, wait_for_offline_ready, wait_until
+from tests.browser.conftest import wait_for_offline_ready, wait_until
 from tests.browser.test_accessibility import assert_no_violations
-
-
-@pytest.fixture
-def server():
-    """A server of our own, so the test can deploy a "new version" mid-test."""
-    server = start_server()
-    yield server
-    server.stop()
 
 
 def cache_names(page) -> list[str]:
