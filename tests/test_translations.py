@@ -279,7 +279,7 @@ def english_words() -> frozenset[str]:
 
 
 def english_left(html: str, lang: str) -> list[str]:
-    vocabulary = english_words() - SHARED[lang]
+    vocabulary = english_words() - SHARED.get(lang, set())
     return [
         text
         for text in visible_texts(html, lang)

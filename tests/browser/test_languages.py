@@ -38,7 +38,7 @@ SHOWN = """() => {
 
 
 def english_in(texts: list[str], lang: str) -> list[str]:
-    vocabulary = english_words() - SHARED[lang]
+    vocabulary = english_words() - SHARED.get(lang, set())
     return [t for t in texts if {w.lower() for w in WORD.findall(t) if w.isascii()} & vocabulary]
 
 
