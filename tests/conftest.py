@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -11,6 +12,16 @@ from tests.fakepush import FakePushService
 from tests.postgres import PostgresServer, server_binaries
 
 APPS = []  # made during the current test; their connections are closed after it
+BROWSER_TESTS = Path(__file__).parent / "browser"
+
+
+def pytest_collection_modifyitems(items):
+    """Mark by what a test needs, for `scripts/test --fast`: Chromium (tests/browser/), PostgreSQL."""
+    for item in items:
+        if BROWSER_TESTS in item.path.parents:
+            item.add_marker(pytest.mark.browser)
+        if "postgres" in item.fixturenames:
+            item.add_marker(pytest.mark.postgres)
 
 
 def make_app(tmp_path, database_url: str | None = None, **config):
@@ -43,7 +54,7 @@ def postgres():
     server.stop()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request, tmp_path):
     """Each test that asks for it runs twice: on SQLite and on PostgreSQL."""
     if request.param == "sqlite":

@@ -15,6 +15,7 @@ from app.cli import build_parser
 from tests.net import free_port
 
 
+@pytest.mark.slow
 def test_serve_starts_waitress_and_serves_the_app(tmp_path):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CALMCALF_")}
@@ -54,6 +55,7 @@ def test_serve_refuses_a_bad_port_naming_the_option(port, capsys):
     assert "--port" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_serve_reports_a_port_in_use_clearly():
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -83,6 +85,7 @@ def children(pid: int) -> list[int]:
     return found
 
 
+@pytest.mark.slow
 def test_serve_with_workers_runs_that_many_processes_and_a_dispatcher(tmp_path):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CALMCALF_")}
@@ -131,6 +134,7 @@ def test_serve_refuses_a_bad_number_of_workers(workers, capsys):
     assert "--workers" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_serve_with_workers_reports_a_port_in_use_clearly():
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

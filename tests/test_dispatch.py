@@ -281,6 +281,7 @@ def test_a_dispatcher_racing_another_for_the_same_rows_still_gets_a_batch(app, p
     assert not {row.id for row in mine} & {row.id for row in theirs}
 
 
+@pytest.mark.slow
 def test_the_dispatch_command_prints_one_summary_line(app, push, tmp_path):
     sub = push.subscriber()
     subscribe(app, sub, "2026-11-22T00:00")
@@ -410,6 +411,7 @@ def test_anything_due_looks_without_claiming(app, push):
 SENDING_STACK = ("http_ece", "pycurl", "py_vapid", "cryptography")
 
 
+@pytest.mark.slow
 def test_a_run_with_nothing_due_loads_no_sending_stack(tmp_path):
     """`dispatch --once` with nothing due starts quickly: encryption, libcurl and VAPID load only to send."""
     code = (

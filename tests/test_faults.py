@@ -30,6 +30,7 @@ from app.reminders.models import Reminder
 from app.reminders.outcomes import Summary
 from tests.conftest import make_app
 
+pytestmark = pytest.mark.slow  # hundreds of reminders through every outage
 N = int(os.environ.get("CALMCALF_TEST_FAULT_N", "500"))
 KILL_AT = min(300, N * 3 // 5)  # delivered when the dispatcher is killed: mid-send, into its second batch
 assert N >= 2 * BATCH and BATCH < KILL_AT < N, "fewer would not claim twice or kill mid-run"

@@ -16,6 +16,7 @@ import pytest
 
 from app.config import ROOT
 
+pytestmark = pytest.mark.slow  # each test runs tsc over the app (scripts/check runs it once)
 TSC = ROOT / "tools" / "jscheck" / "node_modules" / ".bin" / "tsc"
 PAGES = ROOT / "tsconfig.json"
 WORKER = ROOT / "tsconfig.worker.json"

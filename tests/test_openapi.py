@@ -120,6 +120,7 @@ def test_every_route_under_api_is_described(app, spec):
     assert routes == described
 
 
+@pytest.mark.slow
 def test_schemathesis_finds_no_server_error_and_no_answer_outside_the_schema(tmp_path):
     """A bounded schemathesis run (examples and time) against a live server on loopback."""
     app = make_app(tmp_path, API_RATE_LIMIT="100000 per minute")

@@ -20,6 +20,7 @@ import pytest
 from tests.conftest import make_app
 from tests.net import free_port
 
+pytestmark = pytest.mark.slow  # builds the wheel and installs it in a new virtual environment
 ROOT = Path(__file__).resolve().parent.parent
 
 

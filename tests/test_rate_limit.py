@@ -49,6 +49,7 @@ def call(port: int, method: str, path: str, client_ip: str, proto: str = "http")
     return response
 
 
+@pytest.mark.slow
 def test_two_servers_behind_a_proxy_share_one_budget_per_client(tmp_path, redis_url):
     env = env_for(
         f"sqlite:///{tmp_path / 'shared.db'}",

@@ -120,12 +120,14 @@ def test_a_database_file_that_cannot_be_opened_is_said_at_once_without_waiting_f
     db.get_db(app).engine.dispose()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("args", "option"), [(["--threads", "0"], "--threads"), (["--threads", "x"], "--threads")])
 def test_serve_refuses_bad_thread_counts(args, option):
     result = calmcalf("serve", *args, env=env_for("sqlite://"))
     assert result.returncode == 2 and option in result.stderr
 
 
+@pytest.mark.slow
 def test_dispatch_refuses_bad_worker_counts():
     result = calmcalf("dispatch", "--once", "--workers", "0", env=env_for("sqlite://"))
     assert result.returncode == 2 and "--workers" in result.stderr
@@ -164,6 +166,7 @@ def wait_for(port: int, process: subprocess.Popen, path: str = "/healthz") -> No
         time.sleep(0.2)
 
 
+@pytest.mark.slow
 def test_waitress_refuses_a_huge_body_before_buffering_it(served):
     """A client announcing 1 GiB gets a 413 from waitress at once; nothing is read or stored."""
     with socket.create_connection(("127.0.0.1", served), timeout=10) as sock:
@@ -175,6 +178,7 @@ def test_waitress_refuses_a_huge_body_before_buffering_it(served):
     assert answer.startswith(b"HTTP/1.1 413")
 
 
+@pytest.mark.slow
 def test_eight_slow_test_sends_do_not_delay_pages(tmp_path):
     """A push service that never answers: 2 test sends wait (at most the timeout), 6 get a 503 at once,
     and GET / answers within a second meanwhile."""
@@ -245,6 +249,7 @@ def test_a_connection_postgresql_dropped_is_replaced_before_use(tmp_path, postgr
     assert client.get("/readyz").status_code == 200
 
 
+@pytest.mark.slow
 def test_the_test_server_stops_even_when_its_wake_up_pipe_was_closed_by_someone_else():
     """tests/browser/conftest.LiveServer.stop: the fallback for a trigger pipe closed behind its back."""
     from tests.arrangement import wait_until
