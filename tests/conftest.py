@@ -12,13 +12,14 @@ from tests.fakepush import FakePushService
 from tests.postgres import PostgresServer, server_binaries
 
 APPS = []  # made during the current test; their connections are closed after it
-BROWSER_TESTS = Path(__file__).parent / "browser"
+# Chromium's full suite, and the Firefox and WebKit smoke suites.
+BROWSER_TESTS = (Path(__file__).parent / "browser", Path(__file__).parent / "engines")
 
 
 def pytest_collection_modifyitems(items):
-    """Mark by what a test needs, for `scripts/test --fast`: Chromium (tests/browser/), PostgreSQL."""
+    """Mark by what a test needs, for `scripts/test --fast`: a browser (tests/browser/, tests/engines/), PostgreSQL."""
     for item in items:
-        if BROWSER_TESTS in item.path.parents:
+        if any(folder in item.path.parents for folder in BROWSER_TESTS):
             item.add_marker(pytest.mark.browser)
         if "postgres" in item.fixturenames:
             item.add_marker(pytest.mark.postgres)

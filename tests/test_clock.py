@@ -134,6 +134,7 @@ def test_two_dispatcher_processes_with_clocks_apart_double_nothing(tmp_path, pos
     assert abs(reported - skew) < 5 and reported_skews(outputs[0][1]) == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("skew", [90, 600])
 def test_two_dispatchers_one_with_a_wrong_clock_double_nothing(tmp_path, database_url, push, skew, caplog):
     app = make_app(

@@ -139,6 +139,7 @@ def test_a_write_that_needs_room_on_a_full_postgresql_tablespace_is_disk_full(tm
                 connection.execute("DROP TABLESPACE small")
 
 
+@pytest.mark.slow
 def test_serve_and_dispatch_on_a_full_disk_stop_at_once_saying_so_and_start_once_there_is_room(tmp_path):
     """SQLite cannot even open its database on a full disk once a clean stop removed its shared-memory file."""
     with small_disk(tmp_path / "disk") as disk:

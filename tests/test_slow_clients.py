@@ -90,6 +90,7 @@ class SlowClients:
             sock.close()
 
 
+@pytest.mark.slow
 def test_200_slow_clients_leave_the_home_page_answering_within_a_second(tmp_path):
     port, process = start(tmp_path)
     slow = SlowClients(port, SLOW_CLIENTS)
@@ -106,6 +107,7 @@ def test_200_slow_clients_leave_the_home_page_answering_within_a_second(tmp_path
         stop(process)
 
 
+@pytest.mark.slow
 def test_the_connection_limit_fits_in_the_open_file_limit_and_says_so_when_it_must_shrink(tmp_path):
     files = 512  # a hard limit too low for the default
     port, process = start(tmp_path, files=files)
@@ -129,6 +131,7 @@ def test_only_loopback_addresses_count_as_this_machine(host, loopback):
     assert is_loopback(host) is loopback
 
 
+@pytest.mark.slow
 def test_serving_beyond_this_machine_suggests_nginx_for_the_public_internet(tmp_path):
     _, process = start(tmp_path, "--host", "0.0.0.0")
     hint = "For the public internet, put nginx in front (deploy/nginx/calmcalf.conf)."

@@ -142,6 +142,7 @@ def command_env(tmp_path, **settings) -> dict:
     return env | {f"CALMCALF_{name}": value for name, value in settings.items()}
 
 
+@pytest.mark.slow
 def test_dispatch_says_at_start_what_to_set(tmp_path):
     command = [sys.executable, "-m", "app.cli", "dispatch", "--once"]
     plain = subprocess.run(command, env=command_env(tmp_path), capture_output=True, text=True, timeout=60)

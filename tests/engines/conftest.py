@@ -15,7 +15,8 @@ import subprocess
 
 import pytest
 
-from tests.browser.conftest import start_server
+# A fresh app on its own port for each test: its own origin, so no storage is shared with another flow.
+from tests.browser.conftest import server  # noqa: F401 (the fixture)
 
 
 def require(found: bool, message: str) -> None:
@@ -25,14 +26,6 @@ def require(found: bool, message: str) -> None:
     if os.environ.get("CI"):
         pytest.fail(f"{message}: scripts/test installs it")
     pytest.skip(f"{message}: run scripts/test, which installs it")
-
-
-@pytest.fixture
-def server():
-    """A fresh app on its own port: its own origin, so no storage is shared with another flow."""
-    server = start_server()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="session")
