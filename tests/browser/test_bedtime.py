@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import phone, start_server, wait_for_offline_ready, wait_until
+from tests.test_translations import LOCALES
 
 STORE = "import('/static/js/store.js')"
 
@@ -57,7 +58,7 @@ def test_the_routine_runs_to_the_end_offline_and_ticks_tonight(offline, live_ser
 ON_SCREEN = ("countdown", "back", "pause", "next", "routine-stop")
 
 
-@pytest.mark.parametrize("lang", ["en", "es", "ru"])
+@pytest.mark.parametrize("lang", LOCALES)
 @pytest.mark.parametrize("seated", [False, True])
 def test_every_step_of_the_routine_fits_a_360_by_640_phone(browser, live_server, lang, seated):
     context = phone(browser, lang, viewport={"width": 360, "height": 640})

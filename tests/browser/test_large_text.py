@@ -12,8 +12,9 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import wait_until
+from tests.test_translations import LOCALES
 
-LANGS = ("en", "es", "ru")
+LANGS = LOCALES
 PHONES = ((360, 640), (390, 844))
 # Page zoom factors, and the 24 px default font ("24px") at 100% zoom.
 SIZES = (1.0, 1.3, 1.5, 2.0, "24px")

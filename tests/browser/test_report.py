@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import PHONE, phone
+from tests.test_translations import LOCALES
 
 NOW = datetime(2026, 11, 22, 10, 0)  # the night we are in is the 21st's
 TRIGGERS = ["exertion", "cold", "medicine", "alcohol"]
@@ -134,7 +135,7 @@ def test_rates_are_over_the_nights_recorded_and_a_habit_never_ticked_is_not_reco
 # --- printing -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("lang", ["en", "es", "ru"])
+@pytest.mark.parametrize("lang", LOCALES)
 def test_thirty_cramps_in_four_weeks_print_on_one_a4_page(browser, live_server, tmp_path, lang):
     context = phone(browser, lang)
     try:

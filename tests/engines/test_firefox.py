@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from tests.engines.conftest import require
+from tests.test_translations import LOCALES
 
 SUITE = Path(__file__).parent / "firefox"
 FIREFOX = os.environ.get("CALMCALF_TEST_FIREFOX", "/usr/bin/firefox-esr")
@@ -26,7 +27,12 @@ def test_the_core_flows_work_in_firefox():
     result = subprocess.run(
         ["node", "--test", "--test-reporter=spec", "smoke.test.mjs"],
         cwd=SUITE,
-        env={**os.environ, "CALMCALF_SERVE": str(CALMCALF), "CALMCALF_TEST_FIREFOX": FIREFOX},
+        env={
+            **os.environ,
+            "CALMCALF_SERVE": str(CALMCALF),
+            "CALMCALF_TEST_FIREFOX": FIREFOX,
+            "CALMCALF_TEST_LANGUAGES": ",".join(LOCALES),
+        },
         capture_output=True,
         text=True,
         timeout=600,

@@ -24,6 +24,7 @@ from selenium.webdriver.webkitgtk.service import Service
 
 from tests.browser.conftest import start_server
 from tests.engines.conftest import minibrowser, require
+from tests.test_translations import LOCALES
 
 DRIVER = os.environ.get("CALMCALF_TEST_WEBKITDRIVER", "/usr/bin/WebKitWebDriver")
 SKIP = """(() => {
@@ -197,7 +198,7 @@ def test_with_sound_on_the_tone_is_running_after_the_first_step_change(webkit, s
     assert webkit.execute_script("return window.__contexts.map((c) => c.state)") == ["running"]
 
 
-@pytest.mark.parametrize("lang", ["en", "es", "ru"])
+@pytest.mark.parametrize("lang", LOCALES)
 def test_at_a_24_px_font_the_step_and_the_controls_fit_and_stay_put(webkit_24px, server, lang):
     driver = webkit_24px
     load(driver, f"{server.url}/?lang={lang}")
