@@ -172,8 +172,24 @@ class Relief {
   raiseAlert() {
     this.showEmergencyNumber();
     this.setAlert(true);
+    this.revealAdvice();
     if (this.settings.sound) chime();
     vibrate([300, 150, 300]);
+  }
+
+  /**
+   * Large text: where the advice's first words would be under the controls, the header
+   * scrolls away (it is one swipe up), so they show with the step's name, the countdown and
+   * the controls.
+   */
+  revealAdvice() {
+    const box = $('red-flag');
+    const screen = /** @type {HTMLElement} */ (this.section.querySelector('.timer-screen'));
+    const foot = /** @type {HTMLElement} */ (this.section.querySelector('.timer-actions')).getBoundingClientRect().top;
+    const words = /** @type {HTMLElement} */ (box.querySelector('p'));
+    const lineHeight = parseFloat(getComputedStyle(words).lineHeight) || 20;
+    const under = words.getBoundingClientRect().top + lineHeight - foot;
+    if (under > 0) window.scrollBy(0, Math.min(under, screen.getBoundingClientRect().top));
   }
 
   /**

@@ -101,7 +101,8 @@ def test_readable_at_200_percent_zoom(browser, live_server, state):
         assert overflow <= 0
         clipped = page.evaluate(
             """() => [...document.querySelectorAll('h1, h2, p, li, button, a, label')]
-                .filter((el) => el.offsetParent && !el.closest('.visually-hidden') && el.scrollWidth > el.clientWidth + 1
+                .filter((el) => el.offsetParent && !el.closest('.visually-hidden') && el.getBoundingClientRect().width > 1
+                         && el.scrollWidth > el.clientWidth + 1
                          && getComputedStyle(el).overflow !== 'visible')
                 .map((el) => [el.tagName, el.className, el.textContent.trim().slice(0, 60), el.scrollWidth, el.clientWidth])"""
         )

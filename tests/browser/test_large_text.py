@@ -99,8 +99,36 @@ def assert_step_fits(page, lang: str, step: int) -> dict:
     return {name: seen[name] for name in CONTROLS}
 
 
+# The 10-minute advice: its heading (or, where the box's own heading is for screen readers
+# only, the status line's red "Over 10 minutes") and its first line of words, and the controls' top.
+ADVICE = """() => {
+  const box = document.getElementById('red-flag');
+  const heading = box.querySelector('h2').getBoundingClientRect();
+  const shown = heading.width > 1 ? heading : document.querySelector('.red-flag-jump').getBoundingClientRect();
+  const words = box.querySelector('p').firstChild;
+  const range = document.createRange();
+  range.setStart(words, 0);
+  range.setEnd(words, 1);
+  const first = range.getBoundingClientRect();
+  const foot = document.querySelector('.relief .timer-actions').getBoundingClientRect().top;
+  return {heading: {x: shown.x, y: shown.y, width: shown.width, height: shown.height}, first: first.top, firstEnd: first.bottom, foot};
+}"""
+
+
+def assert_advice_seen(page, lang: str, step: int) -> None:
+    """The 10-minute box begins on the first screen: a heading, and its first words above the controls."""
+    seen = page.evaluate(ADVICE)
+    assert_on_screen(page, seen["heading"], f"the 10-minute heading ({lang}, step {step})")
+    assert seen["heading"]["y"] + seen["heading"]["height"] <= seen["foot"] + 0.5, (
+        f"heading under the controls ({lang})"
+    )
+    assert seen["first"] >= 0 and seen["firstEnd"] <= seen["foot"] + 0.5, (
+        f"the 10-minute advice's first words are not on screen ({lang}, step {step}): {seen}"
+    )
+
+
 def test_the_night_flow_fits_one_screen(large_text, live_server):
-    """Home's Cramp now, every relief step (running, paused, past 10 minutes), and /doctor's call button."""
+    """Home's Cramp now, every relief step (running, paused, past 10 minutes with the advice begun), and /doctor's call."""
     page = large_text
     for lang in LANGS:
         page.goto(f"{live_server.url}/?lang={lang}")
@@ -122,6 +150,8 @@ def test_the_night_flow_fits_one_screen(large_text, live_server):
                 expect(page.get_by_role("alert")).to_be_visible()
             for step in range(1, total + 1):
                 assert assert_step_fits(page, lang, step) == controls, f"a control moved ({lang}, step {step})"
+                if alerting:
+                    assert_advice_seen(page, lang, step)
                 page.locator("#next").click()
         page.locator("#gone").click()
         expect(page.locator("#done")).to_be_visible()
