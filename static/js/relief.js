@@ -47,6 +47,7 @@ class Relief {
     this.screens = new ReliefScreens($('home'), section, $('done'));
     this.after = null; // the "It's gone" screen, loaded while a cramp runs (loadAfter): home's first load skips it
     this.afterLoading = null;
+    this.adviceLoading = null; // advice.js: the 10-minute advice's country and view
     this.noBuzz = null; // loaded where the phone cannot vibrate
     this.leg = null;
     this.alerting = false;
@@ -113,7 +114,7 @@ class Relief {
       // Keyboard and screen-reader users continue inside the timer, not on the hidden button.
       if (!this.section.contains(document.activeElement)) $('relief-title').focus({ preventScroll: true });
       this.remember();
-      whenIdle(() => this.showEmergencyNumber()); // the person's country in the 10-minute advice, ahead of time
+      whenIdle(() => this.advice().then((a) => a.showNumber($('red-flag')))); // the 10-minute advice's country, ahead of time
       whenIdle(() => this.loadAfter());
     });
   }
@@ -170,38 +171,19 @@ class Relief {
 
   /** At 10 minutes: the advice to get urgent help, with a buzz (and a tone if sound is on). */
   raiseAlert() {
-    this.showEmergencyNumber();
     this.setAlert(true);
-    this.revealAdvice();
+    this.advice().then(({ showNumber, reveal }) => {
+      showNumber($('red-flag'));
+      reveal($('red-flag'));
+    });
     if (this.settings.sound) chime();
     vibrate([300, 150, 300]);
   }
 
-  /**
-   * Large text: where the advice's first words would be under the controls, the header
-   * scrolls away (it is one swipe up), so they show with the step's name, the countdown and
-   * the controls.
-   */
-  revealAdvice() {
-    const box = $('red-flag');
-    const screen = /** @type {HTMLElement} */ (this.section.querySelector('.timer-screen'));
-    const foot = /** @type {HTMLElement} */ (this.section.querySelector('.timer-actions')).getBoundingClientRect().top;
-    const words = /** @type {HTMLElement} */ (box.querySelector('p'));
-    const lineHeight = parseFloat(getComputedStyle(words).lineHeight) || 20;
-    const under = words.getBoundingClientRect().top + lineHeight - foot;
-    if (under > 0) window.scrollBy(0, Math.min(under, screen.getBoundingClientRect().top));
-  }
-
-  /**
-   * The urgent route and emergency number of the person's country (as on "When to see a doctor").
-   * Its script loads only when the 10-minute advice is shown (it is cached, also offline).
-   */
-  async showEmergencyNumber() {
-    const box = $('red-flag');
-    const calls = /** @type {HTMLElement} */ (box.querySelector('.emergency-calls'));
-    const blocks = /** @type {NodeListOf<HTMLElement>} */ (calls.querySelectorAll('[data-country]'));
-    const { chosenCountry, entriesOf, showCountry } = await import('./country.js');
-    showCountry(chosenCountry(entriesOf(blocks), calls.dataset.default), box);
+  /** The 10-minute advice's script, from the offline cache like every file. */
+  advice() {
+    this.adviceLoading = this.adviceLoading || import('./advice.js');
+    return this.adviceLoading;
   }
 
   /** Back from a call: the held step carries on; after 5 minutes, a fresh timer offers the old one. */
