@@ -169,13 +169,20 @@ class Relief {
     this.section.classList.toggle('alerting', on);
   }
 
-  /** At 10 minutes: the advice to get urgent help, with a buzz (and a tone if sound is on). */
+  /**
+   * At 10 minutes: the advice to get urgent help, with a buzz (and a tone if sound is on).
+   * It shows with its country's number (advice.js is loaded by then), or at most 300 ms later without.
+   */
   raiseAlert() {
-    this.setAlert(true);
+    const box = $('red-flag');
+    this.alerting = true;
+    const show = () => this.alerting && box.hidden && this.setAlert(true);
+    setTimeout(show, 300);
     this.advice().then(({ showNumber, reveal }) => {
-      showNumber($('red-flag'));
-      reveal($('red-flag'));
-    });
+      showNumber(box);
+      show();
+      reveal(box);
+    }, show);
     if (this.settings.sound) chime();
     vibrate([300, 150, 300]);
   }
