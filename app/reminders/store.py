@@ -82,6 +82,7 @@ def _statement(dialect: str, names: tuple[str, ...]) -> Executable:
     Built once for each kind of database, with parameters (v_<column> for the written columns,
     first_due, second_due, first_day, stamp, secret, previous): a statement built for every
     request cost about as much CPU as the rest of the save.
+
     The row's next reminder: tonight's "Later" if one is still to come; else the first chosen
     day, or the one after it when the row was already sent (or skipped) through the first.
     """
