@@ -111,7 +111,10 @@ ADVICE = """() => {
   range.setEnd(words, 1);
   const first = range.getBoundingClientRect();
   const foot = document.querySelector('.relief .timer-actions').getBoundingClientRect().top;
-  return {heading: {x: shown.x, y: shown.y, width: shown.width, height: shown.height}, first: first.top, firstEnd: first.bottom, foot};
+  const call = [...box.querySelectorAll('.call')].find((c) => c.offsetParent).getBoundingClientRect();
+  const plain = devicePixelRatio === 1 && getComputedStyle(document.documentElement).fontSize === '16px';
+  return {heading: {x: shown.x, y: shown.y, width: shown.width, height: shown.height}, first: first.top,
+          firstEnd: first.bottom, foot, call: {x: call.x, y: call.y, width: call.width, height: call.height}, plain};
 }"""
 
 
@@ -125,6 +128,9 @@ def assert_advice_seen(page, lang: str, step: int) -> None:
     assert seen["first"] >= 0 and seen["firstEnd"] <= seen["foot"] + 0.5, (
         f"the 10-minute advice's first words are not on screen ({lang}, step {step}): {seen}"
     )
+    if seen["plain"]:  # at 100% text the whole box is on the first screen, its emergency call included
+        assert_on_screen(page, seen["call"], f"the 10-minute advice's call ({lang}, step {step})")
+        assert seen["call"]["y"] + seen["call"]["height"] <= seen["foot"] + 0.5, f"call under the controls ({lang})"
 
 
 def test_the_night_flow_fits_one_screen(large_text, live_server):
