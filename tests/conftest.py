@@ -34,6 +34,20 @@ def make_app(tmp_path, database_url: str | None = None, **config):
     return app
 
 
+def figures_printed_after(title: str, figures: list[str]):
+    """A module's autouse fixture: after its tests, print the lines they counted in `figures`
+    (also without -s), for the docs."""
+
+    @pytest.fixture(scope="module", autouse=True)
+    def show_figures(request):
+        yield
+        capture = request.config.pluginmanager.getplugin("capturemanager")
+        with capture.global_and_fixture_disabled():
+            print(f"\n{title}:" + "".join(f"\n  {line}" for line in figures))
+
+    return show_figures
+
+
 @pytest.fixture(autouse=True)
 def close_connections():
     yield

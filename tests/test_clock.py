@@ -32,20 +32,14 @@ from app.db import get_db
 from app.reminders.clock import Clock
 from app.reminders.dispatch import Dispatcher
 from app.reminders.models import Reminder
-from tests.conftest import make_app
+from tests.conftest import figures_printed_after, make_app
 
 N = 2000
 SUBJECT = "mailto:care@calmcalf.example"
 FIGURES: list[str] = []
 
 
-@pytest.fixture(scope="module", autouse=True)
-def show_figures(request):
-    """After these tests, print what they counted (also without -s), for the docs."""
-    yield
-    capture = request.config.pluginmanager.getplugin("capturemanager")
-    with capture.global_and_fixture_disabled():
-        print("\nclock figures:" + "".join(f"\n  {line}" for line in FIGURES))
+show_figures = figures_printed_after("clock figures", FIGURES)
 
 
 def evening(now: datetime) -> tuple[str, str]:

@@ -28,7 +28,7 @@ from app.db import get_db
 from app.reminders.dispatch import BATCH, RECORD_GROUP, Dispatcher
 from app.reminders.models import Reminder
 from app.reminders.outcomes import Summary
-from tests.conftest import make_app
+from tests.conftest import figures_printed_after, make_app
 
 pytestmark = pytest.mark.slow  # hundreds of reminders through every outage
 N = int(os.environ.get("CALMCALF_TEST_FAULT_N", "500"))
@@ -39,13 +39,7 @@ STEP = timedelta(seconds=30)
 FIGURES: list[str] = []  # printed at the end of the run, for docs/reliability.md
 
 
-@pytest.fixture(scope="module", autouse=True)
-def show_figures(request):
-    """After these tests, print what they measured (also without -s), for docs/reliability.md."""
-    yield
-    capture = request.config.pluginmanager.getplugin("capturemanager")
-    with capture.global_and_fixture_disabled():
-        print("\nfault figures:" + "".join(f"\n  {line}" for line in FIGURES))
+show_figures = figures_printed_after("fault figures", FIGURES)
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from app.reminders.outcomes import RECORD_AS_CLAIMED, _plan
 from app.reminders.sending import Outcome
 from tests import bulkload
 from tests.bulkload import explained, nodes
-from tests.conftest import make_app
+from tests.conftest import figures_printed_after, make_app
 
 ROWS = {"later": 300_000, "deferred": 100_000, "leased": 5_000, "due": 1_000}
 # A row written touches its old and new heap pages and, for each of the (up to three) indexes that get an
@@ -31,13 +31,7 @@ PAGES_PER_ROW = 30
 FIGURES: list[str] = []
 
 
-@pytest.fixture(scope="module", autouse=True)
-def show_figures(request):
-    """After the test, print each statement's rows and pages (also without -s), for the docs."""
-    yield
-    capture = request.config.pluginmanager.getplugin("capturemanager")
-    with capture.global_and_fixture_disabled():
-        print("\nEXPLAIN figures:" + "".join(f"\n  {line}" for line in FIGURES))
+show_figures = figures_printed_after("EXPLAIN figures", FIGURES)
 
 
 @pytest.fixture(scope="module")
