@@ -37,7 +37,8 @@ def upsert(db: Database, request: ReminderRequest, lang: str, now: datetime) -> 
     """
     stamp = to_naive_utc(now)
     first_due = next_due(request.time, request.timezone, request.days, now)
-    second_due = next_due(request.time, request.timezone, request.days, now, local_date(first_due, request.timezone))
+    first_day = local_date(first_due, request.timezone)
+    second_due = next_due(request.time, request.timezone, request.days, now, first_day)
     keys = request.subscription.keys
     # The columns a save writes (besides endpoint, created_at and next_due_at).
     fields = {
@@ -51,7 +52,6 @@ def upsert(db: Database, request: ReminderRequest, lang: str, now: datetime) -> 
         "parked": None,
         "updated_at": stamp,
     }
-    first_day = local_date(first_due, request.timezone)
     values = {
         **{f"v_{name}": value for name, value in fields.items()},
         "v_endpoint": request.subscription.endpoint,
@@ -80,8 +80,8 @@ def _statement(dialect: str, names: tuple[str, ...]) -> Executable:
     """INSERT … ON CONFLICT (endpoint) DO UPDATE … WHERE the secret matches … RETURNING the row.
 
     Built once for each kind of database, with parameters (v_<column> for the written columns,
-    first_due, second_due, first_day, stamp, secret, previous): a statement built for every
-    request cost about as much CPU as the rest of the save.
+    first_due, second_due, first_day, stamp, secret, previous): building it costs about as
+    much CPU as the rest of a save.
 
     The row's next reminder: tonight's "Later" if one is still to come; else the first chosen
     day, or the one after it when the row was already sent (or skipped) through the first.

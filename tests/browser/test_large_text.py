@@ -155,7 +155,7 @@ def test_the_night_flow_fits_one_screen(large_text, live_server):
                 page.clock.fast_forward("10:00")
                 expect(page.get_by_role("alert")).to_be_visible()
                 # advice.js brings the advice's first words into view (a module loaded during the cramp)
-                wait_until(page, f"(({ADVICE})()).firstEnd <= (({ADVICE})()).foot + 0.5")
+                wait_until(page, f"((seen) => seen.firstEnd <= seen.foot + 0.5)(({ADVICE})())")
             for step in range(1, total + 1):
                 assert assert_step_fits(page, lang, step) == controls, f"a control moved ({lang}, step {step})"
                 if alerting:
