@@ -53,6 +53,14 @@ def _owned(session, proof: Proof, *, lock: bool) -> Reminder | None:  # type: ig
     return reminder if matches and reminder is not None else None
 
 
+def _held(session, proof: Proof) -> Reminder:  # type: ignore[no-untyped-def]
+    """The stored reminder of this subscription, locked for a change; else Invalid (404)."""
+    reminder = _owned(session, proof, lock=True)
+    if reminder is None:
+        raise Invalid(NOT_FOUND, 404)
+    return reminder
+
+
 def save(db: Database, request: ReminderRequest, lang: str) -> tuple[bool, Reminder]:
     """Create a reminder, or change this subscription's (its secret, or the old one to swap keys)."""
     return upsert(db, request, lang, datetime.now(UTC))
@@ -69,19 +77,13 @@ def forget(db: Database, proof: Proof) -> None:
 def put_off(db: Database, proof: Proof) -> datetime:
     """ "Later": tonight's reminder once more, in 30 minutes (aware UTC)."""
     with db.session() as session:
-        reminder = _owned(session, proof, lock=True)
-        if reminder is None:
-            raise Invalid(NOT_FOUND, 404)
-        return snooze(reminder, datetime.now(UTC))
+        return snooze(_held(session, proof), datetime.now(UTC))
 
 
 def night_done(db: Database, request: NightDone) -> Reminder:
     """Tonight's routine is done on the phone: nothing more tonight."""
     with db.session() as session:
-        reminder = _owned(session, request, lock=True)
-        if reminder is None:
-            raise Invalid(NOT_FOUND, 404)
-        return mark_done(reminder, request.night, datetime.now(UTC))
+        return mark_done(_held(session, request), request.night, datetime.now(UTC))
 
 
 def test_send(app: Flask, db: Database, proof: Proof) -> None:
