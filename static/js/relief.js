@@ -169,10 +169,7 @@ class Relief {
     this.section.classList.toggle('alerting', on);
   }
 
-  /**
-   * At 10 minutes: the advice to get urgent help, with a buzz (and a tone if sound is on).
-   * It shows with its country's number (advice.js is loaded by then), or at most 300 ms later without.
-   */
+  /** At 10 minutes: the advice (with its country's number, or 300 ms later without), a buzz, a tone if on. */
   raiseAlert() {
     const box = $('red-flag');
     this.alerting = true;
@@ -240,14 +237,18 @@ class Relief {
     this.setOffer(null);
     this.noBuzz?.hide();
     this.setAlert(false);
-    this.screens.show('done');
     const leg = this.leg;
+    // Shown once its script is there: no tap is lost.
+    const show = () => {
+      this.screens.show('done');
+      $('done-title').focus();
+    };
     this.loadAfter().then(({ after, legCheck }) => {
       after.open(start, end, leg);
       legCheck.reset();
-    });
+      show();
+    }, show);
     history.replaceState({ screen: 'done' }, '', location.pathname);
-    $('done-title').focus();
   }
 
   /** Home again (Back): the session stays stored, so a tap soon after can offer to continue it. */
