@@ -142,7 +142,7 @@ def schedule_dispatch(app: Flask, scheduler: BaseScheduler) -> None:
 # ones): at its default of 100, a hundred such clients froze the server for every visitor. Far
 # above the thread count, each costs a few KB and a file descriptor while it waits.
 CONNECTIONS = 1000
-SPARE_FILES = 256  # descriptors beside the connections: the database, libcurl, logs, pipes
+SPARE_FILES = 256  # descriptors beside the connections: the database, logs, pipes
 IDLE_SECONDS = 30  # a connection that sends nothing for this long is closed (waitress's default: 120)
 
 

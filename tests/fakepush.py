@@ -67,6 +67,7 @@ class Message:
     claims: dict
     payload: dict
     at: float = field(default_factory=time.time)
+    body: bytes = field(default=b"", repr=False)  # as it came, encrypted
 
 
 def verify_vapid(authorization: str, audience: str) -> dict:
@@ -255,7 +256,7 @@ class FakePushService:
                 raise ValueError("Content-Encoding must be aes128gcm")
             sub = self.subscribers[path]
             plain = http_ece.decrypt(body, private_key=sub.private_key, auth_secret=sub.auth, version="aes128gcm")
-            message = Message(path, headers, claims, json.loads(plain))
+            message = Message(path, headers, claims, json.loads(plain), body=body)
         except Exception as exc:  # a real push service answers 400/401/403
             with self.lock:
                 self.rejected.append(f"{path}: {exc}")

@@ -45,7 +45,7 @@ pid {self.folder}/nginx.pid;
 error_log {self.folder}/error.log warn;
 events {{ worker_connections 256; }}
 http {{
-    log_format proto '$server_protocol $status';
+    log_format proto '$server_protocol $status $connection';
     access_log {self.access_log} proto;
     client_body_temp_path {self.folder}/body;
     proxy_temp_path {self.folder}/proxy;
@@ -96,3 +96,8 @@ http {{
         """The protocol of every request nginx has logged, e.g. ["HTTP/2.0", ...]."""
         text = self.access_log.read_text() if self.access_log.exists() else ""
         return [line.split()[0] for line in text.splitlines() if line]
+
+    def connections(self) -> list[str]:
+        """The connection serial number of every request nginx has logged (one per TCP connection)."""
+        text = self.access_log.read_text() if self.access_log.exists() else ""
+        return [line.split()[2] for line in text.splitlines() if line]

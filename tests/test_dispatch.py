@@ -408,12 +408,12 @@ def test_anything_due_looks_without_claiming(app, push):
     assert run(app, "2026-11-22T21:31:30").sent == 1  # then free again: the holder is taken for dead
 
 
-SENDING_STACK = ("http_ece", "pycurl", "py_vapid", "cryptography")
+SENDING_STACK = ("pywebpush", "aiohttp", "http_ece", "py_vapid", "cryptography")
 
 
 @pytest.mark.slow
 def test_a_run_with_nothing_due_loads_no_sending_stack(tmp_path):
-    """`dispatch --once` with nothing due starts quickly: encryption, libcurl and VAPID load only to send."""
+    """`dispatch --once` with nothing due starts quickly: pywebpush, aiohttp, encryption and VAPID load only to send."""
     code = (
         "import sys\n"
         "from app import create_app, db\n"

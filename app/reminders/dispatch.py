@@ -7,7 +7,7 @@ database's clock, never a dispatcher's own (clock.py). Each statement touches on
 the rows in hand, whatever the table holds: partial indexes hold the rows waiting
 (by when they may next go: a retry's time, else the due time) and the rows leased
 (migrations/versions/0003_scale.py). The batches form one stream into the sender
-(libcurl's multi interface): the next batch is claimed while the last messages
+(pywebpush on one aiohttp session): the next batch is claimed while the last messages
 of the one before are still in flight. Answers are recorded in small
 groups as they come in, only for rows the dispatcher still holds, so a crash
 can re-send at most what was in flight and not yet recorded, and a dead
@@ -31,7 +31,7 @@ from .backoff import Origins, retry_after
 from .clock import Clock, at
 from .outcomes import PARKING_STATUSES, REMINDERS, Claimed, Summary, record
 from .schedule import LATE_LIMIT, end_of_evening, from_naive_utc
-from .sending import Job, Outcome, encode, key_bytes, origin_of, payload, sender_for, vapid_headers
+from .sending import Job, Outcome, encode, origin_of, payload, sender_for, vapid_headers
 
 log = logging.getLogger("calmcalf.dispatch")
 
@@ -79,7 +79,7 @@ class Dispatcher:
         self.time.sync(now)
         self.messages.clear()  # translations may have been reloaded since the last run
         first = self.claim()
-        if first:  # the sender (libcurl, encryption) is set up only when something is due
+        if first:  # the sender (pywebpush, its session) is set up only when something is due
             with sender_for(self.app, self.headers, self.concurrency) as sender:
                 for job, outcome in sender.send_all(self.jobs(run, sender.refusal, first), on_idle=run.tick):
                     run.answer(job.tag, outcome)
@@ -106,13 +106,9 @@ class Dispatcher:
                 if outcome is not None:
                     run.answer((row, probe, origin), outcome)
                     continue
-                try:
-                    p256dh, auth = key_bytes(row.p256dh), key_bytes(row.auth)
-                except ValueError as exc:  # a broken subscription must not stop the others
-                    run.answer((row, probe, origin), Outcome("failed", detail=f"bad keys ({exc})"))
-                    continue
+                subscription = {"endpoint": row.endpoint, "keys": {"p256dh": row.p256dh, "auth": row.auth}}
                 message = self.message(row.lang, row.quiet)
-                yield Job(row.endpoint, p256dh, auth, message, ttl, (row, probe, origin), origin)
+                yield Job(subscription, message, ttl, (row, probe, origin), origin)
             batch = self.claim()
 
     def screen(

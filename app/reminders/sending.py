@@ -1,24 +1,26 @@
-"""Sending web push messages: encrypt each with http_ece, post them all with libcurl.
+"""Sending web push messages with pywebpush, many at once on one aiohttp session.
 
-Per message, only what must differ is done: a fresh ephemeral key and the aes128gcm
-encryption (RFC 8291), both by http_ece (the library pywebpush uses) called as
-documented, and one POST handed to libcurl's multi interface (`posting`), which
-keeps the connections alive, speaks HTTP/2 where a push service offers it, follows
-no redirect and times out. The VAPID Authorization header and every other header
-line are made once per push-service origin (and TTL) by `vapid.VapidHeaders`. The
-allow-list, and the VAPID subject, are checked again for each push service at send
-time. A refusal keeps the push service's reason (Apple's JSON `reason`, FCM's text).
+pywebpush (`WebPusher.send_async`) encrypts each message (aes128gcm, RFC 8291: a fresh
+P-256 key per message, by http_ece) and posts it on the session, which keeps its
+connections alive; at most `in_flight` messages are out at once. The VAPID
+Authorization header is signed once per push-service origin by `vapid.VapidHeaders`
+and handed to pywebpush with the other constant headers. No redirect is followed, no
+proxy from the environment is used, and every post times out. The allow-list, and the
+VAPID subject, are checked again for each push service at send time. A refusal keeps
+the push service's reason (Apple's JSON `reason`, FCM's text).
 """
 
 from __future__ import annotations
 
-import base64
+import asyncio
 import json
-from collections.abc import Callable, Iterable, Iterator
+import re
+import ssl
+from collections.abc import Callable, Coroutine, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import islice
-from typing import TYPE_CHECKING, Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from flask import Flask
@@ -28,20 +30,17 @@ from flask_babel import gettext as _
 from ..routine import ROUTINE_MINUTES
 from .vapid import VapidHeaders, is_local_host, local_subject, shared_vapid, subject_refused
 
-if TYPE_CHECKING:
-    from .posting import Answer, Post
+# pywebpush, aiohttp and http_ece are imported by the first Sender, not here: a dispatcher with
+# nothing due never loads them.
 
-# http_ece and cryptography, pycurl (.posting) and py_vapid are imported by the first Sender or
-# signature, not here: a dispatcher with nothing due never loads them.
-
-CONSTANT_HEADERS = (
-    b"Content-Type: application/octet-stream",
-    b"Content-Encoding: aes128gcm",
-    b"Urgency: normal",
-    b"Topic: bedtime",
-    b"Expect:",  # no "100-continue" round trip for a small body
-)
-ENCRYPT_GROUP = 32  # messages encrypted together before any of them is handed to libcurl
+CONSTANT_HEADERS = {"Urgency": "normal", "Topic": "bedtime"}  # pywebpush adds TTL and Content-Encoding
+CONNECT_TIMEOUT_S = 5
+MAX_HOST_CONNECTIONS = 32  # to one push service: more would only cost handshakes
+BODY_KEPT = 1024  # of a refusal's body: push services say why in a short JSON object or line of text
+REASON_CHARS = 160  # of the push service's reason, in the log and the summary
+_UNPRINTABLE = re.compile(r"[^\x20-\x7e]+")  # the reason is the push service's text: one plain line
+WAIT_S = 0.1  # the longest wait for an answer before `on_idle` is called
+T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -68,18 +67,14 @@ def origin_of(endpoint: str) -> str:
     return endpoint if end < 0 else endpoint[:end]
 
 
-def key_bytes(text: str) -> bytes:
-    """A stored base64url key (padding optional) as bytes. ValueError for text that is not base64."""
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
 @dataclass(slots=True)
 class Job:
-    """One message for one subscription: keys already decoded, `tag` is the caller's own."""
+    """One message for one subscription, as the browser gave it: {"endpoint", "keys": {"p256dh", "auth"}}.
 
-    endpoint: str
-    p256dh: bytes
-    auth: bytes
+    `tag` is the caller's own, handed back with the outcome.
+    """
+
+    subscription: dict
     message: bytes
     ttl: int
     tag: Any = None
@@ -87,34 +82,71 @@ class Job:
 
     def __post_init__(self) -> None:
         if not self.origin:
-            self.origin = origin_of(self.endpoint)
+            self.origin = origin_of(self.subscription["endpoint"])
 
-    @classmethod
-    def for_subscription(cls, subscription: dict, message: str | bytes, ttl: int, tag: Any = None) -> Job:
-        """A job from a subscription as the browser gives it (base64url keys)."""
-        keys = subscription["keys"]
-        body = message.encode() if isinstance(message, str) else message
-        return cls(subscription["endpoint"], key_bytes(keys["p256dh"]), key_bytes(keys["auth"]), body, ttl, tag)
+    @property
+    def endpoint(self) -> str:
+        return str(self.subscription["endpoint"])
 
 
-def classify(answer: Answer) -> Outcome:
+def reason_of(body: bytes) -> str:
+    """The push service's reason for a refusal, as one short line of plain text ("" if it gave none).
+
+    Apple answers {"reason": "BadJwtToken"}; Mozilla {"errno": …, "message": "…"}; FCM a line of text.
+    """
+    text = body[:BODY_KEPT].decode("utf-8", "replace").strip()
+    try:
+        said = json.loads(text)
+    except ValueError:
+        said = text
+    if isinstance(said, dict):
+        said = next((said[key] for key in ("reason", "message", "error") if isinstance(said.get(key), str)), text)
+    line = _UNPRINTABLE.sub(" ", str(said)).strip()  # no line breaks or control characters in the log
+    return line if len(line) <= REASON_CHARS else line[: REASON_CHARS - 1] + "…"
+
+
+def classify(status: int, body: bytes = b"", retry_after: str | None = None) -> Outcome:
     """What the push service's answer means for this reminder."""
-    status = answer.status
-    if status == 0:
-        return Outcome("retry", detail=f"no answer ({answer.error})")
     if 200 <= status < 300:
         return Outcome("sent", status)
-    reason = answer.reason()
+    reason = reason_of(body)
     detail = f"HTTP {status} ({reason})" if reason else f"HTTP {status}"
     if status in (404, 410):
         return Outcome("gone", status, detail, reason=reason)
     if status == 429 or status >= 500:
-        return Outcome("retry", status, detail, answer.retry_after, reason=reason)
+        return Outcome("retry", status, detail, retry_after, reason=reason)
     return Outcome("failed", status, detail, reason=reason)
 
 
+class _OnePost:
+    """The session as pywebpush sees it, for one message: no redirect is followed, and the answer is kept
+    (so its status counts even if pywebpush cannot read the body as text)."""
+
+    __slots__ = ("answer", "session")
+
+    def __init__(self, session: Any):
+        self.session = session
+        self.answer: Any = None
+
+    async def post(self, url: str, **kwargs: Any) -> Any:
+        self.answer = await self.session.post(url, allow_redirects=False, **kwargs)
+        return self.answer
+
+
+def _loop_running() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+def _said(exc: BaseException) -> str:
+    return str(exc) or type(exc).__name__  # (a timeout says nothing of itself)
+
+
 class Sender:
-    """Encrypts and posts messages, at most `in_flight` at once; use `with Sender(...) as sender`."""
+    """Sends messages with pywebpush, at most `in_flight` at once; use `with Sender(...) as sender`."""
 
     def __init__(
         self,
@@ -124,27 +156,72 @@ class Sender:
         in_flight: int = 64,
         timeout_ms: int = 20_000,
     ):
+        import aiohttp
+        import http_ece
+        from pywebpush import WebPusher, WebPushException
+
         self.headers = headers
         self.allowed_hosts = allowed_hosts
         self.allow_http = allow_http
-        import http_ece
-        from cryptography.hazmat.primitives.asymmetric import ec
-
-        from .posting import Post, Poster
-
-        self.ece = http_ece
-        self.new_key = ec.generate_private_key
-        self.curve = ec.SECP256R1()
-        self.post = Post
-        self.poster = Poster(allow_http, in_flight, timeout_ms)
-        self.lines: dict[tuple[str, int], tuple[list[bytes], dict]] = {}
+        self.in_flight = in_flight
+        self.pusher = WebPusher
+        # (pywebpush raises IndexError for an empty p256dh; binascii.Error is a ValueError)
+        self.key_errors = (WebPushException, http_ece.ECEException, ValueError, TypeError, LookupError)
+        self.net_errors = (aiohttp.ClientError, OSError)  # OSError: TimeoutError too
+        total = timeout_ms / 1000
+        self.timeout = aiohttp.ClientTimeout(total=total, sock_connect=min(CONNECT_TIMEOUT_S, total))
+        self.constant: dict[str, tuple[dict, dict]] = {}  # origin → (its VAPID headers, every header)
         self.refusals: dict[str, Outcome | None] = {}
+        self.pending: set[asyncio.Task] = set()
+        self.done: list[tuple[Job, Outcome | Exception]] = []
+        self.loop = asyncio.new_event_loop()
+        # Called from async code (an async server, a test harness), this thread already runs a loop:
+        # then the sender's own loop runs on a thread of its own, one step at a time as here.
+        self.thread = ThreadPoolExecutor(1) if _loop_running() else None
+        try:
+            self.session = self._run(self._open(aiohttp))
+        except BaseException:
+            self._shut()
+            raise
+        self.answered = asyncio.Event()
+
+    async def _open(self, aiohttp: Any) -> Any:
+        limit = self.in_flight
+        # The system's trusted certificates as they are now (SSL_CERT_FILE, if set, names them).
+        tls = ssl.create_default_context()
+        connector = aiohttp.TCPConnector(limit=limit, limit_per_host=min(limit, MAX_HOST_CONNECTIONS), ssl=tls)
+        return aiohttp.ClientSession(connector=connector)  # trust_env is off: no proxy from the environment
 
     def __enter__(self) -> Sender:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.poster.close()
+        self.close()
+
+    def close(self) -> None:
+        """Stop what is still in flight (a caller that stopped early) and close every connection."""
+        for task in self.pending:
+            task.cancel()
+        try:
+            self._run(self._close())
+        finally:
+            self._shut()
+
+    def _shut(self) -> None:
+        self.loop.close()
+        if self.thread:
+            self.thread.shutdown()
+
+    def _run(self, step: Coroutine[Any, Any, T]) -> T:
+        """Run the sender's loop until `step` is done."""
+        if self.thread is None:
+            return self.loop.run_until_complete(step)
+        return self.thread.submit(self.loop.run_until_complete, step).result()
+
+    async def _close(self) -> None:
+        if self.pending:
+            await asyncio.wait(self.pending)
+        await self.session.close()
 
     def refusal(self, origin: str) -> Outcome | None:
         """The allow-list and the VAPID subject are checked again at send time: the configuration may have changed.
@@ -171,62 +248,97 @@ class Sender:
             return Outcome("misconfigured", detail=subject_refused(subject))
         return None
 
-    def encrypt(self, job: Job) -> bytes:
-        """The aes128gcm body (RFC 8291) by http_ece, with a fresh P-256 key. ValueError: p256dh is not a point."""
-        key = self.new_key(self.curve)
-        body: bytes = self.ece.encrypt(
-            job.message, private_key=key, dh=job.p256dh, auth_secret=job.auth, version="aes128gcm"
-        )
-        return body
+    def headers_for(self, origin: str) -> dict:
+        """Every header but TTL for this origin, made again only when the VAPID header is re-signed.
 
-    def header_lines(self, origin: str, ttl: int) -> list[bytes]:
-        """Every header line for this origin and TTL, made again only when the VAPID header is re-signed."""
-        vapid = self.headers.for_origin(origin)
-        cached = self.lines.get((origin, ttl))
-        if cached and cached[1] is vapid:
-            return cached[0]
-        lines = [f"{name}: {value}".encode("latin-1") for name, value in vapid.items()]
-        lines += [b"TTL: %d" % max(60, ttl), *CONSTANT_HEADERS]
-        self.lines[(origin, ttl)] = (lines, vapid)
-        return lines
-
-    def _posts(self, jobs: Iterable[Job], refused: list[tuple[Job, Outcome]]) -> Iterator[Post]:
-        """Encrypt the jobs as libcurl asks for more, ENCRYPT_GROUP at a time (memory stays flat whatever the count).
-
-        A group is encrypted in one tight loop, apart from libcurl's and the database's work:
-        about a tenth less CPU a message than one at a time between them (bench/dispatch.py).
+        pywebpush copies what it is given, so one dict serves every message to the origin.
         """
-        jobs = iter(jobs)
-        while group := list(islice(jobs, ENCRYPT_GROUP)):
-            yield from self._encrypted(group, refused)
+        vapid = self.headers.for_origin(origin)
+        cached = self.constant.get(origin)
+        if cached and cached[0] is vapid:
+            return cached[1]
+        headers = {**vapid, **CONSTANT_HEADERS}
+        self.constant[origin] = (vapid, headers)
+        return headers
 
-    def _encrypted(self, group: list[Job], refused: list[tuple[Job, Outcome]]) -> list[Post]:
-        encrypt, post = self.encrypt, self.post  # (looked up once per group)
-        posts = []
-        for job in group:
-            refusal = self.refusal(job.origin)
-            if refusal:
-                refused.append((job, refusal))
-                continue
+    async def _send(self, job: Job) -> None:
+        try:
+            outcome: Outcome | Exception = await self._outcome(job)
+        except Exception as exc:  # not the push service's doing: raised to the caller of send_all
+            outcome = exc
+        self.done.append((job, outcome))
+        self.answered.set()
+
+    async def _outcome(self, job: Job) -> Outcome:
+        post = _OnePost(self.session)
+        try:
+            pusher = self.pusher(job.subscription, aiohttp_session=post)
+            await pusher.send_async(
+                job.message, headers=self.headers_for(job.origin), ttl=max(60, job.ttl), timeout=self.timeout
+            )
+        except self.net_errors as exc:
+            if post.answer is None:
+                return Outcome("retry", detail=f"no answer ({_said(exc)})")
+        except self.key_errors as exc:  # keys that are not base64 or not a P-256 point: this one fails
+            if post.answer is None:
+                return Outcome("failed", detail=f"bad keys ({_said(exc)})")
+        answer = post.answer  # the push service answered, even if its body could not be read
+        try:
+            if 200 <= answer.status < 300:
+                return classify(answer.status)
             try:
-                body = encrypt(job)
-            except ValueError as exc:  # keys that are not a P-256 point: this one fails, the others go on
-                refused.append((job, Outcome("failed", detail=f"cannot encrypt ({exc})")))
-                continue
-            posts.append(post(job.endpoint, body, self.header_lines(job.origin, job.ttl), job))
-        return posts
+                body = await answer.read()  # (already read by pywebpush)
+            except self.net_errors:
+                body = b""
+            retry_after = answer.headers.getall("Retry-After", [])
+            return classify(answer.status, body, retry_after[-1] if retry_after else None)
+        finally:
+            answer.release()
+
+    async def _answers(self) -> None:
+        """Wait for at least one answer, at most WAIT_S."""
+        self.answered.clear()
+        if self.done:
+            return
+        try:
+            async with asyncio.timeout(WAIT_S):
+                await self.answered.wait()
+        except TimeoutError:
+            pass
 
     def send_all(self, jobs: Iterable[Job], on_idle: Callable[[], None] | None = None) -> Iterator[tuple[Job, Outcome]]:
         """Send every job; yield each with its outcome as soon as it is known (in any order).
 
-        `on_idle` is called whenever the sender waits for answers (to keep leases, say).
+        `on_idle` is called whenever the sender has waited WAIT_S with no answer in (to keep leases, say).
         """
-        refused: list[tuple[Job, Outcome]] = []
-        for answer in self.poster.post_all(self._posts(jobs, refused), on_idle):
-            while refused:
-                yield refused.pop()
-            yield answer.post.tag, classify(answer)
-        yield from refused
+        jobs = iter(jobs)
+        more = True
+        while True:
+            while more and len(self.pending) < self.in_flight:
+                job = next(jobs, None)
+                if job is None:
+                    more = False
+                    break
+                refusal = self.refusal(job.origin)
+                if refusal is not None:
+                    yield job, refusal
+                    continue
+                task = self.loop.create_task(self._send(job))
+                self.pending.add(task)
+                task.add_done_callback(self.pending.discard)
+            if not self.pending and not self.done:
+                return
+            if not self.done:
+                self._run(self._answers())
+                if not self.done:
+                    if on_idle:
+                        on_idle()
+                    continue
+            answers, self.done = self.done, []
+            for job, outcome in answers:
+                if isinstance(outcome, Exception):
+                    raise outcome
+                yield job, outcome
 
     def send(self, job: Job) -> Outcome:
         """Send one message and wait for its outcome."""
@@ -273,10 +385,10 @@ def vapid_headers(app: Flask) -> VapidHeaders:
 
 def preload(app: Flask) -> None:
     """Import the sending stack and load the VAPID key now: before forking, so each process need not."""
-    import http_ece  # noqa: F401
-    from cryptography.hazmat.primitives.asymmetric import ec  # noqa: F401
+    import aiohttp  # noqa: F401
+    import pywebpush  # noqa: F401
 
-    from . import posting, validation  # noqa: F401
+    from . import validation  # noqa: F401
 
     shared_vapid(app)
 
@@ -289,4 +401,4 @@ def sender_for(app: Flask, headers: VapidHeaders, in_flight: int = 64, timeout_m
 def send_now(app: Flask, subscription: dict, message: dict, ttl: int, timeout_s: float) -> Outcome:
     """Send one message at once (the "Send a test reminder" button), giving up after timeout_s."""
     with sender_for(app, vapid_headers(app), in_flight=1, timeout_ms=int(timeout_s * 1000)) as sender:
-        return sender.send(Job.for_subscription(subscription, encode(message), ttl))
+        return sender.send(Job(subscription, encode(message).encode(), ttl))
