@@ -241,9 +241,13 @@ def dispatch(once: bool, now: datetime | None, workers: int, processes: int = 1)
         if processes <= 1 or not dispatcher.anything_due(now):  # nothing due: no processes to start
             parts = [vars(dispatcher.run_once(now))]
         else:
-            from .reminders.sending import preload
+            import aiohttp  # noqa: F401  (the sending stack and the VAPID key: loaded once here, not in each process)
+            import pywebpush  # noqa: F401
 
-            preload(app)  # once here, not once in each process
+            from .reminders import validation  # noqa: F401
+            from .reminders.vapid import shared_vapid
+
+            shared_vapid(app)
             get_db(app).dispose()  # children open their own connections
             _FORKED_APP = app
             with multiprocessing.get_context("fork").Pool(processes) as pool:

@@ -106,7 +106,7 @@ def measure(transport: str, args, modules: Path | None) -> list[dict]:
             os.environ["SSL_CERT_FILE"] = str(service.cafile)
         from app import create_app
         from app.reminders.dispatch import Dispatcher
-        from app.reminders.sending import encode, payload
+        from app.reminders.message import encode, payload
 
         with app.app_context():
             message = encode(payload("en"))  # the very message Calm Calf sends, for every sender

@@ -163,10 +163,10 @@ def make_due(url: str, due: int) -> None:
 def statement_times(app, repeat: int) -> dict[str, tuple[list[float], int]]:
     """Each statement's times (ms) over `repeat` rolled-back runs, and its pages (EXPLAIN BUFFERS, once)."""
     from app.db import get_db
+    from app.reminders.answers import Outcome
     from app.reminders.dispatch import ANY_DUE, BATCH, CLAIM, RECORD_GROUP, RELEASE, RENEW, Dispatcher
     from app.reminders.outcomes import RECORD_AS_CLAIMED, Claimed, _plan
     from app.reminders.schedule import from_naive_utc
-    from app.reminders.sending import Outcome
 
     dispatcher = Dispatcher(app)
     dispatcher.time.sync()

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from app.reminders.sending import payload
+from app.reminders.message import payload
 from app.routine import ROUTINE_MINUTES, routine_seconds
 from app.web import content
 from app.web.content.bedtime import SEATED, routine_steps

@@ -7,8 +7,8 @@ import re
 import pytest
 from flask_babel import force_locale
 
+from app.reminders.message import payload
 from app.reminders.pages import zone_name
-from app.reminders.sending import payload
 from app.web import content, i18n
 from tests.test_reminders_api import body, stored
 

@@ -17,9 +17,9 @@ import psycopg
 import pytest
 
 from app.db import get_db
+from app.reminders.answers import Outcome
 from app.reminders.dispatch import ANY_DUE, BATCH, CLAIM, RELEASE, RENEW, Dispatcher
 from app.reminders.outcomes import RECORD_AS_CLAIMED, _plan
-from app.reminders.sending import Outcome
 from tests import bulkload
 from tests.bulkload import explained, nodes
 from tests.conftest import figures_printed_after, make_app

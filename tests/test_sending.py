@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.reminders.sending import BODY_KEPT, Job, Sender
+from app.reminders.answers import BODY_KEPT
+from app.reminders.sending import Job, Sender
 from app.reminders.vapid import VapidHeaders
 from tests.fakepush import CountingVapid, FakePushService
 from tests.net import free_port

@@ -14,11 +14,12 @@ import pytest
 from sqlalchemy import column, create_engine, insert, select, table
 
 from app.db import alembic_config, get_db, is_current
+from app.reminders.answers import Outcome
 from app.reminders.dispatch import Dispatcher
+from app.reminders.message import payload
 from app.reminders.models import Reminder
 from app.reminders.outcomes import Summary, record
 from app.reminders.schema import ReminderRequest
-from app.reminders.sending import Outcome, payload
 from app.reminders.store import upsert
 from app.reminders.tonight import mark_done, night_of, snooze
 from app.reminders.validation import Invalid

@@ -27,11 +27,14 @@ from flask import Flask
 from sqlalchemy import and_, bindparam, exists, func, null, or_, select, update
 
 from ..db import get_db
+from .answers import Outcome
 from .backoff import Origins, retry_after
 from .clock import Clock, at
+from .message import encode, payload
 from .outcomes import PARKING_STATUSES, REMINDERS, Claimed, Summary, record
 from .schedule import LATE_LIMIT, end_of_evening, from_naive_utc
-from .sending import Job, Outcome, encode, origin_of, payload, sender_for, vapid_headers
+from .sending import Job, origin_of, sender_for
+from .vapid import vapid_headers
 
 log = logging.getLogger("calmcalf.dispatch")
 

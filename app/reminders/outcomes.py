@@ -29,7 +29,7 @@ from .models import Reminder
 from .schedule import LATE_LIMIT, advance, end_of_evening, to_naive_utc
 
 if TYPE_CHECKING:
-    from .sending import Outcome
+    from .answers import Outcome
 
 log = logging.getLogger("calmcalf.dispatch")
 

@@ -13,22 +13,18 @@ the push service's reason (Apple's JSON `reason`, FCM's text).
 from __future__ import annotations
 
 import asyncio
-import json
-import re
 import ssl
 from collections.abc import Callable, Coroutine, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask
-from flask_babel import force_locale, ngettext
-from flask_babel import gettext as _
 
-from ..routine import ROUTINE_MINUTES
-from .vapid import VapidHeaders, is_local_host, local_subject, shared_vapid, subject_refused
+from .answers import Outcome, classify
+from .vapid import VapidHeaders, is_local_host, local_subject, subject_refused
 
 # pywebpush, aiohttp and http_ece are imported by the first Sender, not here: a dispatcher with
 # nothing due never loads them.
@@ -36,28 +32,7 @@ from .vapid import VapidHeaders, is_local_host, local_subject, shared_vapid, sub
 CONSTANT_HEADERS = {"Urgency": "normal", "Topic": "bedtime"}  # pywebpush adds TTL and Content-Encoding
 CONNECT_TIMEOUT_S = 5
 MAX_HOST_CONNECTIONS = 32  # to one push service: more would only cost handshakes
-BODY_KEPT = 1024  # of a refusal's body: push services say why in a short JSON object or line of text
-REASON_CHARS = 160  # of the push service's reason, in the log and the summary
-_UNPRINTABLE = re.compile(r"[^\x20-\x7e]+")  # the reason is the push service's text: one plain line
 WAIT_S = 0.1  # the longest wait for an answer before `on_idle` is called
-T = TypeVar("T")
-
-
-@dataclass(slots=True)
-class Outcome:
-    """What became of one send: sent, gone (prune), retry (429, 5xx, no answer), failed,
-    or misconfigured (this server's own settings stop it: a local VAPID subject).
-
-    The dispatcher adds its own kinds: deferred (push service paused), late (past the window) and
-    refused (a failure that is this subscription's own: its push service takes others' messages).
-    """
-
-    kind: str
-    status: int | None = None
-    detail: str = ""
-    header: str | None = None  # Retry-After, as the push service sent it
-    retry_at: datetime | None = None
-    reason: str = ""  # why the push service refused, in its own words (capped)
 
 
 def origin_of(endpoint: str) -> str:
@@ -87,35 +62,6 @@ class Job:
     @property
     def endpoint(self) -> str:
         return str(self.subscription["endpoint"])
-
-
-def reason_of(body: bytes) -> str:
-    """The push service's reason for a refusal, as one short line of plain text ("" if it gave none).
-
-    Apple answers {"reason": "BadJwtToken"}; Mozilla {"errno": …, "message": "…"}; FCM a line of text.
-    """
-    text = body[:BODY_KEPT].decode("utf-8", "replace").strip()
-    try:
-        said = json.loads(text)
-    except ValueError:
-        said = text
-    if isinstance(said, dict):
-        said = next((said[key] for key in ("reason", "message", "error") if isinstance(said.get(key), str)), text)
-    line = _UNPRINTABLE.sub(" ", str(said)).strip()  # no line breaks or control characters in the log
-    return line if len(line) <= REASON_CHARS else line[: REASON_CHARS - 1] + "…"
-
-
-def classify(status: int, body: bytes = b"", retry_after: str | None = None) -> Outcome:
-    """What the push service's answer means for this reminder."""
-    if 200 <= status < 300:
-        return Outcome("sent", status)
-    reason = reason_of(body)
-    detail = f"HTTP {status} ({reason})" if reason else f"HTTP {status}"
-    if status in (404, 410):
-        return Outcome("gone", status, detail, reason=reason)
-    if status == 429 or status >= 500:
-        return Outcome("retry", status, detail, retry_after, reason=reason)
-    return Outcome("failed", status, detail, reason=reason)
 
 
 class _OnePost:
@@ -212,7 +158,7 @@ class Sender:
         if self.thread:
             self.thread.shutdown()
 
-    def _run(self, step: Coroutine[Any, Any, T]) -> T:
+    def _run(self, step: Coroutine) -> Any:
         """Run the sender's loop until `step` is done."""
         if self.thread is None:
             return self.loop.run_until_complete(step)
@@ -228,11 +174,9 @@ class Sender:
 
         `origin` is an endpoint's origin_of(); one check per push service and run, not per message.
         """
-        try:
-            return self.refusals[origin]
-        except KeyError:
-            refused = self.refusals[origin] = self._check(origin)
-            return refused
+        if origin not in self.refusals:
+            self.refusals[origin] = self._check(origin)
+        return self.refusals[origin]
 
     def _check(self, origin: str) -> Outcome | None:
         """Scheme, host, port and allow-list of one push service (each path was checked when it was stored),
@@ -296,15 +240,10 @@ class Sender:
             answer.release()
 
     async def _answers(self) -> None:
-        """Wait for at least one answer, at most WAIT_S."""
+        """Wait for at least one answer, at most WAIT_S (called only when none is waiting)."""
+        with suppress(TimeoutError):
+            await asyncio.wait_for(self.answered.wait(), WAIT_S)
         self.answered.clear()
-        if self.done:
-            return
-        try:
-            async with asyncio.timeout(WAIT_S):
-                await self.answered.wait()
-        except TimeoutError:
-            pass
 
     def send_all(self, jobs: Iterable[Job], on_idle: Callable[[], None] | None = None) -> Iterator[tuple[Job, Outcome]]:
         """Send every job; yield each with its outcome as soon as it is known (in any order).
@@ -345,60 +284,6 @@ class Sender:
         return next(iter(self.send_all([job])))[1]
 
 
-def payload(lang: str, quiet: bool = False) -> dict:
-    """The message: opens the bedtime routine when tapped; "Later" asks for one snooze.
-
-    `quiet`: the person asked for no sound or vibration (the worker shows it silently).
-    """
-    with force_locale(lang or "en"):
-        return {
-            "title": _("Bedtime stretches"),
-            "body": ngettext(
-                "About %(num)s minute of calf stretches before bed?",
-                "About %(num)s minutes of calf stretches before bed?",
-                ROUTINE_MINUTES,
-            ),
-            "url": "/bedtime",
-            "tag": "bedtime",
-            "actions": actions(),
-            **({"quiet": True} if quiet else {}),
-        }
-
-
-def actions() -> list[dict]:
-    """The notification's buttons, where the browser shows them: open the routine, or one snooze."""
-    return [
-        {"action": "routine", "title": _("Start routine")},
-        {"action": "later", "title": _("Later")},
-    ]
-
-
-def encode(message: dict) -> str:
-    """The message as compact JSON text."""
-    return json.dumps(message, separators=(",", ":"))
-
-
-def vapid_headers(app: Flask) -> VapidHeaders:
-    """Signed VAPID headers for this app's key, cached per push service."""
-    return VapidHeaders(lambda: shared_vapid(app), app.config["VAPID_SUBJECT"])
-
-
-def preload(app: Flask) -> None:
-    """Import the sending stack and load the VAPID key now: before forking, so each process need not."""
-    import aiohttp  # noqa: F401
-    import pywebpush  # noqa: F401
-
-    from . import validation  # noqa: F401
-
-    shared_vapid(app)
-
-
 def sender_for(app: Flask, headers: VapidHeaders, in_flight: int = 64, timeout_ms: int = 20_000) -> Sender:
     """A sender with this app's allow-list."""
     return Sender(headers, app.config["PUSH_SERVICE_HOSTS"], bool(app.config["PUSH_ALLOW_HTTP"]), in_flight, timeout_ms)
-
-
-def send_now(app: Flask, subscription: dict, message: dict, ttl: int, timeout_s: float) -> Outcome:
-    """Send one message at once (the "Send a test reminder" button), giving up after timeout_s."""
-    with sender_for(app, vapid_headers(app), in_flight=1, timeout_ms=int(timeout_s * 1000)) as sender:
-        return sender.send(Job(subscription, encode(message).encode(), ttl))

@@ -19,12 +19,15 @@ from limits import parse
 from sqlalchemy import select
 
 from ..db import Database
+from .answers import Outcome
+from .message import encode, payload
 from .models import Reminder
 from .schema import NightDone, Proof, ReminderRequest
-from .sending import payload, send_now
+from .sending import Job, sender_for
 from .store import upsert
 from .tonight import mark_done, snooze
 from .validation import Invalid
+from .vapid import vapid_headers
 
 NOT_FOUND = "endpoint: no reminder is stored for this subscription (or auth is not its secret)"
 
@@ -132,3 +135,9 @@ def within_hourly_limit(app: Flask, endpoint: str) -> None:
 
 def init_app(app: Flask) -> None:
     app.extensions["calmcalf_test_sends"] = threading.BoundedSemaphore(int(app.config["TEST_SENDS_AT_ONCE"]))
+
+
+def send_now(app: Flask, subscription: dict, message: dict, ttl: int, timeout_s: float) -> Outcome:
+    """Send one message at once (the "Send a test reminder" button), giving up after timeout_s."""
+    with sender_for(app, vapid_headers(app), in_flight=1, timeout_ms=int(timeout_s * 1000)) as sender:
+        return sender.send(Job(subscription, encode(message).encode(), ttl))

@@ -126,6 +126,11 @@ class VapidHeaders:
         return cached[0] if cached and cached[1] - now > VAPID_RESIGN_BEFORE_S else None
 
 
+def vapid_headers(app: Flask) -> VapidHeaders:
+    """Signed VAPID headers for this app's key, cached per push service."""
+    return VapidHeaders(lambda: shared_vapid(app), app.config["VAPID_SUBJECT"])
+
+
 def _from_config(text: str) -> Vapid02:
     from py_vapid import Vapid02
 
