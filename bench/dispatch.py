@@ -12,6 +12,8 @@ that turns by one each round so the machine's drift hits every side alike:
 - the same dispatcher in this process (`Dispatcher.run_once`): the CPU of sending alone;
 - Node's web-push, tuned; pywebpush used well, on asyncio and on threads (bench/peers.py);
 - the crypto floor.
+The shipped command sends with pywebpush itself (app/reminders/sending.py), so the
+pywebpush peer is also what its sending costs without the dispatcher around it.
 CPU per message is counted two ways for each sender: its whole process (start-up
 included, every process: the figure of record) and its sending alone. Goals, on the
 figures of record: the shipped command at most 3x the floor, at least 2x the tuned Node

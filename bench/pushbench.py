@@ -162,6 +162,6 @@ def command_env(url: str, service: PushService) -> dict:
         "CALMCALF_PUSH_SERVICE_HOSTS": '["127.0.0.1"]',
         "CALMCALF_VAPID_SUBJECT": SUBJECT,
     }
-    if service.cafile:  # libcurl (through Calm Calf) is told to trust the push service's certificate
+    if service.cafile:  # Calm Calf (through Python's ssl) is told to trust the push service's certificate
         env["SSL_CERT_FILE"] = str(service.cafile)
     return env
