@@ -10,6 +10,7 @@ redis://host:6379 when several servers or processes run.
 
 from __future__ import annotations
 
+import math
 import time
 
 from flask import Blueprint, Flask, Response, current_app
@@ -79,11 +80,16 @@ def limit_headers(response: Response) -> Response:
     breached = limiter.current_limit
     if breached is None:  # a 429 that is not the budget's (none is made elsewhere today)
         return response
+    now = time.time()
     try:
-        reset_at = breached.reset_at
+        resets = breached.window.reset_time  # when the next request is let through (a float)
+        reset_at = breached.reset_at  # that, rounded up to a whole second
     except Exception:  # the storage went away meanwhile: a 429 still says to wait
-        reset_at = int(time.time()) + 60
-    response.headers["Retry-After"] = str(max(1, reset_at - int(time.time())))
+        resets = now + 60
+        reset_at = int(now) + 60
+    # Rounded up once, from the exact wait: the whole-second reset_at less the clock rounded down
+    # said 61 s for a 60 s window in a minute's first second.
+    response.headers["Retry-After"] = str(max(1, math.ceil(resets - now)))
     response.headers["X-RateLimit-Limit"] = str(breached.limit.amount)
     response.headers["X-RateLimit-Remaining"] = "0"
     response.headers["X-RateLimit-Reset"] = str(reset_at)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -14,6 +17,63 @@ from tests.postgres import PostgresServer, server_binaries
 APPS = []  # made during the current test; their connections are closed after it
 # Chromium's full suite, and the Firefox and WebKit smoke suites.
 BROWSER_TESTS = (Path(__file__).parent / "browser", Path(__file__).parent / "engines")
+# pytest-xdist's name for this process (gw0, gw1, …) when the suite runs in parallel, as scripts/test runs it.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+
+
+class Turns:
+    """Under pytest-xdist: a test marked `alone` (it measures how long something takes) runs while
+    no other worker runs a test; every other test runs beside any other test.
+
+    Two flock(2) locks in files the workers of one run share: every test holds `run` shared, an
+    `alone` one holds it exclusive. `queue` is the way in: a test holds it shared only while it
+    takes `run`, an `alone` one exclusive from the moment it waits, so no new test starts before
+    it and it gets its turn as soon as the tests running now have ended.
+    """
+
+    def __init__(self, run_id: str):
+        base = Path(tempfile.gettempdir()) / f"calmcalf-turns-{run_id}"
+        self.paths = [base.with_suffix(".queue"), base.with_suffix(".run")]
+        self.queue, self.run = (os.open(path, os.O_RDWR | os.O_CREAT, 0o600) for path in self.paths)
+
+    @contextlib.contextmanager
+    def turn(self, alone: bool):
+        if alone:
+            fcntl.flock(self.queue, fcntl.LOCK_EX)  # no other test starts from now on
+            fcntl.flock(self.run, fcntl.LOCK_EX)  # and those running have ended
+        else:
+            fcntl.flock(self.queue, fcntl.LOCK_SH)
+            fcntl.flock(self.run, fcntl.LOCK_SH)
+            fcntl.flock(self.queue, fcntl.LOCK_UN)
+        try:
+            yield
+        finally:
+            fcntl.flock(self.run, fcntl.LOCK_UN)
+            if alone:
+                fcntl.flock(self.queue, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        for descriptor, path in zip((self.queue, self.run), self.paths, strict=True):
+            os.close(descriptor)
+            path.unlink(missing_ok=True)
+
+
+TURNS = pytest.StashKey[Turns]()
+
+
+def pytest_sessionstart(session):
+    if WORKER:
+        session.config.stash[TURNS] = Turns(os.environ.get("PYTEST_XDIST_TESTRUNUID", str(os.getppid())))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """A test's setup, call and teardown in its turn (Turns)."""
+    turns = item.config.stash.get(TURNS, None)
+    if turns is None:
+        return (yield)
+    with turns.turn(item.get_closest_marker("alone") is not None):
+        return (yield)
 
 
 def pytest_collection_modifyitems(items):
@@ -34,18 +94,54 @@ def make_app(tmp_path, database_url: str | None = None, **config):
     return app
 
 
+PRINTED = pytest.StashKey[list[tuple[str, list[str]]]]()
+
+
 def figures_printed_after(title: str, figures: list[str]):
     """A module's autouse fixture: after its tests, print the lines they counted in `figures`
-    (also without -s), for the docs."""
+    (also without -s), for the docs. Under pytest-xdist a worker cannot print to the terminal:
+    it hands them to the controller, which prints them in the summary at the end of the run."""
 
     @pytest.fixture(scope="module", autouse=True)
     def show_figures(request):
         yield
+        if WORKER:
+            request.config.stash.setdefault(PRINTED, []).append((title, list(figures)))
+            return
         capture = request.config.pluginmanager.getplugin("capturemanager")
         with capture.global_and_fixture_disabled():
-            print(f"\n{title}:" + "".join(f"\n  {line}" for line in figures))
+            print(figures_text(title, figures))
 
     return show_figures
+
+
+def figures_text(title: str, figures: list[str]) -> str:
+    return f"\n{title}:" + "".join(f"\n  {line}" for line in figures)
+
+
+def pytest_sessionfinish(session):
+    """A worker's figures go to the controller with the worker's other output."""
+    if WORKER and hasattr(session.config, "workeroutput"):
+        session.config.workeroutput["calmcalf_figures"] = session.config.stash.get(PRINTED, [])
+    turns = session.config.stash.get(TURNS, None)
+    if turns is not None:
+        turns.close()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """The controller (pytest-xdist) collects each worker's figures as the worker ends."""
+    figures = getattr(node, "workeroutput", {}).get("calmcalf_figures", [])
+    node.config.stash.setdefault(PRINTED, []).extend((title, list(lines)) for title, lines in figures)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The workers' figures, those of one module together (its tests may have run on several workers)."""
+    merged: dict[str, list[str]] = {}
+    for title, figures in terminalreporter.config.stash.get(PRINTED, []):
+        merged.setdefault(title, []).extend(figures)
+    for title, figures in sorted(merged.items()):
+        terminalreporter.write_line(figures_text(title, figures))
 
 
 @pytest.fixture(autouse=True)

@@ -116,6 +116,7 @@ def test_a_bad_trusted_proxies_value_stops_the_app(tmp_path, value):
 
 
 @pytest.mark.slow
+@pytest.mark.alone  # times each request
 def test_a_frozen_redis_costs_a_request_at_most_a_short_timeout(tmp_path, redis_server):
     """A Redis that stops answering (SIGSTOP) but still accepts connections: the budget moves to memory quickly.
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import http.client
 import json
+import math
 import os
 import time
 from datetime import UTC
@@ -282,6 +283,22 @@ def test_the_api_is_rate_limited_per_client(tmp_path):
     assert 0 < int(response.headers["Retry-After"]) <= 60
     assert response.headers["X-RateLimit-Limit"] == "5" and response.headers["X-RateLimit-Remaining"] == "0"
     assert int(response.headers["X-RateLimit-Reset"]) > time.time()
+
+
+@pytest.mark.parametrize("second", [0.3, 30.0, 59.7])
+def test_retry_after_is_never_more_than_the_minute_of_the_budget(tmp_path, monkeypatch, second):
+    """Also in a minute's first second (the budget's windows start on the minute), where rounding
+    the reset time up and the clock down once said 61 (a flake: 1 run in 60)."""
+    app = make_app(tmp_path, API_RATE_LIMIT="5 per minute")
+    client = app.test_client()
+    now = (time.time() // 60 + 1) * 60 + second
+    monkeypatch.setattr(time, "time", lambda: now)
+    answers = [client.get("/api/push/public-key").status_code for _ in range(6)]
+    assert answers == [200] * 5 + [429]
+    response = client.get("/api/push/public-key")
+    assert 0 < int(response.headers["Retry-After"]) <= 60
+    assert int(response.headers["Retry-After"]) == math.ceil(60 - second)  # till the window ends
+    assert int(response.headers["X-RateLimit-Reset"]) > now
 
 
 def test_a_bad_vapid_subject_stops_the_app_from_starting(tmp_path):

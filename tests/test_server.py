@@ -179,6 +179,7 @@ def test_waitress_refuses_a_huge_body_before_buffering_it(served):
 
 
 @pytest.mark.slow
+@pytest.mark.alone  # times the home page
 def test_eight_slow_test_sends_do_not_delay_pages(tmp_path):
     """A push service that never answers: 2 test sends wait (at most the timeout), 6 get a 503 at once,
     and GET / answers within a second meanwhile."""

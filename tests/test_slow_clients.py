@@ -91,6 +91,7 @@ class SlowClients:
 
 
 @pytest.mark.slow
+@pytest.mark.alone  # times the home page
 def test_200_slow_clients_leave_the_home_page_answering_within_a_second(tmp_path):
     port, process = start(tmp_path)
     slow = SlowClients(port, SLOW_CLIENTS)
@@ -108,6 +109,7 @@ def test_200_slow_clients_leave_the_home_page_answering_within_a_second(tmp_path
 
 
 @pytest.mark.slow
+@pytest.mark.alone  # times the home page
 def test_the_connection_limit_fits_in_the_open_file_limit_and_says_so_when_it_must_shrink(tmp_path):
     files = 512  # a hard limit too low for the default
     port, process = start(tmp_path, files=files)
