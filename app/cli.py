@@ -249,10 +249,7 @@ def dispatch(once: bool, now: datetime | None, workers: int, processes: int = 1)
             from .reminders.vapid import shared_vapid
 
             shared_vapid(app)
-            # What is loaded now is shared with the children until they write to it; Python's collector
-            # writes to every object it scans. Frozen, it is never scanned: about a tenth less CPU a
-            # message in all (bench/dispatch.py), as the gc module's documentation advises before a fork.
-            gc.freeze()
+            gc.freeze()  # the children's collector never scans, so never copies, what they share (a tenth less CPU)
             get_db(app).dispose()  # children open their own connections
             _FORKED_APP = app
             with multiprocessing.get_context("fork").Pool(processes) as pool:
