@@ -59,10 +59,6 @@ class Job:
         if not self.origin:
             self.origin = origin_of(self.subscription["endpoint"])
 
-    @property
-    def endpoint(self) -> str:
-        return str(self.subscription["endpoint"])
-
 
 class _OnePost:
     """The session as pywebpush sees it, for one message: no redirect is followed, and the answer is kept
