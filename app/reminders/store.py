@@ -89,11 +89,11 @@ def _statement(dialect: str, names: tuple[str, ...]) -> Executable:
     columns = Reminder.__table__.c
     make = postgresql.insert if dialect == "postgresql" else sqlite.insert
     written = (*names, "endpoint", "created_at")
-    statement = make(Reminder).values(
-        {name: bindparam(f"v_{name}", type_=columns[name].type) for name in written}
-        | {"next_due_at": bindparam("first_due", type_=columns.next_due_at.type)}
-    )
     when = columns.next_due_at.type
+    first_due = bindparam("first_due", type_=when)
+    statement = make(Reminder).values(
+        {name: bindparam(f"v_{name}", type_=columns[name].type) for name in written} | {"next_due_at": first_due}
+    )
     stamp = bindparam("stamp", type_=columns.snoozed_until.type)
     snooze_still_to_come = and_(
         columns.snoozed_until.is_not(None),
@@ -107,10 +107,7 @@ def _statement(dialect: str, names: tuple[str, ...]) -> Executable:
             **{name: statement.excluded[name] for name in names},
             "next_due_at": case(
                 (snooze_still_to_come, columns.next_due_at),
-                (
-                    or_(columns.done_through.is_(None), columns.done_through < first_day),
-                    bindparam("first_due", type_=when),
-                ),
+                (or_(columns.done_through.is_(None), columns.done_through < first_day), first_due),
                 else_=bindparam("second_due", type_=when),
             ),
         },
